@@ -1,0 +1,51 @@
+// swift-tools-version:6.0
+// Every module edge is declared here; `make build` passes
+// --explicit-target-dependency-import-check error so an undeclared import fails the build.
+// Tiers (docs/architecture.md): 0 leaves (Platform, HTTP1, ConsulAPI) → 1 pure cores
+// (ConsulState) → 2 logic over Platform protocols (HTTPAPI, Agent, ConsulClient) →
+// 3 edges (LiveRuntime, ConsulCLI, consul). `make lint-imports` enforces the direction.
+import PackageDescription
+
+let package = Package(
+    name: "consul",
+    products: [
+        .executable(name: "consul", targets: ["consul"]),
+    ],
+    targets: [
+        // CSystem: the three C libraries, reached only from LiveRuntime.
+        .systemLibrary(name: "CLibUV", path: "CSystem/CLibUV", pkgConfig: "libuv",
+                       providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "CSystem/CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CLZ4", path: "CSystem/CLZ4", pkgConfig: "liblz4",
+                       providers: [.apt(["liblz4-dev"])]),
+
+        // Tier 0: leaves, pure, no I/O.
+        .target(name: "Platform"),
+        .target(name: "HTTP1"),
+        .target(name: "ConsulAPI"),
+
+        // Tier 1: pure cores.
+        .target(name: "ConsulState", dependencies: ["ConsulAPI"]),
+
+        // Tier 2: logic over Platform protocols.
+        .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
+        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "HTTPAPI"]),
+        .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
+
+        // Tier 3: edges.
+        .target(name: "LiveRuntime", dependencies: ["Platform", "CLibUV", "CSQLite", "CLZ4"]),
+        .target(name: "ConsulCLI", dependencies: ["Platform", "ConsulAPI", "Agent", "ConsulClient", "LiveRuntime"]),
+        .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
+        // libFuzzer entry point for the HTTP/1.1 request parser (`make fuzz`).
+        .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"]),
+
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
+        .testTarget(name: "ConsulAPITests", dependencies: ["ConsulAPI"]),
+        .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
+        .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ConsulClient", "ConsulAPI", "HTTP1", "LiveRuntime", "Platform"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,22 @@
+import ConsulAPI
+
+/// Every mutation of the replicated state is one of these values, applied at a Raft index.
+/// In dev mode the agent applies them directly; once Raft lands, committed log entries carry
+/// them. New cases are appended, never reordered (their codes become a wire format).
+public enum Command: Equatable, Sendable {
+    /// Set a value and flags; an existing lock (Session, LockIndex) is kept.
+    case kvSet(key: String, value: [UInt8], flags: UInt64)
+    /// Set only if the entry's ModifyIndex equals `index` (0 = only if absent).
+    case kvCAS(key: String, value: [UInt8], flags: UInt64, index: UInt64)
+    case kvDelete(key: String)
+    /// Delete only if the entry's ModifyIndex equals `index`; an absent key counts as success.
+    case kvDeleteCAS(key: String, index: UInt64)
+    /// Delete every key starting with `prefix` (the empty prefix deletes everything).
+    case kvDeleteTree(prefix: String)
+}
+
+/// What an applied command reports back to whoever proposed it.
+public enum CommandResult: Equatable, Sendable {
+    /// KV writes answer `true`/`false` (CAS outcome).
+    case bool(Bool)
+}

@@ -1,0 +1,150 @@
+import ConsulAPI
+
+/// The replicated state machine. Pure: it changes only through `apply(_:at:)` with the index the
+/// log assigned, so every replica that applies the same commands holds the same state.
+public final class StateStore {
+    /// Index of the last applied command (the Raft index once Raft drives it).
+    public private(set) var index: UInt64 = 0
+    /// Highest index of any KV change, deletes included — what an absent-key read reports.
+    public private(set) var kvTableIndex: UInt64 = 0
+    private var kv = KVTable()
+    /// Deleted keys and the index they were deleted at, so a prefix's index never goes back.
+    private var tombstones: [String: UInt64] = [:]
+    public var watches = WatchRegistry()
+
+    public init() {}
+
+    // MARK: Apply
+
+    /// Applies one command at `index` (strictly increasing) and wakes the watchers it concerns.
+    @discardableResult
+    public func apply(_ command: Command, at index: UInt64) -> CommandResult {
+        precondition(index > self.index, "apply index \(index) not after \(self.index)")
+        self.index = index
+        var woken: [() -> Void] = []
+        let result = applyKV(command, at: index, woken: &woken)
+        for callback in woken { callback() }
+        return result
+    }
+
+    private func applyKV(_ command: Command, at index: UInt64, woken: inout [() -> Void]) -> CommandResult {
+        switch command {
+        case let .kvSet(key, value, flags):
+            setKey(key, value: value, flags: flags, at: index, woken: &woken)
+            return .bool(true)
+        case let .kvCAS(key, value, flags, expected):
+            let current = kv[key]?.modifyIndex
+            guard (expected == 0 && current == nil) || (expected != 0 && current == expected) else { return .bool(false) }
+            setKey(key, value: value, flags: flags, at: index, woken: &woken)
+            return .bool(true)
+        case let .kvDelete(key):
+            deleteKey(key, at: index, woken: &woken)
+            return .bool(true)
+        case let .kvDeleteCAS(key, expected):
+            guard let current = kv[key] else { return .bool(true) }
+            guard expected != 0, current.modifyIndex == expected else { return .bool(false) }
+            deleteKey(key, at: index, woken: &woken)
+            return .bool(true)
+        case let .kvDeleteTree(prefix):
+            let keys = Array(kv.keys(withPrefix: prefix))
+            guard !keys.isEmpty else { return .bool(true) }
+            for key in keys {
+                kv.remove(key)
+                tombstones[key] = index
+            }
+            kvTableIndex = index
+            woken += watches.fire(.kvPrefix(prefix))
+            return .bool(true)
+        }
+    }
+
+    private func setKey(_ key: String, value: [UInt8], flags: UInt64, at index: UInt64, woken: inout [() -> Void]) {
+        var entry = kv[key] ?? KVPair(key: key, createIndex: index)
+        // Rewriting identical content is a no-op, so watchers of the key are not woken for nothing.
+        if entry.modifyIndex != 0 && entry.value == value && entry.flags == flags { return }
+        entry.value = value
+        entry.flags = flags
+        entry.modifyIndex = index
+        kv.upsert(entry)
+        tombstones[key] = nil
+        kvTableIndex = index
+        woken += watches.fire(.kvKey(key))
+    }
+
+    private func deleteKey(_ key: String, at index: UInt64, woken: inout [() -> Void]) {
+        guard kv.remove(key) != nil else { return }
+        tombstones[key] = index
+        kvTableIndex = index
+        woken += watches.fire(.kvKey(key))
+    }
+
+    // MARK: Reads
+
+    public func kvGet(_ key: String) -> KVPair? { kv[key] }
+
+    /// Entries under `prefix` in key order, and the index a blocking query on them reports.
+    public func kvList(prefix: String) -> (entries: [KVPair], index: UInt64) {
+        let keys = kv.keys(withPrefix: prefix)
+        var entries: [KVPair] = []
+        entries.reserveCapacity(keys.count)
+        var maxIndex: UInt64 = 0
+        for key in keys {
+            let entry = kv[key]!
+            maxIndex = max(maxIndex, entry.modifyIndex)
+            entries.append(entry)
+        }
+        return (entries, prefixIndex(prefix, entriesMax: maxIndex))
+    }
+
+    /// Key names under `prefix`; with a separator, each is cut after the first separator past the
+    /// prefix and duplicates collapse (`?keys&separator=/`).
+    public func kvKeys(prefix: String, separator: String) -> (keys: [String], index: UInt64) {
+        var result: [String] = []
+        var maxIndex: UInt64 = 0
+        let prefixBytes = prefix.utf8.count
+        for key in kv.keys(withPrefix: prefix) {
+            maxIndex = max(maxIndex, kv[key]!.modifyIndex)
+            var name = key
+            if !separator.isEmpty {
+                let rest = key.utf8.dropFirst(prefixBytes)
+                if let range = firstRange(of: Array(separator.utf8), in: rest) {
+                    name = String(decoding: key.utf8[..<range], as: UTF8.self)
+                }
+            }
+            if result.last != name { result.append(name) }
+        }
+        return (result, prefixIndex(prefix, entriesMax: maxIndex))
+    }
+
+    /// Index for a read of one key: its ModifyIndex when present, else the table index.
+    public func kvKeyIndex(_ key: String) -> UInt64 {
+        kv[key]?.modifyIndex ?? kvTableIndex
+    }
+
+    private func prefixIndex(_ prefix: String, entriesMax: UInt64) -> UInt64 {
+        var result = entriesMax
+        for (key, deletedAt) in tombstones where deletedAt > result && hasBytePrefix(key, prefix) {
+            result = deletedAt
+        }
+        return result == 0 ? kvTableIndex : result
+    }
+
+    public var kvCount: Int { kv.count }
+}
+
+/// End index (exclusive, in the full key's UTF-8 view) of the first occurrence of `needle`.
+private func firstRange(of needle: [UInt8], in haystack: Substring.UTF8View) -> String.Index? {
+    guard !needle.isEmpty else { return nil }
+    var i = haystack.startIndex
+    while i != haystack.endIndex {
+        var j = i
+        var k = 0
+        while k < needle.count, j != haystack.endIndex, haystack[j] == needle[k] {
+            j = haystack.index(after: j)
+            k += 1
+        }
+        if k == needle.count { return j }
+        i = haystack.index(after: i)
+    }
+    return nil
+}

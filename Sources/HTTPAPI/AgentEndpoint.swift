@@ -1,0 +1,89 @@
+import ConsulAPI
+import HTTP1
+
+/// `/v1/agent/self` and `/v1/agent/members`: the local agent's own view.
+final class AgentEndpoint {
+    private unowned let api: ConsulHTTPAPI
+    init(api: ConsulHTTPAPI) { self.api = api }
+
+    func selfInfo(_ request: HTTPRequest, _ responder: Responder) {
+        let agent = api.agent
+        let pretty = api.config.prettyByDefault || request.query.has("pretty")
+        var json = JSONWriter(pretty: pretty, reserve: 1024)
+        json.beginObject()
+        json.key("Config")
+        json.beginObject()
+        json.field("Datacenter", agent.datacenter)
+        json.field("PrimaryDatacenter", agent.datacenter)
+        json.field("NodeName", agent.nodeName)
+        json.field("NodeID", agent.nodeID)
+        json.field("Revision", ConsulVersion.revision)
+        json.field("Server", agent.isServer)
+        json.field("Version", ConsulVersion.version)
+        json.field("BuildDate", ConsulVersion.buildDate)
+        json.endObject()
+        json.key("DebugConfig")
+        json.beginObject()
+        for (k, v) in agent.debugConfig { json.field(k, v) }
+        json.endObject()
+        json.key("Coord")
+        json.beginObject()
+        json.key("Vec"); json.beginArray(); for _ in 0..<8 { json.int(0) }; json.endArray()
+        json.key("Error"); json.rawNumber("1.5")
+        json.key("Adjustment"); json.int(0)
+        json.key("Height"); json.rawNumber("0.00001")
+        json.endObject()
+        json.key("Member")
+        writeMember(agent.localMember, &json)
+        json.key("Stats")
+        json.beginObject()
+        json.key("agent"); json.beginObject(); json.field("check_monitors", "0"); json.field("services", "0"); json.endObject()
+        json.key("build"); json.beginObject(); json.field("version", ConsulVersion.version); json.field("revision", ConsulVersion.revision); json.field("prerelease", ConsulVersion.prerelease); json.endObject()
+        json.endObject()
+        json.key("Meta")
+        json.beginObject()
+        json.field("consul-network-segment", "")
+        json.field("consul-version", ConsulVersion.version)
+        json.endObject()
+        json.endObject()
+        responder.respond(.json(&json))
+    }
+
+    func members(_ request: HTTPRequest, _ responder: Responder) {
+        let pretty = api.config.prettyByDefault || request.query.has("pretty")
+        // `?wan` counts only with a value (`?wan=1`); the WAN pool arrives with gossip.
+        let wan = !(request.query["wan"] ?? "").isEmpty
+        if wan, let segment = request.query["segment"], !segment.isEmpty, segment != "_all" {
+            return responder.respond(.text(400, "Cannot provide a segment with wan=true"))
+        }
+        var json = JSONWriter(pretty: pretty, reserve: 512)
+        json.beginArray()
+        for member in api.agent.lanMembers {
+            var m = member
+            if wan { m.name = "\(member.name).\(api.agent.datacenter)" }
+            if !wan || api.agent.isServer { writeMember(m, &json) }
+        }
+        json.endArray()
+        responder.respond(.json(&json))
+    }
+
+    private func writeMember(_ member: MemberInfo, _ json: inout JSONWriter) {
+        json.beginObject()
+        json.field("Name", member.name)
+        json.field("Addr", member.address)
+        json.field("Port", member.port)
+        json.key("Tags")
+        json.beginObject()
+        for (k, v) in member.tags { json.field(k, v) }
+        json.endObject()
+        json.field("Status", member.status)
+        // memberlist protocol and serf delegate versions, as Consul reports them.
+        json.field("ProtocolMin", 1)
+        json.field("ProtocolMax", 5)
+        json.field("ProtocolCur", 2)
+        json.field("DelegateMin", 2)
+        json.field("DelegateMax", 5)
+        json.field("DelegateCur", 4)
+        json.endObject()
+    }
+}

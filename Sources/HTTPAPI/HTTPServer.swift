@@ -1,0 +1,211 @@
+import HTTP1
+import Platform
+
+/// Serves HTTP/1.1 on a stream listener: parses requests, hands them to a handler one at a time
+/// per connection (pipelined requests wait their turn, so answers stay in order), writes
+/// responses, and enforces keep-alive, size limits and idle timeouts.
+public final class HTTPServer {
+    public struct Settings: Sendable {
+        public var limits = HTTPLimits()
+        /// A connection with no request in progress is closed after this long. Blocking queries
+        /// (up to 10 minutes + jitter) are requests in progress, so they are never cut.
+        public var idleTimeoutNanoseconds: UInt64 = 15 * 60 * 1_000_000_000
+        /// Stop reading from a client while this many response bytes wait for it.
+        public var writeHighWaterBytes = 4 << 20
+        public init() {}
+    }
+
+    public typealias Handler = (HTTPRequest, Responder) -> Void
+    /// Bytes a client may send ahead while its previous request is still being answered.
+    static let pipelinedBytesMax = 1 << 20
+
+    private let network: StreamNetwork
+    private let clock: EventLoopClock
+    private let settings: Settings
+    private let handler: Handler
+    private var listeners: [StreamListener] = []
+    private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
+    private var sweepTimer: TimerHandle?
+    private var cachedDate = ""
+    private var cachedDateSecond: Int64 = -1
+
+    public init(network: StreamNetwork, clock: EventLoopClock, settings: Settings = Settings(), handler: @escaping Handler) {
+        self.network = network
+        self.clock = clock
+        self.settings = settings
+        self.handler = handler
+    }
+
+    public var listenAddresses: [SocketAddress] { listeners.map(\.localAddress) }
+    public var connectionCount: Int { connections.count }
+
+    public func listen(on address: SocketAddress) throws {
+        let listener = try network.listen(on: address, backlog: 1024) { [weak self] stream in
+            self?.accept(stream)
+        }
+        listeners.append(listener)
+        if sweepTimer == nil { scheduleSweep() }
+    }
+
+    /// Stops accepting and closes every connection.
+    public func shutdown() {
+        for l in listeners { l.close() }
+        listeners = []
+        sweepTimer?.cancel()
+        sweepTimer = nil
+        for c in connections.values { c.close() }
+    }
+
+    /// The `Date` header value, formatted at most once per second.
+    func dateHeader() -> String {
+        let second = clock.wallClockNanoseconds / 1_000_000_000
+        if second != cachedDateSecond {
+            cachedDateSecond = second
+            cachedDate = HTTPDate.format(unixSeconds: second)
+        }
+        return cachedDate
+    }
+
+    private func accept(_ stream: StreamConnection) {
+        let connection = HTTPServerConnection(stream: stream, server: self, settings: settings, now: clock.now)
+        connections[ObjectIdentifier(connection)] = connection
+    }
+
+    func connectionClosed(_ connection: HTTPServerConnection) {
+        connections[ObjectIdentifier(connection)] = nil
+    }
+
+    func dispatch(_ request: HTTPRequest, _ responder: Responder) { handler(request, responder) }
+    var now: Instant { clock.now }
+
+    /// One timer for all connections instead of one per connection: idle limits are minutes, so
+    /// checking every few seconds is precise enough and costs nothing per request.
+    private func scheduleSweep() {
+        sweepTimer = clock.schedule(after: 5_000_000_000) { [weak self] in
+            guard let self else { return }
+            let now = self.clock.now
+            for c in self.connections.values { c.closeIfIdle(now: now, limit: self.settings.idleTimeoutNanoseconds) }
+            self.scheduleSweep()
+        }
+    }
+}
+
+/// One client connection's HTTP state.
+final class HTTPServerConnection: StreamConnectionDelegate {
+    private let stream: StreamConnection
+    private unowned let server: HTTPServer
+    private let settings: HTTPServer.Settings
+    private var parser: HTTPRequestParser
+    private var inFlight: Responder?
+    private var closing = false
+    private var closed = false
+    private var readingPaused = false
+    private var lastActivity: Instant
+    private var output: [UInt8] = []
+
+    init(stream: StreamConnection, server: HTTPServer, settings: HTTPServer.Settings, now: Instant) {
+        self.stream = stream
+        self.server = server
+        self.settings = settings
+        self.parser = HTTPRequestParser(limits: settings.limits)
+        self.lastActivity = now
+        stream.delegate = self
+    }
+
+    func connection(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer) {
+        lastActivity = server.now
+        guard !closing else { return }
+        parser.feed(bytes)
+        processRequests()
+        flush()
+        updateReading()
+    }
+
+    func connectionDidClose(_ connection: StreamConnection) {
+        closed = true
+        let pending = inFlight
+        inFlight = nil
+        pending?.cancel()
+        stream.delegate = nil
+        server.connectionClosed(self)
+    }
+
+    func connectionDidDrainWrites(_ connection: StreamConnection) {
+        updateReading()
+    }
+
+    /// Back-pressure: stop reading while the client is not taking its responses, or while it
+    /// pipelines a lot behind a request that is still being answered.
+    private func updateReading() {
+        guard !closing, !closed else { return }
+        let shouldPause = stream.pendingWriteBytes > settings.writeHighWaterBytes
+            || (inFlight != nil && parser.bufferedByteCount > HTTPServer.pipelinedBytesMax)
+        if shouldPause != readingPaused {
+            readingPaused = shouldPause
+            if shouldPause { stream.pauseReading() } else { stream.resumeReading() }
+        }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closing = true
+        stream.close()
+    }
+
+    func closeIfIdle(now: Instant, limit: UInt64) {
+        guard inFlight == nil, now.nanoseconds >= lastActivity.nanoseconds + limit else { return }
+        close()
+    }
+
+    /// Takes complete requests off the parser while no earlier request is still being answered.
+    private func processRequests() {
+        while inFlight == nil && !closing {
+            switch parser.next() {
+            case .needMoreData:
+                return
+            case .continueExpected:
+                output.append(contentsOf: HTTPResponseSerializer.continueResponse)
+            case .error(let error):
+                // The stream is out of sync; answer once and close, as Go's server does.
+                let response = HTTPResponse.text(error.status, "\(error.status) \(reasonPhrase(error.status)): \(error.reason)")
+                HTTPResponseSerializer.write(response, keepAlive: false, date: server.dateHeader(), into: &output)
+                closing = true
+            case .request(let request):
+                let keepAlive = request.keepAlive
+                let headOnly = request.method == "HEAD"
+                var answeredSynchronously = false
+                let responder = Responder { [weak self] response in
+                    guard let self, !self.closed else { return }
+                    answeredSynchronously = true
+                    self.inFlight = nil
+                    HTTPResponseSerializer.write(response, keepAlive: keepAlive, date: self.server.dateHeader(),
+                                                 headOnly: headOnly, into: &self.output)
+                    if !keepAlive { self.closing = true }
+                    if !self.processingSynchronously { self.afterAsyncResponse() }
+                }
+                inFlight = responder
+                processingSynchronously = true
+                server.dispatch(request, responder)
+                processingSynchronously = false
+                if !answeredSynchronously { break }
+            }
+        }
+        if closing { flush(); stream.close() }
+    }
+
+    private var processingSynchronously = false
+
+    /// A response that arrived after the read callback returned (blocking query, commit).
+    private func afterAsyncResponse() {
+        lastActivity = server.now
+        processRequests()
+        flush()
+        updateReading()
+    }
+
+    private func flush() {
+        guard !output.isEmpty, !closed else { return }
+        stream.write(output)
+        output.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,34 @@
+/// Log severities in Consul's order and spelling.
+public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
+    case trace, debug, info, warn, error
+
+    public static func < (a: LogLevel, b: LogLevel) -> Bool { a.rawValue < b.rawValue }
+
+    /// Parses Consul's `-log-level` values (case-insensitive; `warning`/`err` accepted too).
+    public init?(name: String) {
+        switch name.lowercased() {
+        case "trace": self = .trace
+        case "debug": self = .debug
+        case "info": self = .info
+        case "warn", "warning": self = .warn
+        case "err", "error": self = .error
+        default: return nil
+        }
+    }
+
+    /// The bracketed tag Consul prints, padded to a common width (`[INFO]  `).
+    public var tag: String {
+        switch self {
+        case .trace: return "[TRACE] "
+        case .debug: return "[DEBUG] "
+        case .info: return "[INFO]  "
+        case .warn: return "[WARN]  "
+        case .error: return "[ERROR] "
+        }
+    }
+}
+
+/// Where formatted log lines go (stderr in the binary, a buffer in tests).
+public protocol LogSink: AnyObject {
+    func write(line: String)
+}
