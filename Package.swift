@@ -2,7 +2,7 @@
 // Every module edge is declared here; `make build` passes
 // --explicit-target-dependency-import-check error so an undeclared import fails the build.
 // Tiers (docs/architecture.md): 0 leaves (Platform, HTTP1, ConsulAPI) → 1 pure cores
-// (ConsulState) → 2 logic over Platform protocols (HTTPAPI, Agent, ConsulClient) →
+// (ConsulState, Config) → 2 logic over Platform protocols (HTTPAPI, Agent, ConsulClient) →
 // 3 edges (LiveRuntime, ConsulCLI, consul). `make lint-imports` enforces the direction.
 import PackageDescription
 
@@ -27,15 +27,16 @@ let package = Package(
 
         // Tier 1: pure cores.
         .target(name: "ConsulState", dependencies: ["ConsulAPI"]),
+        .target(name: "Config", dependencies: ["ConsulAPI"]),
 
         // Tier 2: logic over Platform protocols.
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
-        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "HTTPAPI"]),
+        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
 
         // Tier 3: edges.
         .target(name: "LiveRuntime", dependencies: ["Platform", "CLibUV", "CSQLite", "CLZ4"]),
-        .target(name: "ConsulCLI", dependencies: ["Platform", "ConsulAPI", "Agent", "ConsulClient", "LiveRuntime"]),
+        .target(name: "ConsulCLI", dependencies: ["Platform", "ConsulAPI", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
         // libFuzzer entry point for the HTTP/1.1 request parser (`make fuzz`).
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"]),
@@ -43,6 +44,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "ConsulAPITests", dependencies: ["ConsulAPI"]),
         .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ConsulClient", "ConsulAPI", "HTTP1", "LiveRuntime", "Platform"]),

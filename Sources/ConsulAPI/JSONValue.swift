@@ -50,6 +50,10 @@ public struct JSONParseError: Error, Equatable, CustomStringConvertible, Sendabl
     public let offset: Int
     public let message: String
     public var description: String { "\(message) at offset \(offset)" }
+    public init(offset: Int, message: String) {
+        self.offset = offset
+        self.message = message
+    }
 }
 
 /// A strict RFC 8259 parser with a nesting limit (untrusted request bodies).

@@ -1,15 +1,23 @@
 /// Streams Go-style JSON (Consul's field names, fixed order) into bytes without building a tree.
-/// Compact by default; `pretty` indents by 4 spaces like Consul's `?pretty`.
+/// Compact by default; `pretty` indents by 4 spaces like Consul's `?pretty`; the CLI uses other
+/// indents (`consul version -format json` 3 spaces, `consul kv export` a tab).
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
     private let pretty: Bool
+    private let indent: [UInt8]
     private var depth = 0
     /// Whether the container at each depth still awaits its first element.
     private var firstInContainer: [Bool] = []
     private var afterKey = false
 
     public init(pretty: Bool = false, reserve: Int = 256) {
-        self.pretty = pretty
+        self.init(indent: pretty ? "    " : "", reserve: reserve)
+    }
+
+    /// Pretty-prints with `indent` per level (empty = compact).
+    public init(indent: String, reserve: Int = 256) {
+        self.pretty = !indent.isEmpty
+        self.indent = Array(indent.utf8)
         bytes.reserveCapacity(reserve)
     }
 
@@ -85,7 +93,7 @@ public struct JSONWriter {
 
     private mutating func newline() {
         bytes.append(10)
-        for _ in 0..<(depth * 4) { bytes.append(32) }
+        for _ in 0..<depth { bytes.append(contentsOf: indent) }
     }
 
     private mutating func appendUInt(_ value: UInt64) {

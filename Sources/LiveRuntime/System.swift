@@ -2,13 +2,15 @@ import CLibUV
 import Glibc
 import Platform
 
-/// Log lines to standard error. A line is one `write(2)`, so lines from threads never interleave.
-public final class StderrLogSink: LogSink {
-    public init() {}
+/// Log lines to standard output, where Consul's agent writes them. A line is one `write(2)`,
+/// so lines from different threads never interleave.
+public final class StdoutLogSink: LogSink {
+    private let fd: Int32
+    public init(fd: Int32 = 1) { self.fd = fd }
     public func write(line: String) {
         var bytes = Array(line.utf8)
         bytes.append(10)
-        _ = bytes.withUnsafeBytes { Glibc.write(2, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     }
 }
 

@@ -1,1 +1,4 @@
 import ConsulCLI
+import Glibc
+
+exit(CLI.main(Array(CommandLine.arguments.dropFirst())))

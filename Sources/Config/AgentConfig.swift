@@ -1,0 +1,86 @@
+/// The agent's effective configuration after defaults, `-dev`, config files and flags are merged.
+public struct AgentConfig: Equatable, Sendable {
+    public var nodeName = ""
+    /// Empty means "generate one, or reuse `<data-dir>/node-id`".
+    public var nodeID = ""
+    public var datacenter = "dc1"
+    public var dataDir = ""
+    public var devMode = false
+    public var server = false
+    public var bootstrap = false
+    public var bootstrapExpect = 0
+    public var bindAddr = "0.0.0.0"
+    public var advertiseAddr = ""
+    public var clientAddrs = ["127.0.0.1"]
+    public var ports = Ports()
+    public var logLevel = "INFO"
+    public var uiEnabled = false
+    public var kvMaxValueSize = 524_288
+    public var defaultQueryTimeNanoseconds: UInt64 = 300_000_000_000
+    public var maxQueryTimeNanoseconds: UInt64 = 600_000_000_000
+    public var leaveOnTerminate: Bool?
+    public var skipLeaveOnInterrupt: Bool?
+    public var retryJoin: [String] = []
+    /// Keys Consul knows that this build accepts but does not act on yet (reported at start).
+    public var ignoredKeys: [String] = []
+
+    public struct Ports: Equatable, Sendable {
+        public var http = 8500
+        public var https = -1
+        public var dns = 8600
+        public var serfLan = 8301
+        public var serfWan = 8302
+        public var server = 8300
+        public var grpc = -1
+        public var grpcTLS = -1
+        public init() {}
+    }
+
+    public init() {}
+
+    /// SIGTERM leaves gracefully: clients by default, servers only when configured.
+    public var effectiveLeaveOnTerminate: Bool { leaveOnTerminate ?? !server }
+    /// SIGINT skips the graceful leave: servers by default.
+    public var effectiveSkipLeaveOnInterrupt: Bool { skipLeaveOnInterrupt ?? server }
+
+    /// The address other agents reach this one at (advertise, else bind when it is not ANY).
+    public var effectiveAdvertiseAddr: String {
+        if !advertiseAddr.isEmpty { return advertiseAddr }
+        if bindAddr != "0.0.0.0" && bindAddr != "::" { return bindAddr }
+        return "127.0.0.1"
+    }
+}
+
+/// One source's settings; nil fields leave earlier sources' values alone.
+public struct ConfigLayer: Equatable, Sendable {
+    public var nodeName: String?
+    public var nodeID: String?
+    public var datacenter: String?
+    public var dataDir: String?
+    public var server: Bool?
+    public var bootstrap: Bool?
+    public var bootstrapExpect: Int?
+    public var bindAddr: String?
+    public var advertiseAddr: String?
+    public var clientAddr: String?
+    public var httpPort: Int?
+    public var httpsPort: Int?
+    public var dnsPort: Int?
+    public var serfLanPort: Int?
+    public var serfWanPort: Int?
+    public var serverPort: Int?
+    public var grpcPort: Int?
+    public var grpcTLSPort: Int?
+    public var logLevel: String?
+    public var uiEnabled: Bool?
+    public var kvMaxValueSize: Int?
+    public var defaultQueryTimeNanoseconds: UInt64?
+    public var maxQueryTimeNanoseconds: UInt64?
+    public var leaveOnTerminate: Bool?
+    public var skipLeaveOnInterrupt: Bool?
+    /// Lists concatenate across sources, as Consul merges them.
+    public var retryJoin: [String] = []
+    public var ignoredKeys: [String] = []
+
+    public init() {}
+}

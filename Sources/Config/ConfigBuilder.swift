@@ -1,0 +1,152 @@
+/// Merges configuration sources in Consul's order — defaults, `-dev` defaults, config files
+/// (in the order given), then command-line flags — and validates the result.
+public enum ConfigBuilder {
+    /// What `-dev` changes (agent.md §3.7).
+    public static var devLayer: ConfigLayer {
+        var dev = ConfigLayer()
+        dev.server = true
+        dev.bootstrap = true
+        dev.bindAddr = "127.0.0.1"
+        dev.uiEnabled = true
+        dev.logLevel = "DEBUG"
+        dev.grpcPort = 8502
+        return dev
+    }
+
+    public static func build(dev: Bool, files: [ConfigLayer], flags: ConfigLayer, hostname: String) throws(ConfigError) -> AgentConfig {
+        var config = AgentConfig()
+        config.devMode = dev
+        var layers: [ConfigLayer] = []
+        if dev { layers.append(devLayer) }
+        layers += files
+        layers.append(flags)
+        for layer in layers { apply(layer, to: &config) }
+        if config.nodeName.isEmpty { config.nodeName = hostname }
+        if config.server && config.grpcTLSPortUnset(layers) { config.ports.grpcTLS = 8503 }
+        try validate(&config)
+        return config
+    }
+
+    private static func apply(_ l: ConfigLayer, to c: inout AgentConfig) {
+        if let v = l.nodeName { c.nodeName = v }
+        if let v = l.nodeID { c.nodeID = v }
+        if let v = l.datacenter { c.datacenter = v }
+        if let v = l.dataDir { c.dataDir = v }
+        if let v = l.server { c.server = v }
+        if let v = l.bootstrap { c.bootstrap = v }
+        if let v = l.bootstrapExpect { c.bootstrapExpect = v }
+        if let v = l.bindAddr { c.bindAddr = v }
+        if let v = l.advertiseAddr { c.advertiseAddr = v }
+        if let v = l.clientAddr { c.clientAddrs = v.split(separator: " ").map(String.init) }
+        if let v = l.httpPort { c.ports.http = v }
+        if let v = l.httpsPort { c.ports.https = v }
+        if let v = l.dnsPort { c.ports.dns = v }
+        if let v = l.serfLanPort { c.ports.serfLan = v }
+        if let v = l.serfWanPort { c.ports.serfWan = v }
+        if let v = l.serverPort { c.ports.server = v }
+        if let v = l.grpcPort { c.ports.grpc = v }
+        if let v = l.grpcTLSPort { c.ports.grpcTLS = v }
+        if let v = l.logLevel { c.logLevel = v }
+        if let v = l.uiEnabled { c.uiEnabled = v }
+        if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
+        if let v = l.defaultQueryTimeNanoseconds { c.defaultQueryTimeNanoseconds = v }
+        if let v = l.maxQueryTimeNanoseconds { c.maxQueryTimeNanoseconds = v }
+        if let v = l.leaveOnTerminate { c.leaveOnTerminate = v }
+        if let v = l.skipLeaveOnInterrupt { c.skipLeaveOnInterrupt = v }
+        c.retryJoin += l.retryJoin
+        c.ignoredKeys += l.ignoredKeys
+    }
+
+    private static func validate(_ c: inout AgentConfig) throws(ConfigError) {
+        c.datacenter = c.datacenter.lowercased()
+        guard !c.datacenter.isEmpty,
+              c.datacenter.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 || $0 == 45 })
+        else { throw ConfigError("datacenter: must be alphanumeric, dashes or underscores: \(c.datacenter)") }
+        if !c.devMode && c.dataDir.isEmpty {
+            throw ConfigError("data_dir cannot be empty")
+        }
+        if c.devMode && c.bootstrapExpect != 0 {
+            throw ConfigError("'bootstrap_expect > 0' not allowed in dev mode")
+        }
+        if c.bootstrapExpect < 0 { throw ConfigError("bootstrap_expect cannot be negative") }
+        if (c.bootstrap || c.bootstrapExpect > 0) && !c.server {
+            throw ConfigError("'bootstrap' and 'bootstrap_expect' require server mode")
+        }
+        if c.bootstrap && c.bootstrapExpect > 0 && !c.devMode {
+            throw ConfigError("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive")
+        }
+        if c.bootstrapExpect == 1 { c.bootstrap = true; c.bootstrapExpect = 0 }
+        guard let level = normalizedLogLevel(c.logLevel) else {
+            throw ConfigError("Invalid log level: \(c.logLevel). Valid log levels are: [TRACE DEBUG INFO WARN ERR ERROR]")
+        }
+        c.logLevel = level
+        guard isIPAddress(c.bindAddr) else { throw ConfigError("bind_addr: \(goQuoted(c.bindAddr)) is not a valid IP address") }
+        if !c.advertiseAddr.isEmpty {
+            guard isIPAddress(c.advertiseAddr) else { throw ConfigError("advertise_addr: \(goQuoted(c.advertiseAddr)) is not a valid IP address") }
+            guard c.advertiseAddr != "0.0.0.0" && c.advertiseAddr != "::" else {
+                throw ConfigError("Advertise address cannot be 0.0.0.0, :: or [::]")
+            }
+        }
+        guard !c.clientAddrs.isEmpty else { throw ConfigError("client_addr cannot be empty") }
+        for a in c.clientAddrs where !isIPAddress(a) {
+            throw ConfigError("client_addr: \(goQuoted(a)) is not a valid IP address")
+        }
+        for (name, port) in [("server", c.ports.server), ("serf_lan", c.ports.serfLan)] where port <= 0 || port > 65535 {
+            throw ConfigError("ports.\(name) must be between 1 and 65535, got \(port)")
+        }
+        for (name, port) in [("http", c.ports.http), ("dns", c.ports.dns), ("serf_wan", c.ports.serfWan)] where port > 65535 {
+            throw ConfigError("ports.\(name) must be between 1 and 65535, got \(port)")
+        }
+        if !c.nodeID.isEmpty && !isUUID(c.nodeID) {
+            throw ConfigError("node_id: invalid node ID: \(c.nodeID)")
+        }
+        if c.nodeName.isEmpty { throw ConfigError("node_name cannot be empty") }
+        if c.kvMaxValueSize <= 0 { throw ConfigError("limits.kv_max_value_size must be positive") }
+        if c.maxQueryTimeNanoseconds == 0 { c.maxQueryTimeNanoseconds = 600_000_000_000 }
+        if c.defaultQueryTimeNanoseconds == 0 { c.defaultQueryTimeNanoseconds = 300_000_000_000 }
+    }
+
+    static func normalizedLogLevel(_ level: String) -> String? {
+        switch level.uppercased() {
+        case "TRACE": return "TRACE"
+        case "DEBUG": return "DEBUG"
+        case "INFO": return "INFO"
+        case "WARN", "WARNING": return "WARN"
+        case "ERR", "ERROR": return "ERROR"
+        default: return nil
+        }
+    }
+}
+
+extension AgentConfig {
+    fileprivate func grpcTLSPortUnset(_ layers: [ConfigLayer]) -> Bool {
+        !layers.contains { $0.grpcTLSPort != nil }
+    }
+}
+
+/// A configuration problem, worded for the operator.
+public struct ConfigError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Dotted-quad IPv4 or an IPv6 literal.
+public func isIPAddress(_ s: String) -> Bool {
+    if s.contains(":") {
+        return !s.isEmpty && s.utf8.allSatisfy { $0 == 58 || $0 == 46 || ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }
+            && s.split(separator: ":", omittingEmptySubsequences: false).count <= 8
+    }
+    let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.count == 4 && parts.allSatisfy { p in
+        !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isNumber) && (Int(p) ?? 256) <= 255
+    }
+}
+
+public func isUUID(_ s: String) -> Bool {
+    let groups = s.split(separator: "-", omittingEmptySubsequences: false)
+    return groups.map(\.count) == [8, 4, 4, 4, 12]
+        && groups.allSatisfy { $0.allSatisfy { $0.isHexDigit } }
+}
+
+func goQuoted(_ s: String) -> String { "\"\(s)\"" }

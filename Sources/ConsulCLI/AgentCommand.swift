@@ -1,0 +1,246 @@
+import Agent
+import Config
+import ConsulAPI
+import Glibc
+import LiveRuntime
+import Platform
+
+/// `consul agent`: the composition root. It turns flags and config files into an AgentConfig,
+/// picks the live implementations (libuv loop, TCP, system randomness), starts the agent and
+/// runs the loop until a signal stops it.
+enum AgentCommand {
+    static let help = "Usage: consul agent [options]\n\n  Starts the Consul agent and runs until an interrupt is received. The\n  agent represents a single node in a cluster."
+
+    static func run(_ args: [String], _ console: Console) -> Int32 {
+        var flags = GoFlags()
+        defineFlags(&flags)
+        if let code = CLI.parse(&flags, args, help: help, console) { return code }
+        guard flags.positional.isEmpty else {
+            console.error("==> Unexpected extra arguments: \(flags.positional.joined(separator: " "))")
+            return 1
+        }
+        let config: AgentConfig
+        do { config = try loadConfig(flags) } catch {
+            console.error("==> \(error)")
+            return 1
+        }
+        let nodeID: String
+        do { nodeID = try resolveNodeID(config) } catch {
+            console.error("==> \(error)")
+            return 1
+        }
+        signal(SIGPIPE, SIG_IGN)
+        return runAgent(config: config, nodeID: nodeID, console: console)
+    }
+
+    static func defineFlags(_ f: inout GoFlags) {
+        f.bool("dev", "Starts the agent in development mode.")
+        f.bool("server", "Switches agent to server mode.")
+        f.bool("bootstrap", "Sets server to bootstrap mode.")
+        f.value("bootstrap-expect", "<value>", "Sets server to expect bootstrap mode.")
+        f.value("node", "<value>", "Name of this node. Must be unique in the cluster.")
+        f.value("node-id", "<value>", "A unique ID for this node across space and time. Defaults to a randomly-generated ID that persists in the data-dir.")
+        f.value("datacenter", "<value>", "Datacenter of the agent.")
+        f.value("data-dir", "<value>", "Path to a data directory to store agent state.")
+        f.list("config-file", "<value>", "Path to a file in JSON or HCL format with a matching file extension. Can be specified multiple times.")
+        f.list("config-dir", "<value>", "Path to a directory to read configuration files from. This will read every file ending in '.json' as configuration in this directory in alphabetical order. Can be specified multiple times.")
+        f.value("config-format", "<string>", "Config files are in this format irrespective of their extension. Must be 'hcl' or 'json'")
+        f.value("log-level", "<value>", "Log level of the agent.")
+        f.bool("log-json", "Output logs in JSON format.")
+        f.value("http-port", "<value>", "Sets the HTTP API port to listen on.")
+        f.value("https-port", "<value>", "Sets the HTTPS API port to listen on.")
+        f.value("dns-port", "<value>", "DNS port to use.")
+        f.value("grpc-port", "<value>", "Sets the gRPC API port to listen on.")
+        f.value("grpc-tls-port", "<value>", "Sets the gRPC-TLS API port to listen on.")
+        f.value("serf-lan-port", "<value>", "Sets the Serf LAN port to listen on.")
+        f.value("serf-wan-port", "<value>", "Sets the Serf WAN port to listen on.")
+        f.value("server-port", "<value>", "Sets the server port to listen on.")
+        f.value("client", "<value>", "Sets the address to bind for client access. This includes RPC, DNS, HTTP, HTTPS and gRPC (if configured).")
+        f.value("bind", "<value>", "Sets the bind address for cluster communication.")
+        f.value("advertise", "<value>", "Sets the advertise address to use.")
+        f.bool("ui", "Enables the built-in static web UI server.")
+        f.list("retry-join", "<value>", "Address of an agent to join at start time with retries enabled. Can be specified multiple times.")
+        f.list("join", "<value>", "Address of an agent to join at start time. Can be specified multiple times.")
+    }
+
+    static func loadConfig(_ flags: GoFlags) throws -> AgentConfig {
+        var layer = ConfigLayer()
+        layer.nodeName = flags.string("node")
+        layer.nodeID = flags.string("node-id")
+        layer.datacenter = flags.string("datacenter")
+        layer.dataDir = flags.string("data-dir")
+        if flags.isSet("server") { layer.server = flags.flag("server") }
+        if flags.isSet("bootstrap") { layer.bootstrap = flags.flag("bootstrap") }
+        if flags.isSet("ui") { layer.uiEnabled = flags.flag("ui") }
+        layer.bindAddr = flags.string("bind")
+        layer.advertiseAddr = flags.string("advertise")
+        layer.clientAddr = flags.string("client")
+        layer.logLevel = flags.string("log-level")
+        layer.retryJoin = flags.strings("retry-join") + flags.strings("join")
+        let intFlags: [(String, WritableKeyPath<ConfigLayer, Int?>)] = [
+            ("bootstrap-expect", \.bootstrapExpect), ("http-port", \.httpPort), ("https-port", \.httpsPort),
+            ("dns-port", \.dnsPort), ("grpc-port", \.grpcPort), ("grpc-tls-port", \.grpcTLSPort),
+            ("serf-lan-port", \.serfLanPort), ("serf-wan-port", \.serfWanPort), ("server-port", \.serverPort),
+        ]
+        for (name, path) in intFlags {
+            switch flags.int(name) {
+            case .success(let v): layer[keyPath: path] = v
+            case .failure(let e): throw ConfigError(e.message)
+            }
+        }
+        if let format = flags.string("config-format"), format != "json", format != "hcl" {
+            throw ConfigError("Invalid config format: \(format)")
+        }
+        var files: [ConfigLayer] = []
+        for path in flags.strings("config-file") {
+            files.append(try configFile(path, format: flags.string("config-format"), explicit: true))
+        }
+        for dir in flags.strings("config-dir") {
+            guard Files.isDirectory(dir) else { throw ConfigError("Error loading \(dir): not a directory") }
+            for name in try Files.list(dir) where name.hasSuffix(".json") || name.hasSuffix(".hcl") {
+                if let layer = try? configFile(dir + "/" + name, format: flags.string("config-format"), explicit: false) {
+                    files.append(layer)
+                } else {
+                    files.append(try configFile(dir + "/" + name, format: flags.string("config-format"), explicit: true))
+                }
+            }
+        }
+        if !layer.retryJoin.isEmpty { layer.ignoredKeys.append("retry_join (gossip arrives with its own issue)") }
+        return try ConfigBuilder.build(dev: flags.flag("dev"), files: files, flags: layer, hostname: hostname())
+    }
+
+    private static func configFile(_ path: String, format: String?, explicit: Bool) throws -> ConfigLayer {
+        let isJSON = format == "json" || (format == nil && path.hasSuffix(".json"))
+        let isHCL = format == "hcl" || (format == nil && path.hasSuffix(".hcl"))
+        guard isJSON || isHCL else {
+            throw ConfigError("Error loading \(path): No format specified for config file. Use -config-format or give the file a .json or .hcl extension")
+        }
+        guard isJSON else { throw ConfigError("Error loading \(path): HCL config files are not supported by this build yet; use JSON") }
+        let bytes: [UInt8]
+        do { bytes = try Files.read(path) } catch { throw ConfigError("Error loading \(path): \(error)") }
+        return try ConfigFile.parseJSON(bytes, path: path)
+    }
+
+    /// `-node-id`, else `<data-dir>/node-id` (created on first start), else random (dev).
+    static func resolveNodeID(_ config: AgentConfig) throws -> String {
+        if !config.nodeID.isEmpty { return config.nodeID.lowercased() }
+        guard !config.devMode, !config.dataDir.isEmpty else { return randomUUID() }
+        do { try Files.makeDirectories(config.dataDir) } catch { throw ConfigError("Error creating data dir: \(error)") }
+        let path = config.dataDir + "/node-id"
+        if Files.exists(path) {
+            let text = String(decoding: try Files.read(path), as: UTF8.self).trimmingCharacters(" \n\r\t")
+            guard isUUID(text) else { throw ConfigError("Invalid node ID in \(path): \(text)") }
+            return text.lowercased()
+        }
+        let id = randomUUID()
+        do { try Files.writeAtomically(path, Array(id.utf8)) } catch { throw ConfigError("Error writing node ID: \(error)") }
+        return id
+    }
+
+    static func randomUUID() -> String {
+        let random = SystemRandom()
+        var bytes: [UInt8] = []
+        for _ in 0..<2 { withUnsafeBytes(of: random.nextUInt64()) { bytes += $0 } }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+
+    static func hostname() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, 255)
+        return String(cString: buffer)
+    }
+
+    // MARK: Running
+
+    static func runAgent(config: AgentConfig, nodeID: String, console: Console) -> Int32 {
+        let loop: EventLoop
+        do { loop = try EventLoop() } catch {
+            console.error("==> Error starting agent: \(error)")
+            return 1
+        }
+        let environment = AgentEnvironment(clock: loop, network: LiveStreamNetwork(loop: loop), random: SystemRandom(),
+                                           logSink: StdoutLogSink())
+        let agent = Agent(config: config, nodeID: nodeID, environment: environment)
+        console.info("==> Starting Consul agent...")
+        console.info(banner(config: config, nodeID: nodeID))
+        console.info("")
+        console.info("==> Log data will now stream in as it occurs:")
+        console.info("")
+        do { try agent.start() } catch {
+            agent.logger.error("Error starting agent", [("error", "\(error)")])
+            console.error("==> Error starting agent: \(error)")
+            return 1
+        }
+
+        var exitCode: Int32 = 0
+        var signals: [SignalWatcher] = []
+        var stopping = false
+        func stop(_ name: String, graceful: Bool) {
+            agent.logger.info("Caught", [("signal", name)])
+            if stopping {
+                // A second signal while stopping aborts at once, as Consul does.
+                exit(1)
+            }
+            stopping = true
+            if !graceful { agent.logger.info("Graceful shutdown disabled. Exiting") }
+            else { agent.logger.info("Gracefully shutting down agent...") }
+            exitCode = graceful ? 0 : 1
+            agent.shutdown()
+            for s in signals { s.close() }
+            loop.stop()
+        }
+        do {
+            signals.append(try SignalWatcher(loop: loop, signal: SIGINT) {
+                stop("interrupt", graceful: !config.effectiveSkipLeaveOnInterrupt)
+            })
+            signals.append(try SignalWatcher(loop: loop, signal: SIGTERM) {
+                stop("terminated", graceful: config.effectiveLeaveOnTerminate)
+            })
+            signals.append(try SignalWatcher(loop: loop, signal: SIGHUP) {
+                agent.logger.info("Caught", [("signal", "hangup")])
+                agent.reload()
+            })
+        } catch {
+            console.error("==> Error starting agent: \(error)")
+            return 1
+        }
+        loop.run()
+        agent.logger.info("Exit code", [("code", String(exitCode))])
+        return exitCode
+    }
+
+    static func banner(config: AgentConfig, nodeID: String) -> String {
+        let p = config.ports
+        let rows: [(String, String)] = [
+            ("Version", "'\(ConsulVersion.version)'"),
+            ("Build Date", "'\(ConsulVersion.buildDate)'"),
+            ("Node ID", "'\(nodeID)'"),
+            ("Node name", "'\(config.nodeName)'"),
+            ("Datacenter", "'\(config.datacenter)' (Segment: '\(config.server ? "<all>" : "")')"),
+            ("Server", "\(config.server) (Bootstrap: \(config.bootstrap))"),
+            ("Client Addr", "[\(config.clientAddrs.joined(separator: " "))] (HTTP: \(p.http), HTTPS: \(p.https), gRPC: \(p.grpc), gRPC-TLS: \(p.grpcTLS), DNS: \(p.dns))"),
+            ("Cluster Addr", "\(config.effectiveAdvertiseAddr) (LAN: \(p.serfLan), WAN: \(p.serfWan))"),
+            ("Gossip Encryption", "false"),
+            ("Auto-Encrypt-TLS", "false"),
+            ("ACL Enabled", "false"),
+            ("ACL Default Policy", "allow"),
+            ("HTTPS TLS", "Verify Incoming: false, Verify Outgoing: false, Min Version: TLSv1_2"),
+            ("gRPC TLS", "Verify Incoming: false, Min Version: TLSv1_2"),
+            ("Internal RPC TLS", "Verify Incoming: false, Verify Outgoing: false (Verify Hostname: false), Min Version: TLSv1_2"),
+        ]
+        let width = rows.map(\.0.count).max()! + 4
+        return rows.map { String(repeating: " ", count: width - $0.0.count) + $0.0 + ": " + $0.1 }.joined(separator: "\n")
+    }
+}
+
+extension String {
+    func trimmingCharacters(_ set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

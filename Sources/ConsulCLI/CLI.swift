@@ -1,0 +1,54 @@
+/// The `consul` command tree. Exit codes follow Consul (mitchellh/cli): unknown or missing
+/// command → help and 127; `-h` → help and 0; parent-only commands → their help and 1.
+public enum CLI {
+    struct Entry {
+        let synopsis: String
+        let run: ([String], Console) -> Int32
+    }
+
+    static let commands: [(String, Entry)] = [
+        ("agent", Entry(synopsis: "Runs a Consul agent", run: { AgentCommand.run($0, $1) })),
+        ("kv", Entry(synopsis: "Interact with the key-value store", run: { KVCommand.run($0, $1) })),
+        ("members", Entry(synopsis: "Lists the members of a Consul cluster", run: { MembersCommand.run($0, $1) })),
+        ("version", Entry(synopsis: "Prints the Consul version", run: { VersionCommand.run($0, $1) })),
+    ]
+
+    public static func main(_ arguments: [String], console: Console = Console()) -> Int32 {
+        var args = arguments
+        // `consul -v` / `-version` / `--version` mean `consul version` (only before any command).
+        if let first = args.first, ["-v", "-version", "--version"].contains(first) { args[0] = "version" }
+        guard let name = args.first else {
+            console.info(helpText)
+            return 127
+        }
+        if ["-h", "-help", "--help"].contains(name) {
+            console.info(helpText)
+            return 0
+        }
+        guard let entry = commands.first(where: { $0.0 == name })?.1 else {
+            console.info(helpText)
+            return 127
+        }
+        return entry.run(Array(args.dropFirst()), console)
+    }
+
+    static var helpText: String {
+        let width = commands.map(\.0.count).max() ?? 0
+        let lines = commands.map { "    " + $0.0 + String(repeating: " ", count: width - $0.0.count + 4) + $0.1.synopsis }
+        return "Usage: consul [--version] [--help] <command> [<args>]\n\nAvailable commands are:\n" + lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Parses `flags`; on `-h` prints help (exit 0), on a flag error prints it and the usage (exit 1).
+    static func parse(_ flags: inout GoFlags, _ args: [String], help: String, _ console: Console) -> Int32? {
+        switch flags.parse(args) {
+        case .ok: return nil
+        case .help:
+            console.info(help + "\n\n" + flags.usageText)
+            return 0
+        case .error(let message):
+            console.error(message)
+            console.error(help + "\n\n" + flags.usageText)
+            return 1
+        }
+    }
+}
