@@ -38,7 +38,9 @@ public final class Agent: AgentView {
         self.environment = environment
         logger = Logger(name: "agent", level: LogLevel(name: config.logLevel) ?? .info,
                         sink: environment.logSink, clock: environment.clock)
-        backend = DevBackend()
+        // A server is the single in-memory dev server until Raft lands; the composition root
+        // refuses server mode outside -dev rather than serve a store that a restart would lose.
+        backend = config.server ? DevBackend() : NoServersBackend()
         var apiConfig = APIConfig()
         apiConfig.kvMaxValueSize = config.kvMaxValueSize
         apiConfig.defaultQueryTimeNanoseconds = config.defaultQueryTimeNanoseconds
@@ -64,9 +66,10 @@ public final class Agent: AgentView {
         }
         if config.ports.http > 0 {
             for host in config.clientAddrs {
-                let address = SocketAddress(host: host, port: config.ports.http)
-                try httpServer.listen(on: address)
-                logger.info("Started HTTP server", [("address", address.description), ("network", "tcp")])
+                try httpServer.listen(on: SocketAddress(host: host, port: config.ports.http))
+                // Port 0 asks the kernel for a free port; the log names the one actually bound.
+                let bound = httpServer.listenAddresses.last!
+                logger.info("Started HTTP server", [("address", bound.description), ("network", "tcp")])
             }
         }
         logger.info("Consul agent running!")
@@ -93,6 +96,11 @@ public final class Agent: AgentView {
     public var isServer: Bool { config.server }
     private var serverAddress: String { "\(config.effectiveAdvertiseAddr):\(config.ports.server)" }
     public var leaderAddress: String { config.server ? serverAddress : "" }
+    /// Whether this build can run the configuration (server mode needs Raft outside -dev).
+    public static func unsupportedModeReason(_ config: AgentConfig) -> String? {
+        guard config.server && !config.devMode else { return nil }
+        return "Server mode outside -dev needs durable Raft storage, which this build does not have yet; use -dev, or run as a client"
+    }
     public var raftPeers: [String] { config.server ? [serverAddress] : [] }
 
     public var localMember: MemberInfo {

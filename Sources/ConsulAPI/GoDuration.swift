@@ -14,18 +14,46 @@ public enum GoDuration {
         if let f = s.first, f == "-" || f == "+" { negative = f == "-"; s = s.dropFirst() }
         if s == "0" { return 0 }
         guard !s.isEmpty else { return nil }
-        var total: Double = 0
+        // Integers as in Go's time.ParseDuration, so `1.001s` is exactly 1001000000 (a Double is off by one).
+        let limit: UInt64 = 1 << 63
+        var total: UInt64 = 0
         while !s.isEmpty {
-            let number = s.prefix { $0.isASCII && ($0.isNumber || $0 == ".") }
-            guard !number.isEmpty, number != ".", let value = Double(number) else { return nil }
-            s = s.dropFirst(number.count)
+            let wholeDigits = s.prefix { $0.isASCII && $0.isNumber }
+            var whole: UInt64 = 0
+            for d in wholeDigits.utf8 {
+                let (shifted, o1) = whole.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = shifted.addingReportingOverflow(UInt64(d - 48))
+                guard !o1, !o2, sum <= limit else { return nil }
+                whole = sum
+            }
+            s = s.dropFirst(wholeDigits.count)
+            var fraction: UInt64 = 0, scale: Double = 1, fractionDigits = 0
+            if s.first == "." {
+                s = s.dropFirst()
+                let digits = s.prefix { $0.isASCII && $0.isNumber }
+                var overflow = false
+                for d in digits.utf8 where !overflow {
+                    let next = fraction > (limit - 1) / 10 ? limit + 1 : fraction * 10 + UInt64(d - 48)
+                    if next > limit { overflow = true } else { fraction = next; scale *= 10 }
+                }
+                fractionDigits = digits.count
+                s = s.dropFirst(digits.count)
+            }
+            guard !wholeDigits.isEmpty || fractionDigits > 0 else { return nil }
             let unitText = s.prefix { !($0.isASCII && ($0.isNumber || $0 == ".")) }
             s = s.dropFirst(unitText.count)
-            guard let unit = unitNanos(unitText) else { return nil }
-            total += value * Double(unit)
+            guard let unit = unitNanos(unitText).map(UInt64.init), whole <= limit / unit else { return nil }
+            var value = whole * unit
+            if fraction > 0 {
+                value += UInt64(Double(fraction) * (Double(unit) / scale))
+                guard value <= limit else { return nil }
+            }
+            let (sum, overflow) = total.addingReportingOverflow(value)
+            guard !overflow, sum <= limit else { return nil }
+            total = sum
         }
-        guard total < 9.2e18 else { return nil }
-        return negative ? -Int64(total) : Int64(total)
+        if negative { return total == limit ? Int64.min : -Int64(total) }
+        return total < limit ? Int64(total) : nil
     }
 
     private static func unitNanos(_ unit: Substring) -> Int64? {

@@ -196,11 +196,16 @@ public struct JSONParser {
                     if scalar >= 0xD800 && scalar < 0xDC00 {
                         // A surrogate pair encodes one scalar beyond the BMP.
                         if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                            let next = i
                             i += 2
                             let low = try hex4()
                             if low >= 0xDC00 && low < 0xE000 {
                                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                            } else { scalar = 0xFFFD }
+                            } else {
+                                // Not a pair: as in Go, only the high half is replaced; the next escape stands alone.
+                                scalar = 0xFFFD
+                                i = next
+                            }
                         } else { scalar = 0xFFFD }
                     } else if scalar >= 0xDC00 && scalar < 0xE000 { scalar = 0xFFFD }
                     out.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)

@@ -5,7 +5,9 @@ public enum HTTPDate {
 
     public static func format(unixSeconds: Int64) -> String {
         let c = CivilTime(unixSeconds: unixSeconds)
-        let weekday = days[Int(((unixSeconds / 86_400) % 7 + 7) % 7)]
+        // Floor division: a second before the epoch belongs to Wednesday, not to Thursday.
+        let dayNumber = unixSeconds >= 0 ? unixSeconds / 86_400 : (unixSeconds - 86_399) / 86_400
+        let weekday = days[Int((dayNumber % 7 + 7) % 7)]
         return "\(weekday), \(pad2(c.day)) \(months[c.month - 1]) \(c.year) \(pad2(c.hour)):\(pad2(c.minute)):\(pad2(c.second)) GMT"
     }
 }

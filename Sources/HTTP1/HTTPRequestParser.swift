@@ -75,7 +75,9 @@ public struct HTTPRequestParser {
                 return .error(error)
             case .head:
                 guard let end = findHeadEnd() else {
-                    if bufferedByteCount > limits.headerBytesMax { return fail(.headersTooLarge) }
+                    // The limit counts up to the blank line's first byte; the rest of that line end
+                    // (one more byte buffered, one still to come) may belong to a head that fits.
+                    if bufferedByteCount > limits.headerBytesMax + 1 { return fail(.headersTooLarge) }
                     return .needMoreData
                 }
                 if end.headEnd - readIndex > limits.headerBytesMax { return fail(.headersTooLarge) }

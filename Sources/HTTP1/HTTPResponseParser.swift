@@ -75,7 +75,8 @@ public struct HTTPResponseParser {
 
     private mutating func parseHead(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) {
         let text = String(decoding: bytes, as: UTF8.self)
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+        // "\r\n" is one Character in Swift, so split on both spellings of a line end.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
         }
         while lines.last == "" { lines.removeLast() }

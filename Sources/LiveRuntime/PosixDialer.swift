@@ -20,7 +20,7 @@ public struct PosixDialer: BlockingDialer {
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let info = candidate {
             candidate = info.pointee.ai_next
-            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype, info.pointee.ai_protocol)
+            let fd = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
             guard fd >= 0 else { lastError = errnoText(); continue }
             PosixStream.setTimeouts(fd, timeoutMilliseconds)
             if connect(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 {
@@ -35,7 +35,7 @@ public struct PosixDialer: BlockingDialer {
     }
 
     public func dialUnix(path: String, timeoutMilliseconds: Int) throws -> BlockingStream {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw NetworkError(operation: "dial unix", address: path, message: errnoText()) }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)

@@ -9,6 +9,12 @@ public final class SignalWatcher {
 
     public init(loop: EventLoop, signal: Int32, callback: @escaping () -> Void) throws {
         self.callback = callback
+        // A parent may have started us with the signal blocked (some process launchers do);
+        // a blocked signal would stay pending forever and the agent could not be stopped.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         handle = .allocate(capacity: 1)
         uv_signal_init(loop.loop, handle)
         handle.pointee.data = Unmanaged.passRetained(self).toOpaque()

@@ -1,0 +1,49 @@
+# Build, test and measure the Swift Consul agent. `make dev` and `make test` are the two
+# commands README.md promises a newcomer on a fresh Debian box.
+SWIFT        ?= swift
+SWIFT_FLAGS  := --explicit-target-dependency-import-check error
+RELEASE_FLAGS := -c release $(SWIFT_FLAGS) --static-swift-stdlib
+BINARY       := .build/release/consul
+# System packages the build, tests and benchmarks need (Debian names).
+DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev pkg-config curl wrk nginx-light python3
+
+.PHONY: deps build dev test unit-test lint-imports bench fuzz clean
+
+## deps: install missing Debian packages (apt-get only when something is missing)
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+## build: release binary at .build/release/consul
+build: deps
+	$(SWIFT) build $(RELEASE_FLAGS) --product consul
+
+## dev: install, build and run a development agent (HTTP on 127.0.0.1:8500)
+dev: build
+	$(BINARY) agent -dev
+
+## test: the whole suite — import-tier lint, unit tests, and live tests against the real binary
+test: deps lint-imports build
+	CONSUL_BINARY=$(CURDIR)/$(BINARY) $(SWIFT) test $(SWIFT_FLAGS)
+
+## lint-imports: the dependency rule of docs/architecture.md
+lint-imports:
+	@scripts/lint-imports.sh
+
+## bench: requests/s and p99 for KV and status endpoints vs nginx (wrk), RSS and start-up time
+bench: build
+	scripts/bench.sh $(BINARY)
+
+## fuzz: run the HTTP/1.1 request parser under libFuzzer for FUZZ_SECONDS (default 60)
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf .build
