@@ -46,7 +46,8 @@ let package = Package(
         .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
-        .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI"]),
+        .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
+        .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Platform"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ConsulClient", "ConsulAPI", "HTTP1", "LiveRuntime", "Platform"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,20 +1,30 @@
 // Fuzz harness for HTTPRequestParser (`make fuzz` → scripts/fuzz.sh).
 //
-// Each input is parsed twice with small limits: fed all at once, and fed in two pieces split at a
-// position taken from the first byte. Both must yield the same requests and end the same way (the
-// same error, or waiting for more bytes), since TCP may segment a stream anywhere. Every request
-// must also respect the limits and the parser's documented shape. A broken invariant is a
-// `precondition` failure, which libFuzzer reports as a crash with the input saved.
+// The first byte of each input picks a split point; the rest is a request stream, parsed twice
+// with small limits: fed all at once, and fed in two pieces split at that point. Both must yield
+// the same requests and end the same way (the same error, or waiting for more bytes), since TCP
+// may segment a stream anywhere. Every request must also respect the limits and the parser's
+// documented shape. A broken invariant stops the process with a message (`invariant` below);
+// libFuzzer reports it as a crash and saves the input.
 //
-// Two builds share this file:
-//   - fuzz build (`-sanitize=fuzzer -DFUZZING`, see scripts/fuzz.sh): libFuzzer's own `main`
-//     calls `LLVMFuzzerTestOneInput`; the top-level code below is compiled out.
-//   - plain `swift build`: the top-level code runs each file named on the command line through
-//     the same checks, e.g. to replay a crash: `.build/debug/HTTP1Fuzz crash-<sha1>`.
+// Two builds share this file, both as a main.swift with top-level code:
+//   - fuzz build (scripts/fuzz.sh: `-sanitize=fuzzer -DFUZZING -enable-experimental-feature Extern`):
+//     SwiftPM links executables with `--defsym main=HTTP1Fuzz_main`, which shadows libFuzzer's own
+//     `main`, so the top-level code starts libFuzzer itself through `LLVMFuzzerRunDriver`, its
+//     documented entry point for programs that keep their own main.
+//   - plain `swift build`: the top-level code replays files named on the command line through the
+//     same checks, e.g. a saved crash: `.build/debug/HTTP1Fuzz fuzz-corpus/http1-crashes/crash-…`.
+import Glibc
 import HTTP1
 
 /// Small enough that a few-hundred-byte input crosses them.
 let fuzzLimits = HTTPLimits(headerBytesMax: 256, bodyBytesMax: 64)
+
+/// `precondition` that keeps its message in optimized builds (the fuzzer is built with -O, where
+/// `precondition` traps silently); the trap is what libFuzzer catches.
+func invariant(_ ok: @autoclosure () -> Bool, _ message: @autoclosure () -> String, line: UInt = #line) {
+    if !ok() { fatalError(message(), line: line) }
+}
 
 /// The parts of a parsed request that must not depend on how the bytes were segmented.
 struct ParsedRequest: Equatable {
@@ -63,13 +73,13 @@ struct Run {
             case .needMoreData:
                 ending = .needMoreData
                 // Asking again without new bytes must not invent anything.
-                guard case .needMoreData = parser.next() else { preconditionFailure("next() changed without new bytes") }
+                guard case .needMoreData = parser.next() else { fatalError("next() changed without new bytes") }
                 return
             case .error(let error):
                 ending = .error(error)
                 // A failed parser stays failed with the same error.
                 guard case .error(let again) = parser.next(), again == error else {
-                    preconditionFailure("error \(error) did not stick")
+                    fatalError("error \(error) did not stick")
                 }
                 return
             }
@@ -77,39 +87,49 @@ struct Run {
     }
 
     private func check(_ r: HTTPRequest) {
-        precondition(r.body.count <= fuzzLimits.bodyBytesMax, "body of \(r.body.count) bytes exceeds the limit")
-        precondition(r.versionMinor == 0 || r.versionMinor == 1, "version 1.\(r.versionMinor)")
-        precondition(!r.method.isEmpty, "empty method")
-        precondition(r.target.utf8.count <= fuzzLimits.headerBytesMax, "target longer than the head limit")
-        precondition(r.target.hasPrefix("/") || r.target == "*" || r.target.hasPrefix("*?"), "target \(r.target)")
-        precondition(r.rawQuery.isEmpty || r.target.contains("?"), "query without '?' in target")
+        invariant(r.body.count <= fuzzLimits.bodyBytesMax, "body of \(r.body.count) bytes exceeds the limit")
+        invariant(r.versionMinor == 0 || r.versionMinor == 1, "version 1.\(r.versionMinor)")
+        invariant(!r.method.isEmpty, "empty method")
+        invariant(r.target.utf8.count <= fuzzLimits.headerBytesMax, "target longer than the head limit")
+        invariant(r.target.hasPrefix("/") || r.target == "*" || r.target.hasPrefix("*?"), "target \(r.target)")
+        invariant(r.rawQuery.isEmpty || r.target.contains("?"), "query without '?' in target")
     }
 }
 
-/// The libFuzzer entry point; also used by the replay `main` below.
+/// The libFuzzer entry point; also used by the replay `main` below. The first byte is not part of
+/// the request stream: it only picks where the second run splits the rest, in 255ths of its length.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let input = UnsafeBufferPointer(start: data, count: size)
+    guard size > 0 else { return 0 }
+    let stream = UnsafeBufferPointer(start: data + 1, count: size - 1)
+    let split = Int(data[0]) * stream.count / 255
 
     var whole = Run()
-    whole.feed(input)
+    whole.feed(stream)
 
     var pieces = Run()
-    let split = size == 0 ? 0 : Int(input[0]) % (size + 1)
-    pieces.feed(UnsafeBufferPointer(rebasing: input[..<split]))
-    pieces.feed(UnsafeBufferPointer(rebasing: input[split...]))
+    pieces.feed(UnsafeBufferPointer(rebasing: stream[..<split]))
+    pieces.feed(UnsafeBufferPointer(rebasing: stream[split...]))
 
-    precondition(whole.requests == pieces.requests,
-                 "split at \(split) changed the requests: \(whole.requests.count) whole vs \(pieces.requests.count) split")
-    precondition(whole.ending == pieces.ending,
-                 "split at \(split) changed the ending: \(whole.ending) whole vs \(pieces.ending) split")
+    invariant(whole.requests == pieces.requests && whole.ending == pieces.ending,
+              "split at \(split) of \(stream.count) changed the outcome: whole stream gave "
+                  + "\(whole.requests.count) request(s) then \(whole.ending), two pieces gave "
+                  + "\(pieces.requests.count) request(s) then \(pieces.ending)")
     return 0
 }
 
-#if !FUZZING
-// Plain build: replay inputs given as files.
-import Glibc
+#if FUZZING
+// Fuzz build: hand control to libFuzzer, which parses its own flags from the command line.
+@_extern(c, "LLVMFuzzerRunDriver")
+func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
+                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
 
+var fuzzerArgc = CommandLine.argc
+var fuzzerArgv = CommandLine.unsafeArgv
+exit(runFuzzerDriver(&fuzzerArgc, &fuzzerArgv, fuzz))
+#else
+// Plain build: replay inputs given as files.
 func readFile(_ path: String) -> [UInt8]? {
     guard let file = fopen(path, "rb") else { return nil }
     defer { fclose(file) }
