@@ -28,6 +28,7 @@ let package = Package(
         // Tier 1: pure cores.
         .target(name: "ConsulState", dependencies: ["ConsulAPI"]),
         .target(name: "Config", dependencies: ["ConsulAPI"]),
+        .target(name: "Raft"),
 
         // Tier 2: logic over Platform protocols.
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
