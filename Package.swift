@@ -34,21 +34,33 @@ let package = Package(
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
         .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
+        .target(name: "Server", dependencies: ["Platform", "Raft", "ConsulState"]),
 
         // Tier 3: edges.
         .target(name: "LiveRuntime", dependencies: ["Platform", "CLibUV", "CSQLite", "CLZ4"]),
         .target(name: "ConsulCLI", dependencies: ["Platform", "ConsulAPI", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
+        .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulState", "Server"]),
+        .executableTarget(name: "consul-sim", dependencies: ["Simulation"]),
         // libFuzzer entry point for the HTTP/1.1 request parser (`make fuzz`).
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"]),
+        // Raft storage helpers: a writer the crash-durability test SIGKILLs, and a micro-benchmark
+        // (`swift run -c release raft-storage-bench`).
+        .executableTarget(name: "raft-storage-crasher", dependencies: ["LiveRuntime", "Platform"]),
+        .executableTarget(name: "raft-storage-bench", dependencies: ["LiveRuntime", "Platform"]),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "ConsulAPITests", dependencies: ["ConsulAPI"]),
         .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
         .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Platform"]),
+        .testTarget(name: "RaftStorageTests", dependencies: ["LiveRuntime", "Platform"]),
+        // Raft interaction scripts: Tests/RaftTests/testdata/*.txt, found via #filePath so that
+        // REWRITE=1 can write the regenerated transcripts back.
+        .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["testdata"]),
         .testTarget(name: "IntegrationTests", dependencies: ["ConsulClient", "ConsulAPI", "HTTP1", "LiveRuntime", "Platform"]),
     ],
     swiftLanguageModes: [.v5]

@@ -10,7 +10,7 @@ tier() {
     Wire|Platform|ConsulAPI|HTTP1) echo 0 ;;
     Raft|ConsulState|Gossip|DNS|Config) echo 1 ;;
     HTTPAPI|Server|Agent|ConsulClient) echo 2 ;;
-    LiveRuntime|Simulation|ConsulCLI|consul|consul-sim|HTTP1Fuzz) echo 3 ;;
+    LiveRuntime|Simulation|ConsulCLI|consul|consul-sim|HTTP1Fuzz|raft-storage-crasher|raft-storage-bench) echo 3 ;;
     CLibUV|CSQLite|CLZ4) echo c ;;
     *) echo "?" ;;
   esac
@@ -33,7 +33,7 @@ for dir in Sources/*/; do
   done < <(grep -nE '^[[:space:]]*(@[_A-Za-z]+[[:space:]]+)*import[[:space:]]' -r "$dir" --include='*.swift' || true)
 
   if [ "$t" = 0 ] || [ "$t" = 1 ]; then
-    if grep -nE 'import[[:space:]]+(Foundation|Dispatch|Glibc)\b|Date\(|DispatchQueue|Thread\.|SystemRandomNumberGenerator|ContinuousClock|Task[[:space:]]*\{' -r "$dir" --include='*.swift'; then
+    if grep -nE 'import[[:space:]]+(Foundation|Dispatch|Glibc)\b|\bDate\(|DispatchQueue|Thread\.|SystemRandomNumberGenerator|ContinuousClock|Task[[:space:]]*\{' -r "$dir" --include='*.swift'; then
       echo "lint-imports: tier-$t module $module uses I/O, threads, clocks or ambient randomness (above)"
       status=1
     fi

@@ -130,6 +130,29 @@ public final class StateStore {
     }
 
     public var kvCount: Int { kv.count }
+
+    var tombstoneList: [(String, UInt64)] { tombstones.sorted { bytesLess($0.key, $1.key) }.map { ($0.key, $0.value) } }
+
+    func replaceAll(index newIndex: UInt64, kvTableIndex newTableIndex: UInt64, pairs: [KVPair], tombstones newTombs: [(String, UInt64)]) {
+        index = newIndex
+        kvTableIndex = newTableIndex
+        kv = KVTable()
+        for p in pairs { kv.upsert(p) }
+        tombstones = Dictionary(newTombs, uniquingKeysWith: { a, _ in a })
+        for callback in watches.fireAll() { callback() }
+    }
+
+    /// Records a log entry that carries no command (Raft no-op or membership), so `index`
+    /// always equals the last applied log index.
+    public func skip(to index: UInt64) {
+        if index > self.index { self.index = index }
+    }
+
+    /// Applies an encoded command (a committed Raft entry's bytes).
+    @discardableResult
+    public func apply(encoded bytes: [UInt8], at index: UInt64) throws(DecodeError) -> CommandResult {
+        apply(try Command(encoded: bytes), at: index)
+    }
 }
 
 /// End index (exclusive, in the full key's UTF-8 view) of the first occurrence of `needle`.

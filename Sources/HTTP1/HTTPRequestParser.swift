@@ -38,6 +38,8 @@ public struct HTTPRequestParser {
     }
 
     public let limits: HTTPLimits
+    /// A chunk-size line (size plus extensions) longer than this is refused.
+    static let chunkLineBytesMax = 1024
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var state: State = .head
@@ -102,10 +104,12 @@ public struct HTTPRequestParser {
                 return .request(head)
             case .chunkSize(let head):
                 guard let lineEnd = findLineEnd(from: readIndex) else {
-                    if bufferedByteCount > 1024 { return fail(.badChunk) }
+                    if bufferedByteCount > HTTPRequestParser.chunkLineBytesMax { return fail(.badChunk) }
                     if let event = continueIfExpected(head) { return event }
                     return .needMoreData
                 }
+                // The same cap applies whether the line arrived whole or in pieces.
+                if lineEnd.next - 1 - readIndex > HTTPRequestParser.chunkLineBytesMax { return fail(.badChunk) }
                 guard let size = parseChunkSize(buffer[readIndex..<lineEnd.contentEnd]) else { return fail(.badChunk) }
                 readIndex = lineEnd.next
                 if size == 0 {
@@ -134,6 +138,7 @@ public struct HTTPRequestParser {
                     if bufferedByteCount > limits.headerBytesMax { return fail(.headersTooLarge) }
                     return .needMoreData
                 }
+                if lineEnd.next - 1 - readIndex > limits.headerBytesMax { return fail(.headersTooLarge) }
                 let empty = lineEnd.contentEnd == readIndex
                 readIndex = lineEnd.next
                 if empty { state = .head; return .request(head) }

@@ -69,7 +69,7 @@ final class RaftLogWriter {
         do {
             let check = try db.prepare("PRAGMA quick_check")
             var problems: [String] = []
-            while try check.step() { problems.append(check.text(at: 0)) }
+            while try check.step() { problems.append(check.text(at: 0).split(separator: "\n").joined(separator: " ")) }
             if problems != ["ok"] {
                 throw StorageError(path: path, message: "database is corrupt (quick_check: \(problems.prefix(5).joined(separator: "; ")))")
             }

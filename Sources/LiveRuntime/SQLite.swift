@@ -69,12 +69,6 @@ final class SQLiteDatabase {
         return SQLiteStatement(database: self, handle: stmt, sql: sql)
     }
 
-    /// Rows changed by the most recent INSERT/UPDATE/DELETE.
-    var changes: Int {
-        assertOwner()
-        return Int(sqlite3_changes64(handle))
-    }
-
     fileprivate func check(_ status: Int32, _ operation: @autoclosure () -> String) throws(SQLiteError) {
         guard status == SQLITE_OK || status == SQLITE_ROW || status == SQLITE_DONE else {
             throw SQLiteError(path: path, code: status, operation: operation(),

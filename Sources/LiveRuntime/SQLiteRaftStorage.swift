@@ -7,6 +7,8 @@ import Platform
 /// touch disk on the calling (loop) thread: they queue onto one storage thread, which commits
 /// everything queued so far as one transaction (group commit — while one transaction fsyncs,
 /// the next group accumulates) and posts the completions back to the loop in call order.
+/// `write`, `compact` and `close` are called from the loop thread; call `close` before the
+/// loop is destroyed (it posts the closing of its wake-up handle to the loop).
 public final class SQLiteRaftStorage: RaftStorage {
     public typealias Completion = (Result<Void, StorageError>) -> Void
 

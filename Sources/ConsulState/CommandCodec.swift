@@ -1,0 +1,88 @@
+import ConsulAPI
+
+/// Commands as bytes in the Raft log: a type code (append-only, never reused), then fields.
+/// Integers are little-endian fixed width; strings and blobs are u32-length-prefixed.
+extension Command {
+    enum Code: UInt8 {
+        case kvSet = 1, kvCAS = 2, kvDelete = 3, kvDeleteCAS = 4, kvDeleteTree = 5
+    }
+
+    public var encoded: [UInt8] {
+        var w = ByteWriter()
+        switch self {
+        case let .kvSet(key, value, flags):
+            w.u8(Code.kvSet.rawValue); w.string(key); w.blob(value); w.u64(flags)
+        case let .kvCAS(key, value, flags, index):
+            w.u8(Code.kvCAS.rawValue); w.string(key); w.blob(value); w.u64(flags); w.u64(index)
+        case let .kvDelete(key):
+            w.u8(Code.kvDelete.rawValue); w.string(key)
+        case let .kvDeleteCAS(key, index):
+            w.u8(Code.kvDeleteCAS.rawValue); w.string(key); w.u64(index)
+        case let .kvDeleteTree(prefix):
+            w.u8(Code.kvDeleteTree.rawValue); w.string(prefix)
+        }
+        return w.bytes
+    }
+
+    public init(encoded bytes: [UInt8]) throws(DecodeError) {
+        var r = ByteReader(bytes)
+        guard let code = Code(rawValue: try r.u8()) else { throw DecodeError("unknown command type \(bytes.first ?? 0)") }
+        switch code {
+        case .kvSet: self = .kvSet(key: try r.string(), value: try r.blob(), flags: try r.u64())
+        case .kvCAS: self = .kvCAS(key: try r.string(), value: try r.blob(), flags: try r.u64(), index: try r.u64())
+        case .kvDelete: self = .kvDelete(key: try r.string())
+        case .kvDeleteCAS: self = .kvDeleteCAS(key: try r.string(), index: try r.u64())
+        case .kvDeleteTree: self = .kvDeleteTree(prefix: try r.string())
+        }
+        guard r.isAtEnd else { throw DecodeError("trailing bytes after command") }
+    }
+}
+
+public struct DecodeError: Error, Equatable, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+struct ByteWriter {
+    var bytes: [UInt8] = []
+    mutating func u8(_ v: UInt8) { bytes.append(v) }
+    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
+    mutating func blob(_ b: [UInt8]) { u32(UInt32(b.count)); bytes += b }
+    mutating func string(_ s: String) { blob(Array(s.utf8)) }
+}
+
+struct ByteReader {
+    private let bytes: [UInt8]
+    private var i = 0
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    var isAtEnd: Bool { i == bytes.count }
+
+    mutating func u8() throws(DecodeError) -> UInt8 {
+        guard i < bytes.count else { throw DecodeError("truncated") }
+        defer { i += 1 }
+        return bytes[i]
+    }
+    mutating func u32() throws(DecodeError) -> UInt32 {
+        guard i + 4 <= bytes.count else { throw DecodeError("truncated") }
+        var v: UInt32 = 0
+        for k in 0..<4 { v |= UInt32(bytes[i + k]) << (8 * k) }
+        i += 4
+        return v
+    }
+    mutating func u64() throws(DecodeError) -> UInt64 {
+        guard i + 8 <= bytes.count else { throw DecodeError("truncated") }
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * k) }
+        i += 8
+        return v
+    }
+    mutating func blob() throws(DecodeError) -> [UInt8] {
+        let n = Int(try u32())
+        guard i + n <= bytes.count else { throw DecodeError("truncated") }
+        defer { i += n }
+        return Array(bytes[i..<(i + n)])
+    }
+    mutating func string() throws(DecodeError) -> String { String(decoding: try blob(), as: UTF8.self) }
+}

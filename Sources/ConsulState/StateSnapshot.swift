@@ -1,0 +1,42 @@
+import ConsulAPI
+
+/// The whole state as bytes for a Raft snapshot, and back. Format version first, so later
+/// tables (catalog, sessions) can be added without breaking old snapshots.
+extension StateStore {
+    static let snapshotVersion: UInt8 = 1
+
+    public func snapshot() -> [UInt8] {
+        var w = ByteWriter()
+        w.u8(StateStore.snapshotVersion)
+        w.u64(index)
+        w.u64(kvTableIndex)
+        let (entries, _) = kvList(prefix: "")
+        w.u64(UInt64(entries.count))
+        for e in entries {
+            w.string(e.key); w.blob(e.value); w.u64(e.flags); w.u64(e.lockIndex); w.string(e.session)
+            w.u64(e.createIndex); w.u64(e.modifyIndex)
+        }
+        let tombs = tombstoneList
+        w.u64(UInt64(tombs.count))
+        for (key, idx) in tombs { w.string(key); w.u64(idx) }
+        return w.bytes
+    }
+
+    /// Replaces the whole state with a snapshot's; every blocked query wakes (anything may differ).
+    public func restore(_ bytes: [UInt8]) throws(DecodeError) {
+        var r = ByteReader(bytes)
+        let version = try r.u8()
+        guard version == StateStore.snapshotVersion else { throw DecodeError("unsupported snapshot version \(version)") }
+        let newIndex = try r.u64()
+        let newTableIndex = try r.u64()
+        var pairs: [KVPair] = []
+        for _ in 0..<(try r.u64()) {
+            pairs.append(KVPair(key: try r.string(), value: try r.blob(), flags: try r.u64(), lockIndex: try r.u64(),
+                                session: try r.string(), createIndex: try r.u64(), modifyIndex: try r.u64()))
+        }
+        var tombs: [(String, UInt64)] = []
+        for _ in 0..<(try r.u64()) { tombs.append((try r.string(), try r.u64())) }
+        guard r.isAtEnd else { throw DecodeError("trailing bytes after snapshot") }
+        replaceAll(index: newIndex, kvTableIndex: newTableIndex, pairs: pairs, tombstones: tombs)
+    }
+}

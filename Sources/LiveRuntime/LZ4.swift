@@ -1,0 +1,117 @@
+import CLZ4
+
+/// An LZ4 frame error as a Swift error: what we were doing and LZ4's error name.
+public struct LZ4Error: Error, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let message: String
+    public var description: String { "\(operation): \(message)" }
+
+    /// Throws when `code` is an LZ4F error code; returns it otherwise.
+    @discardableResult
+    static func check(_ code: Int, _ operation: @autoclosure () -> String) throws(LZ4Error) -> Int {
+        if LZ4F_isError(code) != 0 {
+            throw LZ4Error(operation: operation(), message: String(cString: LZ4F_getErrorName(code)))
+        }
+        return code
+    }
+}
+
+/// LZ4 frames (the snapshot file format): the frame header records the content size and the
+/// frame ends with an xxHash32 of the content, which decompression verifies.
+enum LZ4Frame {
+    static func compress(_ input: [UInt8]) throws(LZ4Error) -> [UInt8] {
+        var preferences = LZ4F_preferences_t()
+        preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
+        preferences.frameInfo.contentSize = UInt64(input.count)
+        let bound = LZ4F_compressFrameBound(input.count, &preferences)
+        try LZ4Error.check(bound, "LZ4F_compressFrameBound")
+        var output = [UInt8](repeating: 0, count: bound)
+        let written = input.withUnsafeBytes { source in
+            output.withUnsafeMutableBytes { destination in
+                LZ4F_compressFrame(destination.baseAddress, destination.count,
+                                   source.baseAddress, source.count, &preferences)
+            }
+        }
+        try LZ4Error.check(written, "LZ4F_compressFrame")
+        output.removeLast(output.count - written)
+        return output
+    }
+
+    /// Decompresses exactly one whole frame. Truncation, trailing bytes, a content size other
+    /// than `expectedSize` (when given) or a checksum mismatch are errors.
+    static func decompress(_ input: [UInt8], expectedSize: Int? = nil) throws(LZ4Error) -> [UInt8] {
+        let context = try DecompressionContext()
+        // withUnsafeBytes only rethrows untyped errors; carry ours out in a Result.
+        let result: Result<[UInt8], LZ4Error> = input.withUnsafeBytes { source in
+            Result { () throws(LZ4Error) -> [UInt8] in try decompress(source, context, expectedSize) }
+        }
+        return try result.get()
+    }
+
+    private static func decompress(_ source: UnsafeRawBufferPointer, _ context: DecompressionContext,
+                                   _ expectedSize: Int?) throws(LZ4Error) -> [UInt8] {
+        guard let base = source.baseAddress else {
+            throw LZ4Error(operation: "LZ4F_decompress", message: "empty input (truncated frame)")
+        }
+        // The header first: it says how big the content is, so the output is one allocation.
+        var info = LZ4F_frameInfo_t()
+        var consumed = source.count
+        try LZ4Error.check(LZ4F_getFrameInfo(context.dctx, &info, base, &consumed), "LZ4F_getFrameInfo")
+        // Without the content checksum a damaged file could decompress "successfully".
+        guard info.contentChecksumFlag == LZ4F_contentChecksumEnabled else {
+            throw LZ4Error(operation: "LZ4F_getFrameInfo", message: "frame has no content checksum")
+        }
+        if let expectedSize, info.contentSize != UInt64(expectedSize) {
+            throw LZ4Error(operation: "LZ4F_getFrameInfo",
+                           message: "frame holds \(info.contentSize) bytes, expected \(expectedSize)")
+        }
+        guard info.contentSize <= UInt64(Int.max) else {
+            throw LZ4Error(operation: "LZ4F_getFrameInfo", message: "content size \(info.contentSize) too large")
+        }
+        var output = [UInt8](repeating: 0, count: Int(info.contentSize))
+        var inputOffset = consumed
+        var outputOffset = 0
+        var hint = 1
+        while hint != 0 {
+            guard inputOffset < source.count else {
+                throw LZ4Error(operation: "LZ4F_decompress", message: "truncated frame (\(source.count) bytes)")
+            }
+            var sourceSize = source.count - inputOffset
+            var destinationSize = output.count - outputOffset
+            let code = output.withUnsafeMutableBytes { destination in
+                LZ4F_decompress(context.dctx, destination.baseAddress.map { $0 + outputOffset },
+                                &destinationSize, base + inputOffset, &sourceSize, nil)
+            }
+            hint = try LZ4Error.check(code, "LZ4F_decompress")
+            inputOffset += sourceSize
+            outputOffset += destinationSize
+            // No progress with input left means the output is full but the frame is not done.
+            if sourceSize == 0 && destinationSize == 0 && hint != 0 {
+                throw LZ4Error(operation: "LZ4F_decompress", message: "content larger than the frame header says")
+            }
+        }
+        guard inputOffset == source.count else {
+            throw LZ4Error(operation: "LZ4F_decompress", message: "\(source.count - inputOffset) bytes after the end of the frame")
+        }
+        guard outputOffset == output.count else {
+            throw LZ4Error(operation: "LZ4F_decompress", message: "frame ended after \(outputOffset) of \(output.count) bytes")
+        }
+        return output
+    }
+}
+
+/// Owns one LZ4F decompression context; freed in `deinit`.
+private final class DecompressionContext {
+    let dctx: OpaquePointer
+
+    init() throws(LZ4Error) {
+        var pointer: OpaquePointer?
+        try LZ4Error.check(LZ4F_createDecompressionContext(&pointer, UInt32(LZ4F_VERSION)), "LZ4F_createDecompressionContext")
+        guard let pointer else {
+            throw LZ4Error(operation: "LZ4F_createDecompressionContext", message: "no context")
+        }
+        dctx = pointer
+    }
+
+    deinit { LZ4F_freeDecompressionContext(dctx) }
+}

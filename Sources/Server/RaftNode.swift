@@ -1,0 +1,257 @@
+import ConsulState
+import Platform
+import Raft
+
+/// Why a proposal or read did not complete.
+public enum RaftNodeError: Error, Equatable, Sendable {
+    case notLeader(leader: ServerID?)
+    /// Leadership changed before the entry committed; it may or may not have been applied.
+    case leadershipLost
+    case storage(String)
+    case rejected(String)
+}
+
+/// Drives one Raft core against Platform protocols: ticks from the clock, persistence through
+/// RaftStorage before anything that depends on it is sent, committed entries applied to the
+/// StateStore, proposals and ReadIndex reads completed when their entries apply.
+/// Loop-confined; the same code runs live (libuv) and in the simulation.
+public final class RaftNode {
+    public let raft: Raft
+    public let store: StateStore
+    private let storage: RaftStorage
+    private let transport: RaftTransport
+    private let clock: EventLoopClock
+    private let tickNanoseconds: UInt64
+    private var tickTimer: TimerHandle?
+    private var stopped = false
+    /// Proposals waiting for their entry to apply: index → (term, completion).
+    private var proposals: [UInt64: (term: UInt64, completion: (Result<CommandResult, RaftNodeError>) -> Void)] = [:]
+    private var reads: [UInt64: (Result<Void, RaftNodeError>) -> Void] = [:]
+    private var readsReady: [(index: UInt64, completion: (Result<Void, RaftNodeError>) -> Void)] = []
+    private var nextReadID: UInt64 = 1
+    /// Per write in flight (oldest first): messages to send once it is durable. A Ready with
+    /// nothing to persist still waits behind earlier writes, since its messages may promise
+    /// entries those writes carry.
+    private var afterPersistQueue: [[Message]] = []
+    private var processing = false
+    private var pendingProcess = false
+    public private(set) var appliedIndex: UInt64 = 0
+    /// Called after each committed command applies (simulation checkers, metrics).
+    public var onApply: ((Entry, CommandResult?) -> Void)?
+    /// Called when the role or leader changes.
+    public var onSoftState: ((SoftState) -> Void)?
+    /// Fatal storage failure: the server must stop rather than continue without durability.
+    public var onFatal: ((String) -> Void)?
+    /// Take an FSM snapshot after this many applied entries (0 = never).
+    public var snapshotThreshold: UInt64 = 16384
+    /// Entries kept in the log behind a snapshot for slightly-lagging followers.
+    public var trailingEntries: UInt64 = 10240
+    public var snapshotStore: SnapshotStore?
+    private var lastSnapshotIndex: UInt64 = 0
+    private var snapshotInFlight = false
+
+    public init(raft: Raft, store: StateStore, storage: RaftStorage, transport: RaftTransport, clock: EventLoopClock,
+                tickNanoseconds: UInt64) {
+        self.raft = raft
+        self.store = store
+        self.storage = storage
+        self.transport = transport
+        self.clock = clock
+        self.tickNanoseconds = tickNanoseconds
+        appliedIndex = raft.firstIndex - 1
+    }
+
+    public func start() {
+        scheduleTick()
+        process()
+    }
+
+    public func stop() {
+        stopped = true
+        tickTimer?.cancel()
+        tickTimer = nil
+        failAll(.leadershipLost)
+    }
+
+    private func scheduleTick() {
+        tickTimer = clock.schedule(after: tickNanoseconds) { [weak self] in
+            guard let self, !self.stopped else { return }
+            self.raft.tick()
+            self.process()
+            self.scheduleTick()
+        }
+    }
+
+    // MARK: Inputs
+
+    public func receive(_ message: Message) {
+        guard !stopped else { return }
+        raft.step(message)
+        process()
+    }
+
+    public func propose(_ command: Command, completion: @escaping (Result<CommandResult, RaftNodeError>) -> Void) {
+        guard !stopped else { return completion(.failure(.leadershipLost)) }
+        switch raft.propose(command.encoded) {
+        case .success(let (index, term)):
+            proposals[index] = (term, completion)
+            process()
+        case .failure(.notLeader(let leader)):
+            completion(.failure(.notLeader(leader: leader)))
+        case .failure(let other):
+            completion(.failure(.rejected("\(other)")))
+        }
+    }
+
+    /// Completes once a read at this moment would be linearizable: after a ReadIndex round,
+    /// when the applied index has reached the read index.
+    public func linearizableRead(_ completion: @escaping (Result<Void, RaftNodeError>) -> Void) {
+        guard !stopped else { return completion(.failure(.leadershipLost)) }
+        let id = nextReadID
+        nextReadID += 1
+        switch raft.readIndex(id) {
+        case .success:
+            reads[id] = completion
+            process()
+        case .failure(.notLeader(let leader)):
+            completion(.failure(.notLeader(leader: leader)))
+        case .failure(let other):
+            completion(.failure(.rejected("\(other)")))
+        }
+    }
+
+    // MARK: The Ready loop
+
+    /// Drains the core's output: send, persist, then (on durability) send the rest and apply.
+    public func process() {
+        if processing { pendingProcess = true; return }
+        processing = true
+        defer { processing = false }
+        repeat {
+            pendingProcess = false
+            while !stopped && raft.hasReady {
+                handle(raft.ready())
+            }
+        } while pendingProcess && !stopped
+    }
+
+    private func handle(_ rd: Ready) {
+        if let soft = rd.softState {
+            if soft.role != .leader { failAll(.leadershipLost, keepReads: false) }
+            onSoftState?(soft)
+        }
+        for m in rd.messages { transport.send(m) }
+        if let snapshot = rd.snapshot {
+            // A snapshot from the leader replaces our whole log: make that durable too.
+            snapshotStore?.save(SnapshotMeta(index: snapshot.index, term: snapshot.term,
+                                             configuration: snapshot.configuration.encoded,
+                                             size: UInt64(snapshot.data.count)), data: snapshot.data) { _ in }
+            storage.compact(through: UInt64(Int64.max)) { _ in }
+            lastSnapshotIndex = snapshot.index
+            do { try store.restore(snapshot.data) } catch {
+                onFatal?("snapshot from leader does not decode: \(error)")
+                stop()
+                return
+            }
+            appliedIndex = snapshot.index
+        }
+        if rd.needsPersist {
+            var batch = RaftWriteBatch()
+            if let hs = rd.hardState { batch.hardState = StoredHardState(term: hs.term, vote: hs.vote ?? "") }
+            batch.entries = rd.entries.map { StoredEntry(index: $0.index, term: $0.term, kind: $0.kind.rawValue, data: $0.data) }
+            afterPersistQueue.append(rd.messagesAfterPersist)
+            storage.write(batch) { [weak self] result in
+                guard let self, !self.stopped else { return }
+                let after = self.afterPersistQueue.removeFirst()
+                switch result {
+                case .success:
+                    self.raft.persisted(rd)
+                    for m in after { self.transport.send(m) }
+                    self.process()
+                case .failure(let error):
+                    self.onFatal?("raft storage: \(error)")
+                    self.stop()
+                }
+            }
+        } else if !afterPersistQueue.isEmpty {
+            afterPersistQueue[afterPersistQueue.count - 1] += rd.messagesAfterPersist
+        } else {
+            for m in rd.messagesAfterPersist { transport.send(m) }
+        }
+        apply(rd.committedEntries)
+        maybeSnapshot()
+        for state in rd.readStates {
+            if let completion = reads.removeValue(forKey: state.requestID) {
+                readsReady.append((state.index, completion))
+            }
+        }
+        releaseReads()
+        if !raft.hasPendingReads && raft.role != .leader { failReads() }
+    }
+
+    private func apply(_ entries: [Entry]) {
+        for entry in entries where entry.index > appliedIndex {
+            var result: CommandResult?
+            if entry.kind == .command {
+                result = try? store.apply(encoded: entry.data, at: entry.index)
+            } else {
+                store.skip(to: entry.index)
+            }
+            appliedIndex = entry.index
+            if let pending = proposals.removeValue(forKey: entry.index) {
+                if pending.term == entry.term, let result {
+                    pending.completion(.success(result))
+                } else {
+                    pending.completion(.failure(.leadershipLost))
+                }
+            }
+            onApply?(entry, result)
+        }
+    }
+
+    /// Snapshots the FSM when enough entries applied since the last one, saves it durably,
+    /// then lets the core and the log storage drop what it covers.
+    private func maybeSnapshot() {
+        guard let snapshotStore, snapshotThreshold > 0, !snapshotInFlight,
+              appliedIndex >= lastSnapshotIndex + snapshotThreshold,
+              let term = raft.term(at: appliedIndex) else { return }
+        let index = appliedIndex
+        let snapshot = Snapshot(index: index, term: term, configuration: raft.configuration, data: store.snapshot())
+        snapshotInFlight = true
+        let meta = SnapshotMeta(index: index, term: term, configuration: snapshot.configuration.encoded,
+                                size: UInt64(snapshot.data.count))
+        snapshotStore.save(meta, data: snapshot.data) { [weak self] result in
+            guard let self, !self.stopped else { return }
+            self.snapshotInFlight = false
+            switch result {
+            case .success:
+                self.lastSnapshotIndex = index
+                self.raft.snapshotTaken(snapshot, trailingEntries: self.trailingEntries)
+                let compactTo = self.raft.firstIndex - 1
+                if compactTo > 0 { self.storage.compact(through: compactTo) { _ in } }
+            case .failure(let error):
+                self.onFatal?("snapshot: \(error)")
+            }
+        }
+    }
+
+    private func releaseReads() {
+        guard !readsReady.isEmpty else { return }
+        let ready = readsReady.filter { $0.index <= appliedIndex }
+        readsReady.removeAll { $0.index <= appliedIndex }
+        for r in ready { r.completion(.success(())) }
+    }
+
+    private func failReads() {
+        let pending = reads
+        reads = [:]
+        for (_, completion) in pending { completion(.failure(.leadershipLost)) }
+    }
+
+    private func failAll(_ error: RaftNodeError, keepReads: Bool = false) {
+        let pending = proposals
+        proposals = [:]
+        for (_, p) in pending { p.completion(.failure(error)) }
+        if !keepReads { failReads() }
+    }
+}

@@ -1,0 +1,89 @@
+import ConsulState
+import Raft
+import Server
+
+/// Raft's safety properties (paper §5.4, Figure 3), checked while the simulation runs:
+/// election safety, log matching, leader completeness and state-machine safety.
+final class SafetyChecker {
+    var failure: String?
+    /// term → the leader elected in it.
+    private var leaders: [UInt64: ServerID] = [:]
+    /// index → (term, data hash) of the entry applied there (first node to apply it).
+    private var appliedEntries: [UInt64: (term: UInt64, hash: UInt64)] = [:]
+    /// index → hash of the state after applying it.
+    private var stateHashes: [UInt64: UInt64] = [:]
+    /// (index, term) → data hash for every entry seen in any log.
+    private var seenEntries: [[UInt64]: UInt64] = [:]
+    public private(set) var highestApplied: UInt64 = 0
+    /// How many servers hold (index, term) durably on disk, and how many make a quorum.
+    var durableCopies: (UInt64, UInt64) -> Int = { _, _ in Int.max }
+    var quorum = 1
+
+    func fail(_ message: String) { if failure == nil { failure = message } }
+
+    func leaderElected(_ id: ServerID, term: UInt64, raft: Raft) {
+        if let other = leaders[term], other != id {
+            fail("election safety: \(other) and \(id) both leaders in term \(term)")
+        }
+        leaders[term] = id
+        // Leader completeness: every applied (hence committed) entry is in the new leader's log.
+        for (index, applied) in appliedEntries where index >= raft.firstIndex {
+            guard let t = raft.term(at: index) else {
+                fail("leader completeness: leader \(id) (term \(term)) lacks committed index \(index)")
+                return
+            }
+            if t != applied.term {
+                fail("leader completeness: leader \(id) has term \(t) at committed index \(index), expected \(applied.term)")
+                return
+            }
+        }
+    }
+
+    func applied(_ entry: Entry, on id: ServerID, store: StateStore) {
+        let hash = fnv(entry.data) ^ UInt64(entry.kind.rawValue)
+        if let first = appliedEntries[entry.index] {
+            if first.term != entry.term || first.hash != hash {
+                fail("state machine safety: \(id) applied a different entry at index \(entry.index)")
+            }
+        } else {
+            appliedEntries[entry.index] = (entry.term, hash)
+            // Committed means durable on a quorum: check the disks, not just the leader's word.
+            let copies = durableCopies(entry.index, entry.term)
+            if copies < quorum {
+                fail("durability: index \(entry.index) term \(entry.term) applied on \(id) but durable on only \(copies) of \(quorum) needed disks")
+            }
+        }
+        let state = fnv(store.snapshot())
+        if let expected = stateHashes[entry.index] {
+            if expected != state { fail("state machine safety: \(id) state differs after index \(entry.index)") }
+        } else {
+            stateHashes[entry.index] = state
+        }
+        highestApplied = max(highestApplied, entry.index)
+    }
+
+    /// Log matching: two entries with the same index and term carry the same command.
+    func checkLogs(nodes: [ServerID: RaftNode]) {
+        for (id, node) in nodes {
+            let raft = node.raft
+            let from = max(raft.firstIndex, raft.lastIndex > 20 ? raft.lastIndex - 20 : 1)
+            for e in raft.entries(from: from, to: raft.lastIndex) {
+                let key = [e.index, e.term]
+                let hash = fnv(e.data) ^ UInt64(e.kind.rawValue)
+                if let seen = seenEntries[key], seen != hash {
+                    fail("log matching: \(id) has a different entry at index \(e.index) term \(e.term)")
+                    return
+                }
+                seenEntries[key] = hash
+            }
+        }
+    }
+
+    func appliedTerm(at index: UInt64) -> UInt64? { appliedEntries[index]?.term }
+}
+
+func fnv(_ bytes: [UInt8]) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    return h
+}
