@@ -7,7 +7,7 @@ BINARY       := .build/release/consul
 # System packages the build, tests and benchmarks need (Debian names).
 DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev pkg-config curl wrk nginx-light python3
 
-.PHONY: deps build dev test unit-test lint-imports bench fuzz clean
+.PHONY: deps build dev test lint-imports bench fuzz sim clean
 
 ## deps: install missing Debian packages (apt-get only when something is missing)
 deps:
@@ -39,6 +39,13 @@ lint-imports:
 ## bench: requests/s and p99 for KV and status endpoints vs nginx (wrk), RSS and start-up time
 bench: build
 	scripts/bench.sh $(BINARY)
+
+## sim: SEEDS simulated cluster runs from SEED_START (release build); non-zero exit on any failure
+SEEDS ?= 1000
+SEED_START ?= 1
+sim: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product consul-sim
+	.build/release/consul-sim --seeds $(SEEDS) --start $(SEED_START)
 
 ## fuzz: run the HTTP/1.1 request parser under libFuzzer for FUZZ_SECONDS (default 60)
 FUZZ_SECONDS ?= 60

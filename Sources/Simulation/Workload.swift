@@ -21,6 +21,12 @@ public struct Operation: CustomStringConvertible {
     public var invoked: UInt64
     public var completed: UInt64 = .max
     public var outcome: Outcome = .unknown
+    public init(client: Int, key: String, kind: Kind, invoked: UInt64) {
+        self.client = client
+        self.key = key
+        self.kind = kind
+        self.invoked = invoked
+    }
     public var description: String { "c\(client) \(key) \(kind) [\(invoked), \(completed == .max ? "∞" : String(completed))] → \(outcome)" }
 }
 
