@@ -32,7 +32,7 @@ let package = Package(
 
         // Tier 2: logic over Platform protocols.
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
-        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI"]),
+        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
         .target(name: "Server", dependencies: ["Platform", "Raft", "ConsulState"]),
 

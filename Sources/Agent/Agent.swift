@@ -4,6 +4,8 @@ import ConsulState
 import HTTP1
 import HTTPAPI
 import Platform
+import Raft
+import Server
 
 /// What the agent needs from the outside world; the composition root supplies live
 /// implementations (libuv), tests may supply others.
@@ -12,12 +14,18 @@ public struct AgentEnvironment {
     public var network: StreamNetwork
     public var random: RandomSource
     public var logSink: LogSink
+    /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
+    public var raftStorage: RaftStorage?
+    public var snapshotStore: SnapshotStore?
 
-    public init(clock: EventLoopClock, network: StreamNetwork, random: RandomSource, logSink: LogSink) {
+    public init(clock: EventLoopClock, network: StreamNetwork, random: RandomSource, logSink: LogSink,
+                raftStorage: RaftStorage? = nil, snapshotStore: SnapshotStore? = nil) {
         self.clock = clock
         self.network = network
         self.random = random
         self.logSink = logSink
+        self.raftStorage = raftStorage
+        self.snapshotStore = snapshotStore
     }
 }
 
@@ -29,18 +37,25 @@ public final class Agent: AgentView {
     public let nodeID: String
     private let environment: AgentEnvironment
     private let backend: ConsulBackend
+    private let raftNode: RaftNode?
     private var api: ConsulHTTPAPI!
     private var httpServer: HTTPServer!
 
-    public init(config: AgentConfig, nodeID: String, environment: AgentEnvironment) {
+    /// Throws when the server's Raft state cannot be recovered (corrupt log or snapshot).
+    public init(config: AgentConfig, nodeID: String, environment: AgentEnvironment) throws {
         self.config = config
         self.nodeID = nodeID
         self.environment = environment
         logger = Logger(name: "agent", level: LogLevel(name: config.logLevel) ?? .info,
                         sink: environment.logSink, clock: environment.clock)
-        // A server is the single in-memory dev server until Raft lands; the composition root
-        // refuses server mode outside -dev rather than serve a store that a restart would lose.
-        backend = config.server ? DevBackend() : NoServersBackend()
+        if config.server {
+            let node = try Agent.makeRaftNode(config: config, nodeID: nodeID, environment: environment)
+            raftNode = node
+            backend = RaftBackend(node: node)
+        } else {
+            raftNode = nil
+            backend = NoServersBackend()
+        }
         var apiConfig = APIConfig()
         apiConfig.kvMaxValueSize = config.kvMaxValueSize
         apiConfig.defaultQueryTimeNanoseconds = config.defaultQueryTimeNanoseconds
@@ -59,10 +74,17 @@ public final class Agent: AgentView {
         for key in config.ignoredKeys {
             logger.warn("config key is accepted but not implemented yet; ignored", [("key", key)])
         }
-        if config.server {
-            // Until Raft lands a server runs alone, in memory, and leads by construction.
-            logger.named("server").info("single in-memory server: this node is the leader",
-                                        [("address", serverAddress), ("node", config.nodeName)])
+        if let raftNode {
+            let raftLogger = logger.named("server.raft")
+            raftNode.onSoftState = { soft in
+                raftLogger.info("state change", [("role", soft.role.rawValue), ("term", String(soft.term)),
+                                                 ("leader", soft.leader ?? "")])
+            }
+            raftNode.onFatal = { [logger] message in logger.error("raft failed; shutting down", [("error", message)]) }
+            raftLogger.info("starting", [("storage", config.devMode ? "memory" : config.dataDir + "/raft"),
+                                         ("first_index", String(raftNode.raft.firstIndex)),
+                                         ("last_index", String(raftNode.raft.lastIndex))])
+            raftNode.start()
         }
         if config.ports.http > 0 {
             for host in config.clientAddrs {
@@ -81,6 +103,8 @@ public final class Agent: AgentView {
     public func shutdown() {
         logger.info("Requesting shutdown")
         httpServer.shutdown()
+        raftNode?.stop()
+        environment.raftStorage?.close()
         logger.info("shutdown complete")
     }
 
@@ -95,13 +119,42 @@ public final class Agent: AgentView {
     public var datacenter: String { config.datacenter }
     public var isServer: Bool { config.server }
     private var serverAddress: String { "\(config.effectiveAdvertiseAddr):\(config.ports.server)" }
-    public var leaderAddress: String { config.server ? serverAddress : "" }
-    /// Whether this build can run the configuration (server mode needs Raft outside -dev).
-    public static func unsupportedModeReason(_ config: AgentConfig) -> String? {
-        guard config.server && !config.devMode else { return nil }
-        return "Server mode outside -dev needs durable Raft storage, which this build does not have yet; use -dev, or run as a client"
+    public var leaderAddress: String {
+        guard let raft = raftNode?.raft, let leader = raft.leader else { return "" }
+        return leader == nodeID ? serverAddress : ""
     }
-    public var raftPeers: [String] { config.server ? [serverAddress] : [] }
+    /// Whether this build can run the configuration: servers need the server RPC (the cluster
+    /// issue) to find peers, so today a server must bootstrap alone.
+    public static func unsupportedModeReason(_ config: AgentConfig) -> String? {
+        guard config.server && !config.devMode && !config.bootstrap else { return nil }
+        return "A server that is not bootstrapped alone (-bootstrap) must join other servers over the server RPC, which this build does not have yet; run a single server with -bootstrap, or use -dev"
+    }
+    public var raftPeers: [String] {
+        guard let raft = raftNode?.raft else { return [] }
+        return raft.configuration.voters.contains(nodeID) ? [serverAddress] : []
+    }
+
+    /// Raft for a server: Consul's dev timings in -dev (in-memory log), raft_multiplier 5 otherwise.
+    private static func makeRaftNode(config: AgentConfig, nodeID: String, environment: AgentEnvironment) throws -> RaftNode {
+        let tickMilliseconds = config.devMode ? 5 : 10
+        var raftConfig = RaftConfig.consul(id: nodeID, raftMultiplier: config.devMode ? 1 : 5, tickMilliseconds: tickMilliseconds)
+        if config.devMode {
+            // agent.md §7.1 dev timings: heartbeat 35 ms, election 52 ms, lease 20 ms.
+            raftConfig.electionTicks = 10
+            raftConfig.heartbeatTicks = 1
+            raftConfig.leaseTicks = 4
+        }
+        raftConfig.seed = environment.random.nextUInt64()
+        let storage = environment.raftStorage ?? MemoryRaftStorage()
+        let snapshots = environment.snapshotStore ?? MemorySnapshotStore()
+        let bootstrap = config.bootstrap ? Configuration(voters: [nodeID]) : nil
+        let (raft, store) = try RaftNodeRecovery.recover(config: raftConfig, storage: storage, snapshots: snapshots,
+                                                          bootstrap: bootstrap)
+        let node = RaftNode(raft: raft, store: store, storage: storage, transport: LoopbackTransport(),
+                            clock: environment.clock, tickNanoseconds: UInt64(tickMilliseconds) * 1_000_000)
+        node.snapshotStore = snapshots
+        return node
+    }
 
     public var localMember: MemberInfo {
         var tags: [(String, String)] = [
@@ -134,4 +187,9 @@ public final class Agent: AgentView {
          ("BindAddr", config.bindAddr), ("ClientAddrs", config.clientAddrs.joined(separator: " ")),
          ("LogLevel", config.logLevel)]
     }
+}
+
+/// A single server has no peers to talk to; the cluster issue replaces this with the RPC transport.
+final class LoopbackTransport: RaftTransport {
+    func send(_ message: Message) {}
 }

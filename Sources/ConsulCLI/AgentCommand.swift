@@ -165,9 +165,20 @@ enum AgentCommand {
             console.error("==> Error starting agent: \(error)")
             return 1
         }
-        let environment = AgentEnvironment(clock: loop, network: LiveStreamNetwork(loop: loop), random: SystemRandom(),
+        var environment = AgentEnvironment(clock: loop, network: LiveStreamNetwork(loop: loop), random: SystemRandom(),
                                            logSink: StdoutLogSink())
-        let agent = Agent(config: config, nodeID: nodeID, environment: environment)
+        let agent: Agent
+        do {
+            if config.server && !config.devMode {
+                // A real server keeps its Raft log and snapshots under the data directory.
+                environment.raftStorage = try SQLiteRaftStorage(directory: config.dataDir + "/raft", loop: loop)
+                environment.snapshotStore = try LZ4SnapshotStore(directory: config.dataDir + "/raft/snapshots", loop: loop)
+            }
+            agent = try Agent(config: config, nodeID: nodeID, environment: environment)
+        } catch {
+            console.error("==> Error starting agent: refusing to start with unreadable Raft state: \(error)")
+            return 1
+        }
         console.info("==> Starting Consul agent...")
         console.info(banner(config: config, nodeID: nodeID))
         console.info("")

@@ -44,7 +44,8 @@ extension Raft {
         }
         if heartbeatElapsed >= config.heartbeatTicks {
             heartbeatElapsed = 0
-            broadcastHeartbeat()
+            // Carry the unconfirmed read round, so a round whose heartbeats were lost completes.
+            broadcastHeartbeat(readSeq: readRoundInFlight ?? 0)
         }
     }
 

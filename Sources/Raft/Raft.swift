@@ -111,6 +111,12 @@ public final class Raft {
         }
     }
 
+    /// Starts an election now (a single-voter cluster at start-up, or an operator's request).
+    public func campaignNow() {
+        guard role != .leader, configuration.voters.contains(id) else { return }
+        campaign(preVote: config.preVote && configuration.voters.count > 1, transfer: false)
+    }
+
     /// Proposes an FSM command; returns the index and term it will commit at if it commits.
     public func propose(_ data: [UInt8]) -> Result<(index: UInt64, term: UInt64), ProposeError> {
         guard role == .leader else { return .failure(.notLeader(leader: leader)) }
@@ -136,6 +142,9 @@ public final class Raft {
     /// have been elected (Consul's default-consistency reads).
     public var hasLeaderLease: Bool {
         guard role == .leader else { return false }
+        // Before an entry of this term commits, the commit index may lag the cluster's and the
+        // voters that elected us are not yet bound to us (a vote does not put them in our lease).
+        guard log.term(at: log.commitIndex) == term else { return false }
         if configuration.voters.count <= 1 { return configuration.voters.contains(id) }
         let quorum = configuration.quorum
         var recent = configuration.voters.contains(id) ? 1 : 0

@@ -62,6 +62,8 @@ public final class RaftNode {
     }
 
     public func start() {
+        // A lone voter has nobody to wait for or disrupt: lead at once instead of after a timeout.
+        if raft.configuration.voters == [raft.id] && raft.role != .leader { raft.campaignNow() }
         scheduleTick()
         process()
     }

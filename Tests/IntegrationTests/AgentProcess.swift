@@ -14,10 +14,12 @@ final class AgentProcess {
     var httpAddress: String { "127.0.0.1:\(httpPort)" }
 
     /// Starts `consul agent -dev` plus `extraArgs` and waits until HTTP answers.
-    init(extraArgs: [String] = [], dev: Bool = true) throws {
-        var ports: [String: Int] = [:]
-        for name in ["http-port", "dns-port", "serf-lan-port", "serf-wan-port", "server-port", "grpc-port"] {
-            ports[name] = try freePort()
+    init(extraArgs: [String] = [], dev: Bool = true, reusing previous: [String: Int]? = nil) throws {
+        var ports: [String: Int] = previous ?? [:]
+        if previous == nil {
+            for name in ["http-port", "dns-port", "serf-lan-port", "serf-wan-port", "server-port", "grpc-port"] {
+                ports[name] = try freePort()
+            }
         }
         self.ports = ports
         httpPort = ports["http-port"]!
@@ -126,7 +128,9 @@ struct CLIResult {
 }
 
 /// Runs `consul <args>` to completion with an optional environment overlay and stdin.
-func runCLI(_ args: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> CLIResult {
+/// A command that does not finish within `timeoutSeconds` is killed and reported with status -9.
+func runCLI(_ args: [String], environment: [String: String] = [:], stdin: String? = nil,
+            timeoutSeconds: Double = 60) throws -> CLIResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: try consulBinary())
     process.arguments = args
@@ -141,6 +145,10 @@ func runCLI(_ args: [String], environment: [String: String] = [:], stdin: String
     try process.run()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
     try input.fileHandleForWriting.close()
+    let pid = process.processIdentifier
+    let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
+    defer { watchdog.cancel() }
     let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
     let stderrData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()

@@ -92,7 +92,11 @@ extension InteractionHarness {
         case "tick-all": out = try tickAll(c)
         case "process-ready": out = try processReadyCommand(c)
         case "persist": out = try completePending(upNode(c.arg(0, "node")))
-        case "stabilize": out = try stabilize(c.args.isEmpty ? ids : c.args)
+        case "stabilize":
+            // `quiet=true` (for set-up steps other scripts show in full): only the end state.
+            let targets = c.args.isEmpty ? ids : c.args
+            let transcript = try stabilize(targets)
+            out = try c.bool("quiet", default: false) ? targets.map { summary(try node($0)) } : transcript
         case "deliver-msgs": out = try deliverOrDrop(c, drop: false)
         case "drop-msgs": out = try deliverOrDrop(c, drop: true)
         case "print-msgs": out = network.map(Describe.message)
@@ -102,8 +106,11 @@ extension InteractionHarness {
         case "transfer-leader": out = try transferLeader(c)
         case "partition": out = try partition(c)
         case "heal":
+            // Messages still in flight across the partition were lost in it.
+            let lost = network.filter { partitioned($0.from, $0.to) }
+            network.removeAll { partitioned($0.from, $0.to) }
             partitionGroup = [:]
-            out = []
+            out = lost.map { "dropped (partition): " + Describe.message($0) }
         case "crash": out = try crash(c)
         case "restart": out = try restart(c)
         case "status": out = try (c.args.isEmpty ? ids : c.args).flatMap { try detailedStatus(node($0)) }
@@ -148,15 +155,16 @@ extension InteractionHarness {
         return out
     }
 
-    /// Ticks the node until its election timer fires (it becomes a (pre-)candidate).
+    /// Ticks the node until its election timer fires: a voter then starts a (pre-)vote round,
+    /// also when it is already a (pre-)candidate whose round failed.
     private func campaign(_ c: ScriptCommand) throws -> [String] {
         let n = try upNode(c.arg(0, "node"))
-        guard n.raft.role == .follower else { throw ScriptError("campaign: \(n.id) is \(n.raft.role)") }
+        guard n.raft.role != .leader else { throw ScriptError("campaign: \(n.id) is leader") }
         for ticks in 1...(2 * n.config.electionTicks + 1) {
             n.raft.tick()
-            if n.raft.role != .follower { return ["\(n.id): campaigns after \(ticks) ticks", summary(n)] }
+            if n.raft.electionElapsed == 0 { return ["\(n.id): election timeout after \(ticks) ticks", summary(n)] }
         }
-        return ["\(n.id): did not campaign", summary(n)]
+        throw ScriptError("campaign: \(n.id)'s election timer did not fire")
     }
 
     private func tickTimes(_ n: Node, _ times: Int) -> [String] {

@@ -236,10 +236,9 @@ final class InteractionHarness {
         let r = n.raft
         var out = [summary(n)]
         out.append("  vote=\(r.vote ?? "none") applied=\(n.fsm.applied) stable=\(r.stableIndex) first=\(r.firstIndex) "
-            + "conf=\(Describe.configuration(r.configuration))")
+            + "conf=\(Describe.configuration(r.configuration)) pending-reads=\(r.pendingReads.count + r.readsAwaitingCommit.count)")
         if r.role == .leader {
-            out.append("  lease=\(r.hasLeaderLease) pending-reads=\(r.pendingReads.count + r.readsAwaitingCommit.count) "
-                + "transferee=\(r.leadTransferee ?? "none")")
+            out.append("  lease=\(r.hasLeaderLease) transferee=\(r.leadTransferee ?? "none")")
             for peer in r.progress.keys.sorted(by: Describe.idOrder) where peer != r.id {
                 let p = r.progress[peer]!
                 out.append("  \(peer): match=\(p.match) next=\(p.next) \(Describe.progressState(p.state)) inflight=\(p.inflight.count)")

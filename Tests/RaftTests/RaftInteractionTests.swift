@@ -32,7 +32,8 @@ struct RaftInteractionTests {
                 output = try harness.execute(block.command)
             } catch {
                 Issue.record("\(name):\(block.line): \(block.command): \(error)")
-                return
+                if rewrite { outputs.append(["SCRIPT ERROR: \(error)"]) }
+                break
             }
             outputs.append(output)
             guard !rewrite else { continue }

@@ -55,14 +55,17 @@ struct ScriptFile {
         trailing = pending
     }
 
-    /// The file with every block's expected output replaced by `outputs[i]`.
+    /// The file with block i's expected output replaced by `outputs[i]`; blocks past the end of
+    /// `outputs` (after a script error) are written as bare commands.
     func rendered(outputs: [[String]]) -> String {
         var out: [String] = []
-        for (block, output) in zip(blocks, outputs) {
+        for (i, block) in blocks.enumerated() {
             out += block.leading
             out.append(block.command)
-            out.append("----")
-            out += output
+            if i < outputs.count {
+                out.append("----")
+                out += outputs[i]
+            }
             out.append("")
         }
         out += trailing
