@@ -35,7 +35,7 @@ final class RaftLogWriter {
             // FULL: every WAL commit is fsynced before COMMIT returns — a completed write survives power loss.
             try db.exec("PRAGMA synchronous=FULL")
             try db.exec("""
-                CREATE TABLE IF NOT EXISTS log(idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type INTEGER NOT NULL, data BLOB);
+                CREATE TABLE IF NOT EXISTS log(idx INTEGER PRIMARY KEY, term INTEGER NOT NULL, type INTEGER NOT NULL, data BLOB, crc INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS stable(key TEXT PRIMARY KEY, value BLOB);
                 """)
             let connection = Connection(
@@ -44,7 +44,7 @@ final class RaftLogWriter {
                 commit: try db.prepare("COMMIT"),
                 rollback: try db.prepare("ROLLBACK"),
                 truncateFrom: try db.prepare("DELETE FROM log WHERE idx >= ?1"),
-                insert: try db.prepare("INSERT INTO log(idx, term, type, data) VALUES (?1, ?2, ?3, ?4)"),
+                insert: try db.prepare("INSERT INTO log(idx, term, type, data, crc) VALUES (?1, ?2, ?3, ?4, ?5)"),
                 compactThrough: try db.prepare("DELETE FROM log WHERE idx <= ?1"),
                 putStable: try db.prepare("INSERT OR REPLACE INTO stable(key, value) VALUES (?1, ?2)"))
             return RaftLogWriter(path: path, connection: connection)
@@ -62,7 +62,7 @@ final class RaftLogWriter {
     /// Finalizes the statements and closes the database (on the calling thread).
     func release() { connection = nil }
 
-    /// Checks the file (PRAGMA quick_check) and reads the hard state and the whole log,
+    /// Checks the file (PRAGMA quick_check, then every row's CRC-32C) and reads the hard state and the whole log,
     /// which must have no gaps.
     func load() throws(StorageError) -> StoredRaftState {
         guard let db = connection?.db else { throw StorageError(path: path, message: "database is closed") }
@@ -85,7 +85,7 @@ final class RaftLogWriter {
             }
 
             var entries: [StoredEntry] = []
-            let log = try db.prepare("SELECT idx, term, type, data FROM log ORDER BY idx")
+            let log = try db.prepare("SELECT idx, term, type, data, crc FROM log ORDER BY idx")
             while try log.step() {
                 let index = UInt64(bitPattern: log.int64(at: 0))
                 let kind = log.int64(at: 2)
@@ -95,8 +95,13 @@ final class RaftLogWriter {
                 guard (0...255).contains(kind) else {
                     throw StorageError(path: path, message: "log entry \(index) has invalid type \(kind)")
                 }
-                entries.append(StoredEntry(index: index, term: UInt64(bitPattern: log.int64(at: 1)),
-                                           kind: UInt8(kind), data: log.blob(at: 3)))
+                let entry = StoredEntry(index: index, term: UInt64(bitPattern: log.int64(at: 1)),
+                                        kind: UInt8(kind), data: log.blob(at: 3))
+                let stored = UInt32(truncatingIfNeeded: log.int64(at: 4))
+                guard stored == CRC32C.logRow(index: entry.index, term: entry.term, kind: entry.kind, data: entry.data) else {
+                    throw StorageError(path: path, message: "database is corrupt: log entry \(index) fails its checksum")
+                }
+                entries.append(entry)
             }
             return StoredRaftState(hardState: hardState, entries: entries)
         } catch let error as SQLiteError {
@@ -153,6 +158,7 @@ final class RaftLogWriter {
             try c.insert.bind(Int64(bitPattern: entry.term), at: 2)
             try c.insert.bind(Int64(entry.kind), at: 3)
             try c.insert.bind(entry.data, at: 4)
+            try c.insert.bind(Int64(CRC32C.logRow(index: entry.index, term: entry.term, kind: entry.kind, data: entry.data)), at: 5)
             try c.insert.run()
         }
     }

@@ -47,28 +47,17 @@ import Testing
         for i in 0..<20 { _ = try HTTP.put("/v1/kv/k\(i)", port: agent.httpPort, body: String(repeating: "x", count: 500)) }
         agent.signal(SIGTERM)
         _ = agent.waitForExit(seconds: 10)
+        // A clean shutdown checkpoints the WAL into raft.db; flip one byte inside a stored value,
+        // which leaves SQLite's structure intact: only the per-row checksum can notice.
         let db = dir.appendingPathComponent("raft/raft.db")
-        // Fold the WAL into the main file first so the damage lands in real pages.
-        var handle = try FileHandle(forUpdating: db)
-        let size = try handle.seekToEnd()
-        if size > 8192 {
-            try handle.seek(toOffset: 4096 + 100)
-            handle.write(Data(repeating: 0xA5, count: 2048))
-        } else {
-            try handle.seek(toOffset: 0)
-            handle.write(Data(repeating: 0xA5, count: 100))
-        }
-        try handle.close()
-        for name in ["raft.db-wal", "raft.db-shm"] {
-            let path = dir.appendingPathComponent("raft/\(name)").path
-            if FileManager.default.fileExists(atPath: path) {
-                handle = try FileHandle(forUpdating: URL(fileURLWithPath: path))
-                try handle.truncate(atOffset: 0)
-                try handle.close()
-            }
-        }
+        var bytes = [UInt8](try Data(contentsOf: db))
+        let run = [UInt8](repeating: UInt8(ascii: "x"), count: 100)
+        let at = try #require((0..<(bytes.count - 100)).first { bytes[$0] == run[0] && Array(bytes[$0..<($0 + 100)]) == run })
+        bytes[at + 50] = UInt8(ascii: "y")
+        try Data(bytes).write(to: db)
         let result = try runCLI(args, timeoutSeconds: 20)
         #expect(result.status == 1)
         #expect(result.stderr.contains("raft.db"))
+        #expect(result.stderr.contains("checksum"))
     }
 }

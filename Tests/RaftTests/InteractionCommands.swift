@@ -42,6 +42,13 @@ struct ScriptCommand {
         return args[i]
     }
 
+    /// Positional argument `i` as a count, `d` when absent.
+    func count(_ i: Int, default d: Int) throws -> Int {
+        guard i < args.count else { return d }
+        guard let n = Int(args[i]), n >= 0 else { throw ScriptError("\(name): \(args[i]) is not a count") }
+        return n
+    }
+
     func int(_ key: String, default d: Int) throws -> Int {
         guard let v = options[key] else { return d }
         guard let n = Int(v) else { throw ScriptError("\(name): \(key)=\(v) is not a number") }
@@ -125,7 +132,8 @@ extension InteractionHarness {
     /// chunk= inflight= maxentries= seed=]`. Nodes named in voters/nonvoters bootstrap with that
     /// configuration; the others start empty, waiting to be added.
     private func addNodes(_ c: ScriptCommand) throws -> [String] {
-        guard let count = Int(try c.arg(0, "count")) else { throw ScriptError("add-nodes: count") }
+        _ = try c.arg(0, "count")
+        let count = try c.count(0, default: 1)
         let voters = Set(c.options["voters"].map(ScriptCommand.list) ?? [])
         let nonVoters = Set(c.options["nonvoters"].map(ScriptCommand.list) ?? [])
         let known = ["voters", "nonvoters", "election", "heartbeat", "lease", "prevote", "checkquorum",
@@ -176,8 +184,7 @@ extension InteractionHarness {
     /// `tick ID [N]`; prints the node's state if its role, term or leader changed.
     private func tick(_ c: ScriptCommand) throws -> [String] {
         let n = try upNode(c.arg(0, "node"))
-        let times = c.args.count > 1 ? Int(c.args[1]) ?? 1 : 1
-        return tickTimes(n, times)
+        return tickTimes(n, try c.count(1, default: 1))
     }
 
     private func tickHeartbeat(_ c: ScriptCommand) throws -> [String] {
@@ -188,10 +195,10 @@ extension InteractionHarness {
     /// `tick-all [N] [stop=change]`: N rounds, each ticking every live node once; reports state
     /// changes by round, and with `stop=change` ends after the first round that changed one.
     private func tickAll(_ c: ScriptCommand) throws -> [String] {
-        let rounds = c.args.isEmpty ? 1 : Int(c.args[0]) ?? 1
+        let rounds = try c.count(0, default: 1)
         let stopOnChange = c.options["stop"] == "change"
         var out: [String] = []
-        for round in 1...rounds {
+        for round in stride(from: 1, through: rounds, by: 1) {
             var changed = false
             for id in ids {
                 let n = nodes[id]!
