@@ -36,9 +36,12 @@ test: deps lint-imports build
 lint-imports:
 	@scripts/lint-imports.sh
 
-## bench: requests/s and p99 for KV and status endpoints vs nginx (wrk), RSS and start-up time
+## bench: requests/s and p99 for KV and status endpoints vs nginx (wrk), RSS, start-up time,
+##        and Raft log appends/s with 1, 16 and 256 writes in flight (group commit)
 bench: build
 	scripts/bench.sh $(BINARY)
+	$(SWIFT) build -c release $(SWIFT_FLAGS) --product raft-storage-bench
+	.build/release/raft-storage-bench --entries 20000
 
 ## sim: SEEDS simulated cluster runs from SEED_START (release build); non-zero exit on any failure
 SEEDS ?= 1000
