@@ -45,7 +45,7 @@ extension Raft {
         if heartbeatElapsed >= config.heartbeatTicks {
             heartbeatElapsed = 0
             // Carry the unconfirmed read round, so a round whose heartbeats were lost completes.
-            broadcastHeartbeat(readSeq: readRoundInFlight ?? 0)
+            broadcastHeartbeat()
         }
     }
 
@@ -65,13 +65,18 @@ extension Raft {
         if configuration.voters == [id] || progress.count <= 1 { maybeCommit() }
     }
 
-    /// A heartbeat round; when reads wait for confirmation, it carries a new read sequence.
-    func broadcastHeartbeat(readSeq: UInt64 = 0) {
-        for peer in progress.keys.sorted() where peer != id { sendAppend(to: peer, heartbeat: true, readSeq: readSeq) }
+    /// A new numbered heartbeat round to every follower.
+    func broadcastHeartbeat() {
+        heartbeatRound += 1
+        roundSentTick[heartbeatRound] = ticks
+        if heartbeatRound > 256 { roundSentTick[heartbeatRound - 256] = nil }
+        for peer in progress.keys.sorted() where peer != id { sendAppend(to: peer, heartbeat: true) }
     }
 
     /// Sends what `peer` needs next: entries (pipelined), a heartbeat, or the next snapshot chunk.
-    func sendAppend(to peer: ServerID, heartbeat: Bool, readSeq: UInt64 = 0) {
+    func sendAppend(to peer: ServerID, heartbeat: Bool) {
+        // Every append carries the newest round: its echo dates from no later than this send.
+        let readSeq = heartbeatRound
         guard var pr = progress[peer] else { return }
         if case .snapshot(let index, let offset) = pr.state {
             if heartbeat { sendSnapshotChunk(to: peer, index: index, offset: offset) }
@@ -96,7 +101,7 @@ extension Raft {
         if canSendEntries && pr.next <= log.lastIndex {
             entries = log.slice(from: pr.next, to: log.lastIndex, maxCount: config.entriesPerMessageMax)
         }
-        if entries.isEmpty && !heartbeat && readSeq == 0 { return }
+        if entries.isEmpty && !heartbeat { return }
         let commit = min(log.commitIndex, prevIndex + UInt64(entries.count))
         send(peer, .appendEntries(prevIndex: prevIndex, prevTerm: prevTerm, entries: entries, commit: commit, readSeq: readSeq))
         if let last = entries.last {
@@ -156,7 +161,7 @@ extension Raft {
                 pr.next = max(next, pr.match + 1)
                 progress[m.from] = pr
             }
-            if readSeq > 0 { checkReadQuorum() }
+            checkReadQuorum()
             if leadTransferee == m.from, progress[m.from]?.match == log.lastIndex {
                 send(m.from, .timeoutNow)
             }
@@ -204,8 +209,11 @@ extension Raft {
             readsAwaitingCommit = []
             for r in waiting { queueRead(r) }
         }
-        // A leader removed from the configuration steps down once that change commits.
+        // A leader removed from the configuration steps down once that change commits, and hands
+        // over to the most caught-up voter so the cluster need not wait out an election timeout.
         if let newest = configurations.last, newest.index <= log.commitIndex, !configuration.voters.contains(id) {
+            let successor = configuration.voters.sorted().max { (progress[$0]?.match ?? 0) < (progress[$1]?.match ?? 0) }
+            if let successor { send(successor, .timeoutNow) }
             becomeFollower(term: term, leader: nil)
         }
     }
@@ -217,31 +225,39 @@ extension Raft {
             readStates.append(ReadState(requestID: requestID, index: log.commitIndex))
             return
         }
-        pendingReads.append((requestID, log.commitIndex, nextReadSeq))
-        startReadRoundIfIdle()
-    }
-
-    /// One heartbeat round confirms leadership for every read queued before it started.
-    private func startReadRoundIfIdle() {
-        guard readRoundInFlight == nil, pendingReads.contains(where: { $0.seq == nextReadSeq }) else { return }
-        let seq = nextReadSeq
-        readRoundInFlight = seq
-        nextReadSeq += 1
-        broadcastHeartbeat(readSeq: seq)
-    }
-
-    func checkReadQuorum() {
-        guard let seq = readRoundInFlight else { return }
-        var acks = configuration.voters.contains(id) ? 1 : 0
-        for (peer, pr) in progress where peer != id && configuration.voters.contains(peer) && pr.ackedReadSeq >= seq {
-            acks += 1
+        // Only a round started after this request can confirm leadership for it.
+        pendingReads.append((requestID, log.commitIndex, heartbeatRound + 1))
+        if readRoundInFlight == nil {
+            broadcastHeartbeat()
+            readRoundInFlight = heartbeatRound
         }
-        guard acks >= configuration.quorum else { return }
+    }
+
+    /// The newest round a quorum of voters has echoed (this leader counts as echoing all).
+    private var quorumEchoedRound: UInt64 {
+        var rounds: [UInt64] = []
+        for voter in configuration.voters {
+            rounds.append(voter == id ? heartbeatRound : (progress[voter]?.ackedReadSeq ?? 0))
+        }
+        rounds.sort(by: >)
+        return rounds.count >= configuration.quorum ? rounds[configuration.quorum - 1] : 0
+    }
+
+    /// Releases every read whose confirming round a quorum echoed (one round serves a batch).
+    func checkReadQuorum() {
+        guard !pendingReads.isEmpty else { readRoundInFlight = nil; return }
+        let echoed = quorumEchoedRound
+        let ready = pendingReads.filter { $0.seq <= echoed }
+        if !ready.isEmpty {
+            pendingReads.removeAll { $0.seq <= echoed }
+            readStates += ready.map { ReadState(requestID: $0.requestID, index: $0.index) }
+        }
+        if let inFlight = readRoundInFlight, inFlight > echoed { return }
         readRoundInFlight = nil
-        let ready = pendingReads.filter { $0.seq <= seq }
-        pendingReads.removeAll { $0.seq <= seq }
-        readStates += ready.map { ReadState(requestID: $0.requestID, index: $0.index) }
-        startReadRoundIfIdle()
+        if !pendingReads.isEmpty {
+            broadcastHeartbeat()
+            readRoundInFlight = heartbeatRound
+        }
     }
 
     func abandonReads() {

@@ -55,7 +55,12 @@ public final class Raft {
     // Read index
     var pendingReads: [(requestID: UInt64, index: UInt64, seq: UInt64)] = []
     var readsAwaitingCommit: [UInt64] = []
-    var nextReadSeq: UInt64 = 1
+    /// Every heartbeat broadcast is a numbered round; followers echo the newest round they saw.
+    /// An echo of round r proves the follower still followed us at `roundSentTick[r]` — the
+    /// basis of both the lease (timed from the send, never from the echo) and ReadIndex.
+    var heartbeatRound: UInt64 = 0
+    var roundSentTick: [UInt64: Int] = [:]
+    /// The round whose quorum echo will release the reads queued so far.
     var readRoundInFlight: UInt64?
 
     // Snapshots
@@ -142,16 +147,18 @@ public final class Raft {
     /// have been elected (Consul's default-consistency reads).
     public var hasLeaderLease: Bool {
         guard role == .leader else { return false }
-        // Before an entry of this term commits, the commit index may lag the cluster's and the
-        // voters that elected us are not yet bound to us (a vote does not put them in our lease).
+        // Until an entry of this term commits, this leader may not know the latest commit.
         guard log.term(at: log.commitIndex) == term else { return false }
         if configuration.voters.count <= 1 { return configuration.voters.contains(id) }
-        let quorum = configuration.quorum
-        var recent = configuration.voters.contains(id) ? 1 : 0
-        for (peer, pr) in progress where peer != id && configuration.voters.contains(peer) {
-            if ticks - pr.lastResponseTick < config.leaseTicks { recent += 1 }
+        var sentTicks: [Int] = []
+        for voter in configuration.voters {
+            if voter == id { sentTicks.append(ticks); continue }
+            guard let pr = progress[voter], let sent = roundSentTick[pr.ackedReadSeq] else { continue }
+            sentTicks.append(sent)
         }
-        return recent >= quorum
+        guard sentTicks.count >= configuration.quorum else { return false }
+        sentTicks.sort(by: >)
+        return ticks - sentTicks[configuration.quorum - 1] < config.leaseTicks
     }
 
     public var commitIndex: UInt64 { log.commitIndex }
