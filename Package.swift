@@ -51,12 +51,16 @@ let package = Package(
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "ConsulAPITests", dependencies: ["ConsulAPI"]),
+        .testTarget(name: "FilterTests", dependencies: ["ConsulAPI"]),
         .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"]),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "ConsulAPI"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
         .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Platform"]),
+        // Check runners: unit tests on a fake clock/network, and live ones on a real libuv loop.
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Platform", "ConsulAPI"]),
+        .testTarget(name: "CheckRunnerLiveTests", dependencies: ["Agent", "LiveRuntime", "Platform", "ConsulAPI"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["LiveRuntime", "Platform"]),
         // Raft interaction scripts: Tests/RaftTests/testdata/*.txt, found via #filePath so that
         // REWRITE=1 can write the regenerated transcripts back.

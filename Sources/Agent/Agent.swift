@@ -14,16 +14,24 @@ public struct AgentEnvironment {
     public var network: StreamNetwork
     public var random: RandomSource
     public var logSink: LogSink
+    /// What health checks use: UDP, name resolution off the loop, child processes.
+    public var datagrams: DatagramNetwork
+    public var resolver: Resolver
+    public var processes: ProcessRunner
     /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
     public var raftStorage: RaftStorage?
     public var snapshotStore: SnapshotStore?
 
     public init(clock: EventLoopClock, network: StreamNetwork, random: RandomSource, logSink: LogSink,
+                datagrams: DatagramNetwork, resolver: Resolver, processes: ProcessRunner,
                 raftStorage: RaftStorage? = nil, snapshotStore: SnapshotStore? = nil) {
         self.clock = clock
         self.network = network
         self.random = random
         self.logSink = logSink
+        self.datagrams = datagrams
+        self.resolver = resolver
+        self.processes = processes
         self.raftStorage = raftStorage
         self.snapshotStore = snapshotStore
     }
@@ -35,11 +43,16 @@ public final class Agent: AgentView {
     public let config: AgentConfig
     public let logger: Logger
     public let nodeID: String
-    private let environment: AgentEnvironment
+    let environment: AgentEnvironment
     private let backend: ConsulBackend
     private let raftNode: RaftNode?
     private var api: ConsulHTTPAPI!
     private var httpServer: HTTPServer!
+    public let local = LocalState()
+    var checkFactory: CheckFactory!
+    private var antiEntropy: AntiEntropy!
+    /// Called when the agent decides to stop itself (`consul leave`, `/v1/agent/leave`).
+    public var onLeave: () -> Void = {}
 
     /// Throws when the server's Raft state cannot be recovered (corrupt log or snapshot).
     public init(config: AgentConfig, nodeID: String, environment: AgentEnvironment) throws {
@@ -62,8 +75,13 @@ public final class Agent: AgentView {
         apiConfig.maxQueryTimeNanoseconds = config.maxQueryTimeNanoseconds
         apiConfig.prettyByDefault = config.devMode
         apiConfig.uiEnabled = false // the web UI arrives with its own issue; `/` says so meanwhile
+        checkFactory = makeCheckFactory()
         api = ConsulHTTPAPI(backend: backend, agent: self, clock: environment.clock, random: environment.random,
-                            config: apiConfig)
+                            config: apiConfig, local: self)
+        antiEntropy = AntiEntropy(local: local, backend: backend, clock: environment.clock, random: environment.random,
+                                  logger: logger.named("anti_entropy"), nodeRecord: { [unowned self] in self.nodeRecord },
+                                  builtIn: { [unowned self] in self.builtInCatalogEntries })
+        local.onChange = { [weak self] in self?.antiEntropy.trigger() }
         httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [api] request, responder in
             api!.handle(request, responder)
         }
@@ -94,6 +112,7 @@ public final class Agent: AgentView {
                 logger.info("Started HTTP server", [("address", bound.description), ("network", "tcp")])
             }
         }
+        antiEntropy.start()
         logger.info("Consul agent running!")
     }
 
@@ -103,13 +122,16 @@ public final class Agent: AgentView {
     public func shutdown() {
         logger.info("Requesting shutdown")
         httpServer.shutdown()
+        antiEntropy.stop()
+        local.stopAll()
         raftNode?.stop()
         environment.raftStorage?.close()
         logger.info("shutdown complete")
     }
 
     /// SIGHUP: configuration reload arrives with services and checks; nothing reloadable yet.
-    public func reload() {
+    /// SIGHUP and `consul reload`: re-reads configuration (services and checks from files).
+    public func reloadConfiguration() {
         logger.info("Reloading configuration...")
     }
 
@@ -132,6 +154,15 @@ public final class Agent: AgentView {
     public var raftPeers: [String] {
         guard let raft = raftNode?.raft else { return [] }
         return raft.configuration.voters.contains(nodeID) ? [serverAddress] : []
+    }
+
+    private func makeCheckFactory() -> CheckFactory {
+        let checkLogger = logger.named("checks")
+        let env = CheckEnvironment(clock: environment.clock, random: environment.random, network: environment.network,
+                                   datagrams: environment.datagrams, resolver: environment.resolver,
+                                   processes: environment.processes, enableScriptChecks: config.enableScriptChecks,
+                                   log: { level, message, fields in checkLogger.log(level, message, fields) })
+        return AgentCheckFactory(environment: env)
     }
 
     /// Raft for a server: Consul's dev timings in -dev (in-memory log), raft_multiplier 5 otherwise.

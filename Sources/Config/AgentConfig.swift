@@ -1,3 +1,5 @@
+import ConsulAPI
+
 /// The agent's effective configuration after defaults, `-dev`, config files and flags are merged.
 public struct AgentConfig: Equatable, Sendable {
     public var nodeName = ""
@@ -21,6 +23,14 @@ public struct AgentConfig: Equatable, Sendable {
     public var leaveOnTerminate: Bool?
     public var skipLeaveOnInterrupt: Bool?
     public var retryJoin: [String] = []
+    /// Service definitions from config files (singular `service` and plural `services`), in
+    /// load order, as raw JSON objects for the agent's own decoder.
+    public var services: [JSONValue] = []
+    /// `enable_script_checks` / `enable_local_script_checks`: script checks may run (both allow
+    /// the local API and config files, which are the only sources this agent has).
+    public var enableScriptChecks = false
+    /// Check definitions from config files (`check` and `checks`), in load order, raw.
+    public var checks: [JSONValue] = []
     /// Keys Consul knows that this build accepts but does not act on yet (reported at start).
     public var ignoredKeys: [String] = []
 
@@ -80,6 +90,12 @@ public struct ConfigLayer: Equatable, Sendable {
     public var skipLeaveOnInterrupt: Bool?
     /// Lists concatenate across sources, as Consul merges them.
     public var retryJoin: [String] = []
+    /// Each entry one raw service (or check) object; a file's singular `service` and plural
+    /// `services` both append here.
+    public var services: [JSONValue] = []
+    public var checks: [JSONValue] = []
+    public var enableScriptChecks: Bool?
+    public var enableLocalScriptChecks: Bool?
     public var ignoredKeys: [String] = []
 
     public init() {}

@@ -47,6 +47,8 @@ public enum ConfigBuilder {
         if let v = l.grpcPort { c.ports.grpc = v }
         if let v = l.grpcTLSPort { c.ports.grpcTLS = v }
         if let v = l.logLevel { c.logLevel = v }
+        if let v = l.enableScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
+        if let v = l.enableLocalScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
         if let v = l.uiEnabled { c.uiEnabled = v }
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
         if let v = l.defaultQueryTimeNanoseconds { c.defaultQueryTimeNanoseconds = v }
@@ -54,6 +56,8 @@ public enum ConfigBuilder {
         if let v = l.leaveOnTerminate { c.leaveOnTerminate = v }
         if let v = l.skipLeaveOnInterrupt { c.skipLeaveOnInterrupt = v }
         c.retryJoin += l.retryJoin
+        c.services += l.services
+        c.checks += l.checks
         c.ignoredKeys += l.ignoredKeys
     }
 

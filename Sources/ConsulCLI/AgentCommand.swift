@@ -63,6 +63,8 @@ enum AgentCommand {
         f.value("bind", "<value>", "Sets the bind address for cluster communication.")
         f.value("advertise", "<value>", "Sets the advertise address to use.")
         f.bool("ui", "Enables the built-in static web UI server.")
+        f.bool("enable-script-checks", "Enables health check scripts.")
+        f.bool("enable-local-script-checks", "Enables health check scripts from local config file.")
         f.list("retry-join", "<value>", "Address of an agent to join at start time with retries enabled. Can be specified multiple times.")
         f.list("join", "<value>", "Address of an agent to join at start time. Can be specified multiple times.")
     }
@@ -76,6 +78,8 @@ enum AgentCommand {
         if flags.isSet("server") { layer.server = flags.flag("server") }
         if flags.isSet("bootstrap") { layer.bootstrap = flags.flag("bootstrap") }
         if flags.isSet("ui") { layer.uiEnabled = flags.flag("ui") }
+        if flags.isSet("enable-script-checks") { layer.enableScriptChecks = flags.flag("enable-script-checks") }
+        if flags.isSet("enable-local-script-checks") { layer.enableLocalScriptChecks = flags.flag("enable-local-script-checks") }
         layer.bindAddr = flags.string("bind")
         layer.advertiseAddr = flags.string("advertise")
         layer.clientAddr = flags.string("client")
@@ -92,37 +96,16 @@ enum AgentCommand {
             case .failure(let e): throw ConfigError(e.message)
             }
         }
-        if let format = flags.string("config-format"), format != "json", format != "hcl" {
-            throw ConfigError("Invalid config format: \(format)")
+        var format: ConfigFormat?
+        if let name = flags.string("config-format") {
+            guard let f = ConfigFormat(rawValue: name) else { throw ConfigError("Invalid config format: \(name)") }
+            format = f
         }
         var files: [ConfigLayer] = []
-        for path in flags.strings("config-file") {
-            files.append(try configFile(path, format: flags.string("config-format"), explicit: true))
-        }
-        for dir in flags.strings("config-dir") {
-            guard Files.isDirectory(dir) else { throw ConfigError("Error loading \(dir): not a directory") }
-            for name in try Files.list(dir) where name.hasSuffix(".json") || name.hasSuffix(".hcl") {
-                if let layer = try? configFile(dir + "/" + name, format: flags.string("config-format"), explicit: false) {
-                    files.append(layer)
-                } else {
-                    files.append(try configFile(dir + "/" + name, format: flags.string("config-format"), explicit: true))
-                }
-            }
-        }
+        for path in flags.strings("config-file") { files.append(try ConfigFiles.file(path, format: format)) }
+        for dir in flags.strings("config-dir") { files += try ConfigFiles.directory(dir, format: format) }
         if !layer.retryJoin.isEmpty { layer.ignoredKeys.append("retry_join (gossip arrives with its own issue)") }
         return try ConfigBuilder.build(dev: flags.flag("dev"), files: files, flags: layer, hostname: hostname())
-    }
-
-    private static func configFile(_ path: String, format: String?, explicit: Bool) throws -> ConfigLayer {
-        let isJSON = format == "json" || (format == nil && path.hasSuffix(".json"))
-        let isHCL = format == "hcl" || (format == nil && path.hasSuffix(".hcl"))
-        guard isJSON || isHCL else {
-            throw ConfigError("Error loading \(path): No format specified for config file. Use -config-format or give the file a .json or .hcl extension")
-        }
-        guard isJSON else { throw ConfigError("Error loading \(path): HCL config files are not supported by this build yet; use JSON") }
-        let bytes: [UInt8]
-        do { bytes = try Files.read(path) } catch { throw ConfigError("Error loading \(path): \(error)") }
-        return try ConfigFile.parseJSON(bytes, path: path)
     }
 
     /// `-node-id`, else `<data-dir>/node-id` (created on first start), else random (dev).
@@ -166,7 +149,8 @@ enum AgentCommand {
             return 1
         }
         var environment = AgentEnvironment(clock: loop, network: LiveStreamNetwork(loop: loop), random: SystemRandom(),
-                                           logSink: StdoutLogSink())
+                                           logSink: StdoutLogSink(), datagrams: LiveDatagramNetwork(loop: loop),
+                                           resolver: LiveResolver(loop: loop), processes: LiveProcessRunner(loop: loop))
         let agent: Agent
         do {
             if config.server && !config.devMode {
@@ -216,7 +200,7 @@ enum AgentCommand {
             })
             signals.append(try SignalWatcher(loop: loop, signal: SIGHUP) {
                 agent.logger.info("Caught", [("signal", "hangup")])
-                agent.reload()
+                agent.reloadConfiguration()
             })
         } catch {
             console.error("==> Error starting agent: \(error)")

@@ -8,8 +8,14 @@ public enum CLI {
 
     static let commands: [(String, Entry)] = [
         ("agent", Entry(synopsis: "Runs a Consul agent", run: { AgentCommand.run($0, $1) })),
+        ("catalog", Entry(synopsis: "Interact with the catalog", run: { CatalogCommand.run($0, $1) })),
         ("kv", Entry(synopsis: "Interact with the key-value store", run: { KVCommand.run($0, $1) })),
+        ("leave", Entry(synopsis: "Gracefully leaves the Consul cluster and shuts down", run: { LeaveCommand.run($0, $1) })),
+        ("maint", Entry(synopsis: "Controls node or service maintenance mode", run: { MaintCommand.run($0, $1) })),
         ("members", Entry(synopsis: "Lists the members of a Consul cluster", run: { MembersCommand.run($0, $1) })),
+        ("reload", Entry(synopsis: "Triggers the agent to reload configuration files", run: { ReloadCommand.run($0, $1) })),
+        ("services", Entry(synopsis: "Interact with services", run: { ServicesCommand.run($0, $1) })),
+        ("validate", Entry(synopsis: "Validate config files/directories", run: { ValidateCommand.run($0, $1) })),
         ("version", Entry(synopsis: "Prints the Consul version", run: { VersionCommand.run($0, $1) })),
     ]
 

@@ -13,10 +13,16 @@ public enum Command: Equatable, Sendable {
     case kvDeleteCAS(key: String, index: UInt64)
     /// Delete every key starting with `prefix` (the empty prefix deletes everything).
     case kvDeleteTree(prefix: String)
+    /// Register (or update) a node, optionally a service, and checks.
+    case catalogRegister(RegisterRequest)
+    /// Remove a node (with its services and checks), one service (with its checks), or one check.
+    case catalogDeregister(DeregisterRequest)
 }
 
 /// What an applied command reports back to whoever proposed it.
 public enum CommandResult: Equatable, Sendable {
     /// KV writes answer `true`/`false` (CAS outcome).
     case bool(Bool)
+    /// The command was refused by the state machine (every replica refuses it alike).
+    case failure(String)
 }

@@ -5,6 +5,7 @@ import ConsulAPI
 extension Command {
     enum Code: UInt8 {
         case kvSet = 1, kvCAS = 2, kvDelete = 3, kvDeleteCAS = 4, kvDeleteTree = 5
+        case catalogRegister = 6, catalogDeregister = 7
     }
 
     public var encoded: [UInt8] {
@@ -20,6 +21,10 @@ extension Command {
             w.u8(Code.kvDeleteCAS.rawValue); w.string(key); w.u64(index)
         case let .kvDeleteTree(prefix):
             w.u8(Code.kvDeleteTree.rawValue); w.string(prefix)
+        case let .catalogRegister(request):
+            w.u8(Code.catalogRegister.rawValue); w.blob(request.encodedJSON())
+        case let .catalogDeregister(request):
+            w.u8(Code.catalogDeregister.rawValue); w.string(request.node); w.string(request.serviceID); w.string(request.checkID)
         }
         return w.bytes
     }
@@ -33,6 +38,13 @@ extension Command {
         case .kvDelete: self = .kvDelete(key: try r.string())
         case .kvDeleteCAS: self = .kvDeleteCAS(key: try r.string(), index: try r.u64())
         case .kvDeleteTree: self = .kvDeleteTree(prefix: try r.string())
+        case .catalogRegister:
+            let bytes = try r.blob()
+            do { self = .catalogRegister(try RegisterRequest.decode(try JSONParser.parse(bytes))) } catch {
+                throw DecodeError("catalog register: \(error)")
+            }
+        case .catalogDeregister:
+            self = .catalogDeregister(DeregisterRequest(node: try r.string(), serviceID: try r.string(), checkID: try r.string()))
         }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after command") }
     }

@@ -3,7 +3,8 @@ import ConsulAPI
 /// The whole state as bytes for a Raft snapshot, and back. Format version first, so later
 /// tables (catalog, sessions) can be added without breaking old snapshots.
 extension StateStore {
-    static let snapshotVersion: UInt8 = 1
+    /// 1: KV only. 2: KV + catalog.
+    static let snapshotVersion: UInt8 = 2
 
     public func snapshot() -> [UInt8] {
         var w = ByteWriter()
@@ -19,6 +20,7 @@ extension StateStore {
         let tombs = tombstoneList
         w.u64(UInt64(tombs.count))
         for (key, idx) in tombs { w.string(key); w.u64(idx) }
+        catalog.encode(into: &w)
         return w.bytes
     }
 
@@ -26,7 +28,7 @@ extension StateStore {
     public func restore(_ bytes: [UInt8]) throws(DecodeError) {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard version == StateStore.snapshotVersion else { throw DecodeError("unsupported snapshot version \(version)") }
+        guard version == 1 || version == 2 else { throw DecodeError("unsupported snapshot version \(version)") }
         let newIndex = try r.u64()
         let newTableIndex = try r.u64()
         var pairs: [KVPair] = []
@@ -36,7 +38,9 @@ extension StateStore {
         }
         var tombs: [(String, UInt64)] = []
         for _ in 0..<(try r.u64()) { tombs.append((try r.string(), try r.u64())) }
+        let restoredCatalog = version >= 2 ? try CatalogTables.decode(from: &r) : CatalogTables()
         guard r.isAtEnd else { throw DecodeError("trailing bytes after snapshot") }
+        catalog = restoredCatalog
         replaceAll(index: newIndex, kvTableIndex: newTableIndex, pairs: pairs, tombstones: tombs)
     }
 }

@@ -10,6 +10,7 @@ public final class StateStore {
     private var kv = KVTable()
     /// Deleted keys and the index they were deleted at, so a prefix's index never goes back.
     private var tombstones: [String: UInt64] = [:]
+    var catalog = CatalogTables()
     public var watches = WatchRegistry()
 
     public init() {}
@@ -22,7 +23,11 @@ public final class StateStore {
         precondition(index > self.index, "apply index \(index) not after \(self.index)")
         self.index = index
         var woken: [() -> Void] = []
-        let result = applyKV(command, at: index, woken: &woken)
+        let result: CommandResult
+        switch command {
+        case .catalogRegister, .catalogDeregister: result = applyCatalog(command, at: index, woken: &woken)
+        default: result = applyKV(command, at: index, woken: &woken)
+        }
         for callback in woken { callback() }
         return result
     }
@@ -55,6 +60,8 @@ public final class StateStore {
             kvTableIndex = index
             woken += watches.fire(.kvPrefix(prefix))
             return .bool(true)
+        case .catalogRegister, .catalogDeregister:
+            return .failure("not a KV command")
         }
     }
 

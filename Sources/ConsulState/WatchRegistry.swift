@@ -1,9 +1,19 @@
 /// What a blocking query read, so that only writes touching it wake the query.
-public enum WatchScope: Equatable, Sendable {
+public enum WatchScope: Hashable, Sendable {
     /// One KV key exactly.
     case kvKey(String)
     /// Every KV key starting with the prefix.
     case kvPrefix(String)
+    /// The list of nodes (any node added, removed or changed).
+    case catalogNodes
+    /// The list of service names and their tags.
+    case catalogServices
+    /// Instances of one service and everything their health depends on.
+    case service(String)
+    /// One node: its record, services and checks.
+    case node(String)
+    /// Any check's status (health/state).
+    case checks
 }
 
 /// A registered waiter; cancel it when the query ends some other way (timeout, disconnect).
@@ -20,6 +30,8 @@ public struct WatchRegistry {
     private var scopesByID: [UInt64: [WatchScope]] = [:]
     private var byKey: [String: Set<UInt64>] = [:]
     private var byPrefix: [UInt64: [String]] = [:]
+    /// Catalog scopes match exactly.
+    private var byScope: [WatchScope: Set<UInt64>] = [:]
 
     public init() {}
 
@@ -34,6 +46,7 @@ public struct WatchRegistry {
             switch scope {
             case .kvKey(let k): byKey[k, default: []].insert(id)
             case .kvPrefix(let p): byPrefix[id, default: []].append(p)
+            default: byScope[scope, default: []].insert(id)
             }
         }
         return WatchToken(id: id)
@@ -52,6 +65,8 @@ public struct WatchRegistry {
             for (key, set) in byKey where hasBytePrefix(key, prefix) { ids.formUnion(set) }
             for (id, prefixes) in byPrefix
             where prefixes.contains(where: { hasBytePrefix(prefix, $0) || hasBytePrefix($0, prefix) }) { ids.insert(id) }
+        default:
+            if let set = byScope[changed] { ids.formUnion(set) }
         }
         return ids.sorted().compactMap { remove($0) }
     }
@@ -64,9 +79,15 @@ public struct WatchRegistry {
     private mutating func remove(_ id: UInt64) -> (() -> Void)? {
         guard let callback = callbacks.removeValue(forKey: id) else { return nil }
         for scope in scopesByID.removeValue(forKey: id) ?? [] {
-            if case .kvKey(let k) = scope {
+            switch scope {
+            case .kvKey(let k):
                 byKey[k]?.remove(id)
                 if byKey[k]?.isEmpty == true { byKey[k] = nil }
+            case .kvPrefix:
+                break
+            default:
+                byScope[scope]?.remove(id)
+                if byScope[scope]?.isEmpty == true { byScope[scope] = nil }
             }
         }
         byPrefix[id] = nil

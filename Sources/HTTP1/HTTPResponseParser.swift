@@ -4,6 +4,8 @@ public struct HTTPClientResponse: Sendable {
     public var headers: HTTPHeaders
     public var body: [UInt8]
     public var keepAlive: Bool
+    /// The reason phrase as the server sent it ("" when absent).
+    public var reason: String = ""
 
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
 }
@@ -90,7 +92,8 @@ public struct HTTPResponseParser {
         }
         var keepAlive = parts[0] == "HTTP/1.1"
         if let c = headers["Connection"], headerValueContainsToken(c, "close") { keepAlive = false }
-        head = HTTPClientResponse(status: status, headers: headers, body: [], keepAlive: keepAlive)
+        head = HTTPClientResponse(status: status, headers: headers, body: [], keepAlive: keepAlive,
+                                  reason: parts.count > 2 ? String(parts[2]) : "")
         if requestWasHead || status == 204 || status == 304 || (status >= 100 && status < 200) {
             framing = .length(0)
         } else if let te = headers["Transfer-Encoding"], headerValueContainsToken(te, "chunked") {

@@ -13,9 +13,13 @@ public final class ConsulHTTPAPI {
     let clock: EventLoopClock
     let random: RandomSource
 
-    public init(backend: ConsulBackend, agent: AgentView, clock: EventLoopClock, random: RandomSource, config: APIConfig) {
+    let local: LocalAgent?
+
+    public init(backend: ConsulBackend, agent: AgentView, clock: EventLoopClock, random: RandomSource, config: APIConfig,
+                local: LocalAgent? = nil) {
         self.backend = backend
         self.agent = agent
+        self.local = local
         self.clock = clock
         self.random = random
         self.config = config
@@ -37,6 +41,23 @@ public final class ConsulHTTPAPI {
         router.add("/v1/agent/self", methods: ["GET"]) { agentEndpoint.selfInfo($0, $1) }
         router.add("/v1/agent/members", methods: ["GET"]) { agentEndpoint.members($0, $1) }
         router.add("/v1/acl/", methods: ["GET", "PUT", "POST", "DELETE"]) { _, r in r.respond(.text(401, "ACL support disabled")) }
+        if let local { registerLocalAgentRoutes(AgentLocalEndpoint(api: self, local: local)) }
+        let catalog = CatalogEndpoint(api: self)
+        router.add("/v1/catalog/register", methods: ["PUT"]) { catalog.register($0, $1) }
+        router.add("/v1/catalog/deregister", methods: ["PUT"]) { catalog.deregister($0, $1) }
+        router.add("/v1/catalog/datacenters", methods: ["GET"]) { catalog.datacenters($0, $1) }
+        router.add("/v1/catalog/nodes", methods: ["GET"]) { catalog.nodes($0, $1) }
+        router.add("/v1/catalog/services", methods: ["GET"]) { catalog.services($0, $1) }
+        router.add("/v1/catalog/service/", methods: ["GET"]) { catalog.service($0, $1, connect: false) }
+        router.add("/v1/catalog/connect/", methods: ["GET"]) { catalog.service($0, $1, connect: true) }
+        router.add("/v1/catalog/node/", methods: ["GET"]) { catalog.node($0, $1) }
+        router.add("/v1/catalog/node-services/", methods: ["GET"]) { catalog.nodeServices($0, $1) }
+        let health = HealthEndpoint(api: self)
+        router.add("/v1/health/node/", methods: ["GET"]) { health.node($0, $1) }
+        router.add("/v1/health/checks/", methods: ["GET"]) { health.checks($0, $1) }
+        router.add("/v1/health/service/", methods: ["GET"]) { health.service($0, $1, connect: false) }
+        router.add("/v1/health/connect/", methods: ["GET"]) { health.service($0, $1, connect: true) }
+        router.add("/v1/health/state/", methods: ["GET"]) { health.state($0, $1) }
         let uiEnabled = config.uiEnabled
         router.fallback = { request, responder in
             guard request.path == "/" else { return responder.respond(HTTPResponse(status: 404)) }
@@ -48,6 +69,27 @@ public final class ConsulHTTPAPI {
                 responder.respond(.text(200, "Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart."))
             }
         }
+    }
+
+    private func registerLocalAgentRoutes(_ e: AgentLocalEndpoint) {
+        router.add("/v1/agent/services", methods: ["GET"]) { e.services($0, $1) }
+        router.add("/v1/agent/service/", methods: ["GET"]) { e.service($0, $1) }
+        router.add("/v1/agent/service/register", methods: ["PUT"]) { e.registerService($0, $1) }
+        router.add("/v1/agent/service/deregister/", methods: ["PUT"]) { e.deregisterService($0, $1) }
+        router.add("/v1/agent/service/maintenance/", methods: ["PUT"]) { e.serviceMaintenance($0, $1) }
+        router.add("/v1/agent/checks", methods: ["GET"]) { e.checks($0, $1) }
+        router.add("/v1/agent/check/register", methods: ["PUT"]) { e.registerCheck($0, $1) }
+        router.add("/v1/agent/check/deregister/", methods: ["PUT"]) { e.deregisterCheck($0, $1) }
+        // Old clients sent GET to the TTL endpoints; accepting it too is harmless.
+        router.add("/v1/agent/check/pass/", methods: ["PUT", "GET"]) { e.ttl($0, $1, status: "passing", prefix: "/v1/agent/check/pass/") }
+        router.add("/v1/agent/check/warn/", methods: ["PUT", "GET"]) { e.ttl($0, $1, status: "warning", prefix: "/v1/agent/check/warn/") }
+        router.add("/v1/agent/check/fail/", methods: ["PUT", "GET"]) { e.ttl($0, $1, status: "critical", prefix: "/v1/agent/check/fail/") }
+        router.add("/v1/agent/check/update/", methods: ["PUT"]) { e.update($0, $1) }
+        router.add("/v1/agent/health/service/id/", methods: ["GET"]) { e.health($0, $1, byName: false) }
+        router.add("/v1/agent/health/service/name/", methods: ["GET"]) { e.health($0, $1, byName: true) }
+        router.add("/v1/agent/maintenance", methods: ["PUT"]) { e.nodeMaintenance($0, $1) }
+        router.add("/v1/agent/reload", methods: ["PUT"]) { e.reload($0, $1) }
+        router.add("/v1/agent/leave", methods: ["PUT"]) { e.leave($0, $1) }
     }
 
     // MARK: Plumbing shared by endpoints
@@ -80,7 +122,27 @@ public final class ConsulHTTPAPI {
             switch outcome {
             case .failure(let error): responder.respond(.text(500, error.message))
             case .success(.bool(let ok)): responder.respond(.jsonBool(ok, pretty: options.pretty))
+            case .success(.failure(let reason)): responder.respond(.text(500, reason))
             }
+        }
+    }
+
+    /// Applies a command whose answer is the literal `true` (catalog writes); refusals are 500s.
+    func writeTrue(_ command: Command, _ responder: Responder) {
+        backend.apply(command) { outcome in
+            switch outcome {
+            case .failure(let error): responder.respond(.text(500, error.message))
+            case .success(.failure(let reason)): responder.respond(.text(500, reason))
+            case .success(.bool): responder.respond(.jsonBool(true, pretty: self.config.prettyByDefault))
+            }
+        }
+    }
+
+    /// A JSON request body, or Consul's `400 Request decode failed: …`.
+    func jsonBody(_ request: HTTPRequest, _ responder: Responder) -> JSONValue? {
+        do { return try JSONParser.parse(request.body) } catch {
+            responder.respond(.text(400, "Request decode failed: \(error)"))
+            return nil
         }
     }
 

@@ -12,6 +12,11 @@ public final class LiveStreamNetwork: StreamNetwork {
                        onAccept: @escaping (StreamConnection) -> Void) throws -> StreamListener {
         try TCPListener(loop: loop, address: address, backlog: backlog, onAccept: onAccept)
     }
+
+    public func connect(to address: SocketAddress, timeoutNanoseconds: UInt64,
+                        completion: @escaping (Result<StreamConnection, NetworkError>) -> Void) {
+        TCPConnector.start(loop: loop, address: address, timeoutNanoseconds: timeoutNanoseconds, completion: completion)
+    }
 }
 
 /// A listening socket. Retained by libuv (handle.data) until closed.

@@ -34,10 +34,17 @@ public protocol StreamListener: AnyObject {
     func close()
 }
 
-/// Listening for TCP connections on the loop.
+/// TCP on the loop: listening, and outbound connections.
 public protocol StreamNetwork: AnyObject {
     /// Binds and listens; each accepted connection is handed to `onAccept` (set its delegate there).
     func listen(on address: SocketAddress, backlog: Int, onAccept: @escaping (StreamConnection) -> Void) throws -> StreamListener
+
+    /// Connects to `address` (an IP literal; resolve names with a `Resolver` first). The completion
+    /// runs once on the loop: with the connection (set its delegate there; reading starts after
+    /// the completion returns), or with an error — `i/o timeout` after `timeoutNanoseconds`
+    /// (0 = no bound beyond the kernel's).
+    func connect(to address: SocketAddress, timeoutNanoseconds: UInt64,
+                 completion: @escaping (Result<StreamConnection, NetworkError>) -> Void)
 }
 
 /// A failed network operation, with the operating system's words.

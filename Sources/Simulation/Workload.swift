@@ -110,6 +110,7 @@ public final class Workload {
             node.propose(command) { result in
                 switch result {
                 case .success(.bool(let ok)): finish(kind == .put(v) ? .ok : .created(ok))
+                case .success(.failure): finish(.failed) // refused alike on every replica: not applied
                 case .failure(.notLeader): finish(.failed)
                 case .failure: finish(.unknown)
                 }

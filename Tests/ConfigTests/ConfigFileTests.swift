@@ -57,7 +57,7 @@ struct ConfigFileTests {
          "limits":{"http_max_conns_per_client":10},"ui_config":{"content_path":"/ui/"},
          "ports":{"sidecar_min_port":21000}}
         """)
-        #expect(l.ignoredKeys == ["telemetry", "services", "encrypt", "limits.http_max_conns_per_client",
+        #expect(l.ignoredKeys == ["telemetry", "encrypt", "limits.http_max_conns_per_client",
                                   "ui_config.content_path", "ports.sidecar_min_port"])
     }
 

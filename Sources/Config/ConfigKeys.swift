@@ -1,0 +1,85 @@
+import ConsulAPI
+
+/// What each top-level config key sets (agent.md §3.2–3.3). Shared by JSON and HCL files.
+extension ConfigFile {
+    static func apply(key: String, value: JSONValue, to l: inout ConfigLayer) throws(ConfigError) {
+        switch key.lowercased() {
+        case "node_name": l.nodeName = try ConfigValue.string(key, value)
+        case "node_id": l.nodeID = try ConfigValue.string(key, value)
+        case "datacenter": l.datacenter = try ConfigValue.string(key, value)
+        case "data_dir": l.dataDir = try ConfigValue.string(key, value)
+        case "server": l.server = try ConfigValue.bool(key, value)
+        case "bootstrap": l.bootstrap = try ConfigValue.bool(key, value)
+        case "bootstrap_expect": l.bootstrapExpect = try ConfigValue.int(key, value)
+        case "bind_addr": l.bindAddr = try ConfigValue.string(key, value)
+        case "advertise_addr": l.advertiseAddr = try ConfigValue.string(key, value)
+        case "client_addr": l.clientAddr = try ConfigValue.string(key, value)
+        case "log_level": l.logLevel = try ConfigValue.string(key, value)
+        case "ui": l.uiEnabled = try ConfigValue.bool(key, value)
+        case "leave_on_terminate": l.leaveOnTerminate = try ConfigValue.bool(key, value)
+        case "enable_script_checks": l.enableScriptChecks = try ConfigValue.bool(key, value)
+        case "enable_local_script_checks": l.enableLocalScriptChecks = try ConfigValue.bool(key, value)
+        case "skip_leave_on_interrupt": l.skipLeaveOnInterrupt = try ConfigValue.bool(key, value)
+        case "retry_join", "start_join":
+            guard let items = value.arrayValue else { throw ConfigError("\(key): expected a list of strings") }
+            for item in items { l.retryJoin.append(try ConfigValue.string(key, item)) }
+        case "default_query_time": l.defaultQueryTimeNanoseconds = try ConfigValue.duration(key, value)
+        case "max_query_time": l.maxQueryTimeNanoseconds = try ConfigValue.duration(key, value)
+        case "service", "services":
+            l.services += try ConfigValue.objects(key, value).map(ServiceShape.normalized)
+        case "check", "checks":
+            l.checks += try ConfigValue.objects(key, value)
+        case "ports":
+            for (name, v) in try ConfigValue.object(key, value) {
+                let port = try ConfigValue.int("ports.\(name)", v)
+                switch name.lowercased() {
+                case "http": l.httpPort = port
+                case "https": l.httpsPort = port
+                case "dns": l.dnsPort = port
+                case "serf_lan": l.serfLanPort = port
+                case "serf_wan": l.serfWanPort = port
+                case "server": l.serverPort = port
+                case "grpc": l.grpcPort = port
+                case "grpc_tls": l.grpcTLSPort = port
+                case "sidecar_min_port", "sidecar_max_port", "expose_min_port", "expose_max_port":
+                    l.ignoredKeys.append("ports.\(name)")
+                default: throw ConfigError("invalid config key ports.\(name)")
+                }
+            }
+        case "ui_config":
+            for (name, v) in try ConfigValue.object(key, value) {
+                if name.lowercased() == "enabled" { l.uiEnabled = try ConfigValue.bool("ui_config.enabled", v) }
+                else { l.ignoredKeys.append("ui_config.\(name)") }
+            }
+        case "limits":
+            for (name, v) in try ConfigValue.object(key, value) {
+                if name.lowercased() == "kv_max_value_size" { l.kvMaxValueSize = try ConfigValue.int("limits.kv_max_value_size", v) }
+                else { l.ignoredKeys.append("limits.\(name)") }
+            }
+        default:
+            guard knownConsulKeys.contains(key.lowercased()) else { throw ConfigError("invalid config key \(key)") }
+            l.ignoredKeys.append(key)
+        }
+    }
+
+    /// Top-level keys Consul accepts that later issues implement (DNS, ACLs, watches, …).
+    static let knownConsulKeys: Set<String> = [
+        "acl", "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
+        "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "alt_domain", "audit", "auto_config", "auto_encrypt",
+        "auto_reload_config", "autopilot", "cache", "check_output_max_size", "check_update_interval",
+        "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",
+        "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file", "disable_remote_exec",
+        "disable_update_check", "discard_check_output", "discovery_max_stale", "dns_config", "domain", "enable_acl_replication",
+        "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug", "enable_local_script_checks",
+        "enable_syslog", "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",
+        "experiments", "gossip_lan", "gossip_wan", "http_config", "leave_on_terminate", "license_path", "locality",
+        "log_file", "log_json", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files", "node_meta",
+        "peering", "performance", "pid_file", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
+        "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
+        "reconnect_timeout", "reconnect_timeout_wan", "recursor", "recursors", "rejoin_after_leave", "reporting",
+        "retry_interval", "retry_interval_wan", "retry_join_wan", "retry_max", "retry_max_wan", "rpc", "segment",
+        "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
+        "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan", "syslog_facility",
+        "telemetry", "tls", "translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets", "watches", "xds",
+    ]
+}

@@ -1,0 +1,77 @@
+import ConsulAPI
+
+/// One `health/service` row.
+public struct ServiceHealth: Sendable {
+    public var node: CatalogNode
+    public var service: NodeService
+    public var checks: [HealthCheck]
+}
+
+/// Catalog and health queries, each returning the index a blocking query on it reports and
+/// the scope it should watch.
+extension StateStore {
+    public func catalogNodes() -> (nodes: [CatalogNode], index: UInt64) {
+        (catalog.nodes.values.sorted { $0.node < $1.node }, max(catalog.nodesIndex, 1))
+    }
+
+    /// Service name → deduplicated, sorted tags.
+    public func catalogServices() -> (services: [String: [String]], index: UInt64) {
+        var out: [String: Set<String>] = [:]
+        for byID in catalog.services.values {
+            for s in byID.values { out[s.service, default: []].formUnion(s.tags) }
+        }
+        return (out.mapValues { $0.sorted() }, max(catalog.servicesIndex, 1))
+    }
+
+    /// Instances of `name` (with every tag in `tags`), ordered by node then service ID.
+    public func serviceNodes(_ name: String, tags: [String] = []) -> (rows: [(node: CatalogNode, service: NodeService)], index: UInt64) {
+        var rows: [(CatalogNode, NodeService)] = []
+        for nodeName in catalog.services.keys.sorted() {
+            guard let node = catalog.nodes[nodeName] else { continue }
+            for s in catalog.services[nodeName]!.values.sorted(by: { $0.id < $1.id }) where s.service == name {
+                if tags.allSatisfy({ tag in s.tags.contains { $0.lowercased() == tag.lowercased() } }) { rows.append((node, s)) }
+            }
+        }
+        return (rows, max(catalog.serviceIndex[name] ?? catalog.servicesIndex, 1))
+    }
+
+    public func catalogNode(_ name: String) -> (node: CatalogNode?, services: [NodeService], index: UInt64) {
+        let services = (catalog.services[name] ?? [:]).values.sorted { $0.id < $1.id }
+        return (catalog.nodes[name], services, max(catalog.nodeIndex[name] ?? catalog.nodesIndex, 1))
+    }
+
+    public func nodeChecks(_ name: String) -> (checks: [HealthCheck], index: UInt64) {
+        ((catalog.checks[name] ?? [:]).values.sorted { $0.checkID < $1.checkID },
+         max(catalog.nodeIndex[name] ?? catalog.checksIndex, 1))
+    }
+
+    public func serviceChecks(_ name: String) -> (checks: [HealthCheck], index: UInt64) {
+        var out: [HealthCheck] = []
+        for node in catalog.checks.keys.sorted() {
+            out += catalog.checks[node]!.values.filter { $0.serviceName == name && !$0.serviceID.isEmpty }
+                .sorted { $0.checkID < $1.checkID }
+        }
+        return (out, max(catalog.serviceIndex[name] ?? catalog.checksIndex, 1))
+    }
+
+    /// `state` is passing, warning, critical or `any`.
+    public func checksInState(_ state: String) -> (checks: [HealthCheck], index: UInt64) {
+        var out: [HealthCheck] = []
+        for node in catalog.checks.keys.sorted() {
+            out += catalog.checks[node]!.values.filter { state == "any" || $0.status == state }.sorted { $0.checkID < $1.checkID }
+        }
+        return (out, max(catalog.checksIndex, 1))
+    }
+
+    /// Instances with their node's checks and their own checks.
+    public func serviceHealth(_ name: String, tags: [String] = []) -> (rows: [ServiceHealth], index: UInt64) {
+        let (instances, index) = serviceNodes(name, tags: tags)
+        let rows = instances.map { row -> ServiceHealth in
+            let checks = (catalog.checks[row.node.node] ?? [:]).values
+                .filter { $0.serviceID.isEmpty || $0.serviceID == row.service.id }
+                .sorted { ($0.serviceID.isEmpty ? 0 : 1, $0.checkID) < ($1.serviceID.isEmpty ? 0 : 1, $1.checkID) }
+            return ServiceHealth(node: row.node, service: row.service, checks: checks)
+        }
+        return (rows, index)
+    }
+}

@@ -1,0 +1,171 @@
+import ConsulAPI
+import HTTP1
+
+/// `/v1/agent/service*`, `/v1/agent/check*`, `/v1/agent/health/*`, maintenance, reload, leave.
+final class AgentLocalEndpoint {
+    private unowned let api: ConsulHTTPAPI
+    private let local: LocalAgent
+    init(api: ConsulHTTPAPI, local: LocalAgent) {
+        self.api = api
+        self.local = local
+    }
+
+    private var pretty: Bool { api.config.prettyByDefault }
+
+    func services(_ request: HTTPRequest, _ responder: Responder) {
+        guard let q = readQuery(request, responder) else { return }
+        var json = JSONWriter(pretty: pretty || request.query.has("pretty"))
+        json.beginObject()
+        for s in local.localServices().sorted(by: { $0.id < $1.id })
+        where q.matches({ var w = JSONWriter(); s.write(to: &w, agentView: true, datacenter: api.agent.datacenter); return w }) {
+            json.key(s.id)
+            s.write(to: &json, agentView: true, datacenter: api.agent.datacenter)
+        }
+        json.endObject()
+        responder.respond(.json(&json))
+    }
+
+    func service(_ request: HTTPRequest, _ responder: Responder) {
+        let id = String(request.path.dropFirst("/v1/agent/service/".count))
+        guard let s = local.localServices().first(where: { $0.id == id }) else {
+            return responder.respond(.text(404, "unknown service ID: \(id)"))
+        }
+        var json = JSONWriter(pretty: pretty || request.query.has("pretty"))
+        s.write(to: &json, agentView: true, datacenter: api.agent.datacenter)
+        responder.respond(.json(&json))
+    }
+
+    func checks(_ request: HTTPRequest, _ responder: Responder) {
+        guard let q = readQuery(request, responder) else { return }
+        var json = JSONWriter(pretty: pretty || request.query.has("pretty"))
+        json.beginObject()
+        for c in local.localChecks().sorted(by: { $0.checkID < $1.checkID })
+        where q.matches({ var w = JSONWriter(); c.write(to: &w); return w }) {
+            json.key(c.checkID)
+            c.write(to: &json)
+        }
+        json.endObject()
+        responder.respond(.json(&json))
+    }
+
+    func registerService(_ request: HTTPRequest, _ responder: Responder) {
+        guard let body = api.jsonBody(request, responder) else { return }
+        // `replace-existing-checks` counts only when empty or exactly "true".
+        let replace = request.query["replace-existing-checks"].map { $0.isEmpty || $0 == "true" } ?? false
+        answer(local.registerService(body, replaceExistingChecks: replace), responder)
+    }
+
+    func deregisterService(_ request: HTTPRequest, _ responder: Responder) {
+        let id = String(request.path.dropFirst("/v1/agent/service/deregister/".count))
+        if id.isEmpty { return responder.respond(.text(400, "Missing service ID")) }
+        answer(local.deregisterService(id: id), responder)
+    }
+
+    func registerCheck(_ request: HTTPRequest, _ responder: Responder) {
+        guard let body = api.jsonBody(request, responder) else { return }
+        answer(local.registerCheck(body), responder)
+    }
+
+    func deregisterCheck(_ request: HTTPRequest, _ responder: Responder) {
+        let id = String(request.path.dropFirst("/v1/agent/check/deregister/".count))
+        if id.isEmpty { return responder.respond(.text(400, "Missing check ID")) }
+        answer(local.deregisterCheck(id: id), responder)
+    }
+
+    /// `pass`/`warn`/`fail` with `?note=`.
+    func ttl(_ request: HTTPRequest, _ responder: Responder, status: String, prefix: String) {
+        let id = String(request.path.dropFirst(prefix.count))
+        answer(local.updateTTLCheck(id: id, status: status, output: request.query["note"] ?? ""), responder)
+    }
+
+    func update(_ request: HTTPRequest, _ responder: Responder) {
+        let id = String(request.path.dropFirst("/v1/agent/check/update/".count))
+        guard let body = api.jsonBody(request, responder) else { return }
+        let f = JSONFields(body)
+        let status = (try? f.string("Status")) ?? nil ?? ""
+        guard HealthStatus.all.contains(status) else {
+            return responder.respond(.text(400, "Invalid check status: '\(status)'"))
+        }
+        let output = ((try? f.string("Output")) ?? nil) ?? ""
+        answer(local.updateTTLCheck(id: id, status: status, output: output), responder)
+    }
+
+    func serviceMaintenance(_ request: HTTPRequest, _ responder: Responder) {
+        let id = String(request.path.dropFirst("/v1/agent/service/maintenance/".count))
+        if id.isEmpty { return responder.respond(.text(400, "Missing service ID")) }
+        guard let enable = parseEnable(request, responder) else { return }
+        answer(local.setServiceMaintenance(id: id, enable: enable, reason: request.query["reason"] ?? ""), responder)
+    }
+
+    func nodeMaintenance(_ request: HTTPRequest, _ responder: Responder) {
+        guard let enable = parseEnable(request, responder) else { return }
+        local.setNodeMaintenance(enable: enable, reason: request.query["reason"] ?? "")
+        responder.respond(HTTPResponse(status: 200))
+    }
+
+    func reload(_ request: HTTPRequest, _ responder: Responder) { answer(local.reload(), responder) }
+
+    func leave(_ request: HTTPRequest, _ responder: Responder) {
+        responder.respond(HTTPResponse(status: 200))
+        local.leave()
+    }
+
+    /// `/v1/agent/health/service/id/<id>` and `/name/<name>`: 200/429/503 by aggregate status.
+    func health(_ request: HTTPRequest, _ responder: Responder, byName: Bool) {
+        let prefix = byName ? "/v1/agent/health/service/name/" : "/v1/agent/health/service/id/"
+        let key = String(request.path.dropFirst(prefix.count))
+        let text = request.query["format"] == "text"
+        if key.isEmpty { return responder.respond(.text(400, byName ? "Missing service Name" : "Missing serviceID")) }
+        let services = local.localServices().filter { byName ? $0.service == key : $0.id == key }.sorted { $0.id < $1.id }
+        let checks = local.localChecks()
+        guard !services.isEmpty else {
+            if text { return responder.respond(.text(404, byName ? "ServiceName \(key) Not Found" : "ServiceId \(key) not found")) }
+            var json = JSONWriter(pretty: pretty)
+            if byName { json.beginArray(); json.endArray() } else {
+                json.beginObject(); json.field("AggregatedStatus", "critical"); json.key("Service"); json.null()
+                json.key("Checks"); json.null(); json.endObject()
+            }
+            return responder.respond(.json(&json, status: 404))
+        }
+        var worst = HealthStatus.passing
+        var json = JSONWriter(pretty: pretty)
+        if byName { json.beginArray() }
+        for s in services {
+            let own = checks.filter { $0.serviceID == s.id || $0.serviceID.isEmpty }
+            let status = HealthStatus.aggregate(own.map(\.status))
+            worst = HealthStatus.aggregate([worst, status])
+            json.beginObject()
+            json.field("AggregatedStatus", status)
+            json.key("Service"); s.write(to: &json, agentView: true, datacenter: api.agent.datacenter)
+            json.key("Checks"); json.beginArray(); for c in own { c.write(to: &json) }; json.endArray()
+            json.endObject()
+        }
+        if byName { json.endArray() }
+        let code = worst == HealthStatus.passing ? 200 : worst == HealthStatus.warning ? 429 : 503
+        var headers = HTTPHeaders()
+        headers.add("X-Consul-Reason", worst)
+        if text { return responder.respond(.text(code, worst, headers: headers)) }
+        responder.respond(.json(&json, status: code, headers: headers))
+    }
+
+    private func parseEnable(_ request: HTTPRequest, _ responder: Responder) -> Bool? {
+        guard let value = request.query["enable"] else {
+            responder.respond(.text(400, "Missing value for enable"))
+            return nil
+        }
+        guard let b = goParseBool(value) else {
+            responder.respond(.text(400, "Invalid value for enable: \(goQuote(value))"))
+            return nil
+        }
+        return b
+    }
+
+    private func readQuery(_ request: HTTPRequest, _ responder: Responder) -> ReadQuery? {
+        api.readQuery(request, QueryOptions(), responder)
+    }
+
+    /// Agent writes answer 200 with an empty body, or the error the agent chose.
+    private func answer(_ error: HTTPResponseError?, _ responder: Responder) {
+        if let error { responder.respond(error.response) } else { responder.respond(HTTPResponse(status: 200)) }
+    }
+}

@@ -1,0 +1,153 @@
+import ConsulAPI
+import ConsulState
+import HTTP1
+
+/// `/v1/catalog/*`: register/deregister (through the backend) and the blocking catalog reads.
+final class CatalogEndpoint {
+    private unowned let api: ConsulHTTPAPI
+    init(api: ConsulHTTPAPI) { self.api = api }
+
+    func register(_ request: HTTPRequest, _ responder: Responder) {
+        guard let options = api.parseOptions(request, responder), let body = api.jsonBody(request, responder) else { return }
+        var r: RegisterRequest
+        do { r = try RegisterRequest.decode(body) } catch {
+            return responder.respond(.text(400, "Request decode failed: \(error)"))
+        }
+        if !r.node.datacenter.isEmpty && r.node.datacenter != api.agent.datacenter {
+            return responder.respond(.text(500, "No path to datacenter"))
+        }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
+        r.node.datacenter = api.agent.datacenter
+        if !r.node.id.isEmpty && !isUUIDText(r.node.id) {
+            return responder.respond(.text(500, "Bad node ID: invalid UUID format"))
+        }
+        api.writeTrue(.catalogRegister(r), responder)
+    }
+
+    func deregister(_ request: HTTPRequest, _ responder: Responder) {
+        guard let options = api.parseOptions(request, responder), let body = api.jsonBody(request, responder) else { return }
+        let r: DeregisterRequest
+        do { r = try DeregisterRequest.decode(body) } catch {
+            return responder.respond(.text(400, "Request decode failed: \(error)"))
+        }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
+        api.writeTrue(.catalogDeregister(r), responder)
+    }
+
+    /// Only the local datacenter until WAN federation lands; no index header, no leader needed.
+    func datacenters(_ request: HTTPRequest, _ responder: Responder) {
+        var json = JSONWriter(pretty: api.config.prettyByDefault || request.query.has("pretty"))
+        json.stringList([api.agent.datacenter])
+        responder.respond(.json(&json))
+    }
+
+    func nodes(_ request: HTTPRequest, _ responder: Responder) {
+        guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        api.read(options, responder) { store, meta in
+            let (nodes, index) = store.catalogNodes()
+            var json = JSONWriter(pretty: options.pretty, reserve: 256 * nodes.count + 2)
+            json.beginArray()
+            for n in nodes where q.nodeMetaMatches(n.meta) && q.matches({ var w = JSONWriter(); n.write(to: &w); return w }) {
+                n.write(to: &json)
+            }
+            json.endArray()
+            return self.api.result(&json, index: index, watched: [.catalogNodes], meta: meta, options: options)
+        }
+    }
+
+    func services(_ request: HTTPRequest, _ responder: Responder) {
+        guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        api.read(options, responder) { store, meta in
+            var (services, index) = store.catalogServices()
+            if !q.nodeMeta.isEmpty {
+                let (nodes, _) = store.catalogNodes()
+                let allowed = Set(nodes.filter { q.nodeMetaMatches($0.meta) }.map(\.node))
+                var kept: [String: Set<String>] = [:]
+                for n in allowed {
+                    for s in store.catalogNode(n).services { kept[s.service, default: []].formUnion(s.tags) }
+                }
+                services = kept.mapValues { $0.sorted() }
+            }
+            var json = JSONWriter(pretty: options.pretty)
+            json.beginObject()
+            for name in services.keys.sorted() { json.key(name); json.stringList(services[name]!) }
+            json.endObject()
+            return self.api.result(&json, index: index, watched: [.catalogServices], meta: meta, options: options)
+        }
+    }
+
+    func service(_ request: HTTPRequest, _ responder: Responder, connect: Bool) {
+        let prefix = connect ? "/v1/catalog/connect/" : "/v1/catalog/service/"
+        let name = String(request.path.dropFirst(prefix.count))
+        if name.isEmpty { return responder.respond(.text(400, "Missing service name")) }
+        guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        let tags = request.query.values("tag")
+        api.read(options, responder) { store, meta in
+            let (rows, index) = store.serviceNodes(name, tags: tags)
+            var json = JSONWriter(pretty: options.pretty, reserve: 512 * rows.count + 2)
+            json.beginArray()
+            // Mesh-capable instances (connect) arrive with the service mesh; none exist yet.
+            if !connect {
+                for (node, s) in rows where q.nodeMetaMatches(node.meta)
+                    && q.matches({ var w = JSONWriter(); s.writeServiceNode(node: node, to: &w); return w }) {
+                    s.writeServiceNode(node: node, to: &json)
+                }
+            }
+            json.endArray()
+            return self.api.result(&json, index: index, watched: [.service(name)], meta: meta, options: options)
+        }
+    }
+
+    func node(_ request: HTTPRequest, _ responder: Responder) {
+        let name = String(request.path.dropFirst("/v1/catalog/node/".count))
+        if name.isEmpty { return responder.respond(.text(400, "Missing node name")) }
+        guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        api.read(options, responder) { store, meta in
+            let (node, services, index) = store.catalogNode(name)
+            var json = JSONWriter(pretty: options.pretty)
+            if let node {
+                json.beginObject()
+                json.key("Node"); node.write(to: &json)
+                json.key("Services")
+                json.beginObject()
+                for s in services where q.matches({ var w = JSONWriter(); s.write(to: &w); return w }) {
+                    json.key(s.id); s.write(to: &json)
+                }
+                json.endObject()
+                json.endObject()
+            } else {
+                json.null()
+            }
+            return self.api.result(&json, index: index, watched: [.node(name)], meta: meta, options: options)
+        }
+    }
+
+    func nodeServices(_ request: HTTPRequest, _ responder: Responder) {
+        let name = String(request.path.dropFirst("/v1/catalog/node-services/".count))
+        if name.isEmpty { return responder.respond(.text(400, "Missing node name")) }
+        guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        api.read(options, responder) { store, meta in
+            let (node, services, index) = store.catalogNode(name)
+            var json = JSONWriter(pretty: options.pretty)
+            json.beginObject()
+            json.key("Node")
+            if let node { node.write(to: &json) } else { json.null() }
+            json.key("Services")
+            if node == nil {
+                json.null()
+            } else {
+                json.beginArray()
+                for s in services where q.matches({ var w = JSONWriter(); s.write(to: &w); return w }) { s.write(to: &json) }
+                json.endArray()
+            }
+            json.endObject()
+            return self.api.result(&json, index: index, watched: [.node(name)], meta: meta, options: options)
+        }
+    }
+}
+
+/// 8-4-4-4-12 hexadecimal.
+func isUUIDText(_ s: String) -> Bool {
+    let groups = s.split(separator: "-", omittingEmptySubsequences: false)
+    return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
+}

@@ -1,0 +1,19 @@
+import ConsulAPI
+
+/// The agent's own registrations, as the `/v1/agent/*` endpoints need them. The Agent module
+/// implements it (it owns check runners and anti-entropy); handlers here only speak HTTP.
+public protocol LocalAgent: AnyObject {
+    func localServices() -> [NodeService]
+    func localChecks() -> [HealthCheck]
+    /// Registers or replaces a service from its JSON definition (embedded checks included).
+    func registerService(_ definition: JSONValue, replaceExistingChecks: Bool) -> HTTPResponseError?
+    func deregisterService(id: String) -> HTTPResponseError?
+    func registerCheck(_ definition: JSONValue) -> HTTPResponseError?
+    func deregisterCheck(id: String) -> HTTPResponseError?
+    /// TTL check heartbeat (`pass`/`warn`/`fail`/`update`).
+    func updateTTLCheck(id: String, status: String, output: String) -> HTTPResponseError?
+    func setServiceMaintenance(id: String, enable: Bool, reason: String) -> HTTPResponseError?
+    func setNodeMaintenance(enable: Bool, reason: String)
+    func reload() -> HTTPResponseError?
+    func leave()
+}
