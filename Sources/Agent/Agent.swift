@@ -53,6 +53,11 @@ public final class Agent: AgentView {
     private var antiEntropy: AntiEntropy!
     /// Called when the agent decides to stop itself (`consul leave`, `/v1/agent/leave`).
     public var onLeave: () -> Void = {}
+    /// Re-reads flags and config files (set by the composition root; SIGHUP, `consul reload`).
+    public var reloadConfig: (() throws -> AgentConfig)?
+    /// Definitions from config files by service/check ID, to tell on reload what changed.
+    var configServices: [String: JSONValue] = [:]
+    var configChecks: [String: JSONValue] = [:]
 
     /// Throws when the server's Raft state cannot be recovered (corrupt log or snapshot).
     public init(config: AgentConfig, nodeID: String, environment: AgentEnvironment) throws {
@@ -112,6 +117,7 @@ public final class Agent: AgentView {
                 logger.info("Started HTTP server", [("address", bound.description), ("network", "tcp")])
             }
         }
+        applyConfigDefinitions(services: config.services, checks: config.checks)
         antiEntropy.start()
         logger.info("Consul agent running!")
     }
@@ -133,6 +139,13 @@ public final class Agent: AgentView {
     /// SIGHUP and `consul reload`: re-reads configuration (services and checks from files).
     public func reloadConfiguration() {
         logger.info("Reloading configuration...")
+        guard let reloadConfig else { return }
+        do {
+            let fresh = try reloadConfig()
+            applyConfigDefinitions(services: fresh.services, checks: fresh.checks)
+        } catch {
+            logger.error("Failed to reload configs", [("error", "\(error)")])
+        }
     }
 
     // MARK: AgentView

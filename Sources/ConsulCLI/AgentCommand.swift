@@ -34,7 +34,12 @@ enum AgentCommand {
             return 1
         }
         signal(SIGPIPE, SIG_IGN)
-        return runAgent(config: config, nodeID: nodeID, console: console)
+        // Start from a clean signal mask: a launcher may have blocked signals (SIGCHLD among them,
+        // which libuv needs to see child processes exit) and children inherit the mask.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        pthread_sigmask(SIG_SETMASK, &empty, nil)
+        return runAgent(config: config, nodeID: nodeID, flags: flags, console: console)
     }
 
     static func defineFlags(_ f: inout GoFlags) {
@@ -142,7 +147,7 @@ enum AgentCommand {
 
     // MARK: Running
 
-    static func runAgent(config: AgentConfig, nodeID: String, console: Console) -> Int32 {
+    static func runAgent(config: AgentConfig, nodeID: String, flags: GoFlags, console: Console) -> Int32 {
         let loop: EventLoop
         do { loop = try EventLoop() } catch {
             console.error("==> Error starting agent: \(error)")
@@ -163,6 +168,7 @@ enum AgentCommand {
             console.error("==> Error starting agent: refusing to start with unreadable Raft state: \(error)")
             return 1
         }
+        agent.reloadConfig = { try loadConfig(flags) }
         console.info("==> Starting Consul agent...")
         console.info(banner(config: config, nodeID: nodeID))
         console.info("")
@@ -191,6 +197,7 @@ enum AgentCommand {
             for s in signals { s.close() }
             loop.stop()
         }
+        agent.onLeave = { stop("leave", graceful: true) }
         do {
             signals.append(try SignalWatcher(loop: loop, signal: SIGINT) {
                 stop("interrupt", graceful: !config.effectiveSkipLeaveOnInterrupt)
