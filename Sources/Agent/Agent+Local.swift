@@ -39,21 +39,61 @@ extension Agent: LocalAgent {
     public func localServices() -> [NodeService] { Array(local.services.values) }
     public func localChecks() -> [HealthCheck] { Array(local.checks.values) }
 
-    public func registerService(_ definition: JSONValue, replaceExistingChecks: Bool) -> HTTPResponseError? {
-        registerServiceDefinition(definition, replaceExistingChecks: replaceExistingChecks)
+    public func registerService(_ definition: JSONValue, replaceExistingChecks: Bool,
+                                completion: @escaping (HTTPResponseError?) -> Void) {
+        if let error = registerServiceDefinition(definition, replaceExistingChecks: replaceExistingChecks) { return completion(error) }
+        guard let records = environment.serviceRecords, let id = serviceID(of: definition) else { return completion(nil) }
+        records.put(id, definition.encoded()) { ok in completion(ok ? nil : HTTPResponseError(500, "failed to persist service \(id)")) }
     }
 
-    public func deregisterService(id: String) -> HTTPResponseError? {
-        guard local.services[id] != nil else { return nil } // unknown IDs are a no-op, as documented
+    public func deregisterService(id: String, completion: @escaping (HTTPResponseError?) -> Void) {
+        guard local.services[id] != nil else { return completion(nil) } // unknown IDs are a no-op, as documented
+        for c in local.checks.values where c.serviceID == id { environment.checkRecords?.remove(c.checkID) { _ in } }
         local.removeService(id)
-        return nil
+        guard let records = environment.serviceRecords else { return completion(nil) }
+        records.remove(id) { ok in completion(ok ? nil : HTTPResponseError(500, "failed to remove persisted service \(id)")) }
     }
 
-    public func registerCheck(_ definition: JSONValue) -> HTTPResponseError? { registerCheckDefinition(definition) }
+    public func registerCheck(_ definition: JSONValue, completion: @escaping (HTTPResponseError?) -> Void) {
+        if let error = registerCheckDefinition(definition) { return completion(error) }
+        guard let records = environment.checkRecords, let id = checkID(of: definition) else { return completion(nil) }
+        records.put(id, definition.encoded()) { ok in completion(ok ? nil : HTTPResponseError(500, "failed to persist check \(id)")) }
+    }
 
-    public func deregisterCheck(id: String) -> HTTPResponseError? {
+    public func deregisterCheck(id: String, completion: @escaping (HTTPResponseError?) -> Void) {
         local.removeCheck(id)
-        return nil
+        guard let records = environment.checkRecords else { return completion(nil) }
+        records.remove(id) { ok in completion(ok ? nil : HTTPResponseError(500, "failed to remove persisted check \(id)")) }
+    }
+
+    /// API registrations from before a restart; definitions from config files win over them.
+    func restorePersistedDefinitions() {
+        for (id, bytes) in (try? environment.serviceRecords?.loadAll()) ?? [] where configServices[id] == nil {
+            guard let def = try? JSONParser.parse(bytes), registerServiceDefinition(def, replaceExistingChecks: false) == nil else {
+                logger.warn("dropping unreadable persisted service", [("service", id)])
+                environment.serviceRecords?.remove(id) { _ in }
+                continue
+            }
+        }
+        for (id, bytes) in (try? environment.checkRecords?.loadAll()) ?? [] where configChecks[id] == nil {
+            guard let def = try? JSONParser.parse(bytes), registerCheckDefinition(def) == nil else {
+                logger.warn("dropping unreadable persisted check", [("check", id)])
+                environment.checkRecords?.remove(id) { _ in }
+                continue
+            }
+        }
+    }
+
+    private func serviceID(of definition: JSONValue) -> String? {
+        let f = JSONFields(definition)
+        let id = ((try? f.string("ID")) ?? nil) ?? ""
+        return id.isEmpty ? ((try? f.string("Name")) ?? nil) : id
+    }
+
+    private func checkID(of definition: JSONValue) -> String? {
+        let f = JSONFields(definition)
+        let id = ((try? f.string("ID", "CheckID")) ?? nil) ?? ""
+        return id.isEmpty ? ((try? f.string("Name")) ?? nil) : id
     }
 
     public func updateTTLCheck(id: String, status: String, output: String) -> HTTPResponseError? {

@@ -18,6 +18,9 @@ public struct AgentEnvironment {
     public var datagrams: DatagramNetwork
     public var resolver: Resolver
     public var processes: ProcessRunner
+    /// API-registered services and checks kept under the data directory (nil in -dev).
+    public var serviceRecords: RecordStore?
+    public var checkRecords: RecordStore?
     /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
     public var raftStorage: RaftStorage?
     public var snapshotStore: SnapshotStore?
@@ -118,6 +121,7 @@ public final class Agent: AgentView {
             }
         }
         applyConfigDefinitions(services: config.services, checks: config.checks)
+        restorePersistedDefinitions()
         antiEntropy.start()
         logger.info("Consul agent running!")
     }

@@ -237,3 +237,23 @@ public struct JSONParser {
         return v
     }
 }
+
+extension JSONValue {
+    /// Compact JSON text of this value (member order kept).
+    public func encoded() -> [UInt8] {
+        var writer = JSONWriter()
+        write(to: &writer)
+        return writer.bytes
+    }
+
+    public func write(to w: inout JSONWriter) {
+        switch self {
+        case .null: w.null()
+        case .bool(let b): w.bool(b)
+        case .number(let n): w.rawNumber(n)
+        case .string(let s): w.string(s)
+        case .array(let a): w.beginArray(); for e in a { e.write(to: &w) }; w.endArray()
+        case .object(let o): w.beginObject(); for (k, e) in o { w.key(k); e.write(to: &w) }; w.endObject()
+        }
+    }
+}

@@ -158,6 +158,11 @@ enum AgentCommand {
                                            resolver: LiveResolver(loop: loop), processes: LiveProcessRunner(loop: loop))
         let agent: Agent
         do {
+            if !config.devMode {
+                // API registrations survive restarts (Consul's data-dir services/ and checks/).
+                environment.serviceRecords = try DirectoryRecordStore(directory: config.dataDir + "/services", loop: loop)
+                environment.checkRecords = try DirectoryRecordStore(directory: config.dataDir + "/checks", loop: loop)
+            }
             if config.server && !config.devMode {
                 // A real server keeps its Raft log and snapshots under the data directory.
                 environment.raftStorage = try SQLiteRaftStorage(directory: config.dataDir + "/raft", loop: loop)

@@ -66,9 +66,7 @@ enum ServicesCommand {
         do {
             let client = try HTTPFlags.client(flags)
             for def in definitions {
-                var writer = JSONWriter()
-                writeJSON(def, &writer)
-                _ = try client.sendExpectingOK("PUT", "/v1/agent/service/register", body: writer.bytes, serverFlags: false)
+                _ = try client.sendExpectingOK("PUT", "/v1/agent/service/register", body: def.encoded(), serverFlags: false)
                 console.info("Registered service: \(def.member("Name")?.stringValue ?? "")")
             }
             return 0
@@ -104,18 +102,6 @@ enum ServicesCommand {
         } catch {
             console.error("Error deregistering service: \(error)")
             return 1
-        }
-    }
-
-    /// Re-serializes a parsed definition.
-    static func writeJSON(_ v: JSONValue, _ w: inout JSONWriter) {
-        switch v {
-        case .null: w.null()
-        case .bool(let b): w.bool(b)
-        case .number(let n): w.rawNumber(n)
-        case .string(let s): w.string(s)
-        case .array(let a): w.beginArray(); for e in a { writeJSON(e, &w) }; w.endArray()
-        case .object(let o): w.beginObject(); for (k, e) in o { w.key(k); writeJSON(e, &w) }; w.endObject()
         }
     }
 }

@@ -52,24 +52,24 @@ final class AgentLocalEndpoint {
         guard let body = api.jsonBody(request, responder) else { return }
         // `replace-existing-checks` counts only when empty or exactly "true".
         let replace = request.query["replace-existing-checks"].map { $0.isEmpty || $0 == "true" } ?? false
-        answer(local.registerService(body, replaceExistingChecks: replace), responder)
+        local.registerService(body, replaceExistingChecks: replace) { self.answer($0, responder) }
     }
 
     func deregisterService(_ request: HTTPRequest, _ responder: Responder) {
         let id = String(request.path.dropFirst("/v1/agent/service/deregister/".count))
         if id.isEmpty { return responder.respond(.text(400, "Missing service ID")) }
-        answer(local.deregisterService(id: id), responder)
+        local.deregisterService(id: id) { self.answer($0, responder) }
     }
 
     func registerCheck(_ request: HTTPRequest, _ responder: Responder) {
         guard let body = api.jsonBody(request, responder) else { return }
-        answer(local.registerCheck(body), responder)
+        local.registerCheck(body) { self.answer($0, responder) }
     }
 
     func deregisterCheck(_ request: HTTPRequest, _ responder: Responder) {
         let id = String(request.path.dropFirst("/v1/agent/check/deregister/".count))
         if id.isEmpty { return responder.respond(.text(400, "Missing check ID")) }
-        answer(local.deregisterCheck(id: id), responder)
+        local.deregisterCheck(id: id) { self.answer($0, responder) }
     }
 
     /// `pass`/`warn`/`fail` with `?note=`.

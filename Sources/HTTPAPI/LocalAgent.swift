@@ -6,10 +6,11 @@ public protocol LocalAgent: AnyObject {
     func localServices() -> [NodeService]
     func localChecks() -> [HealthCheck]
     /// Registers or replaces a service from its JSON definition (embedded checks included).
-    func registerService(_ definition: JSONValue, replaceExistingChecks: Bool) -> HTTPResponseError?
-    func deregisterService(id: String) -> HTTPResponseError?
-    func registerCheck(_ definition: JSONValue) -> HTTPResponseError?
-    func deregisterCheck(id: String) -> HTTPResponseError?
+    /// Completes once the registration is durable (on agents that persist registrations).
+    func registerService(_ definition: JSONValue, replaceExistingChecks: Bool, completion: @escaping (HTTPResponseError?) -> Void)
+    func deregisterService(id: String, completion: @escaping (HTTPResponseError?) -> Void)
+    func registerCheck(_ definition: JSONValue, completion: @escaping (HTTPResponseError?) -> Void)
+    func deregisterCheck(id: String, completion: @escaping (HTTPResponseError?) -> Void)
     /// TTL check heartbeat (`pass`/`warn`/`fail`/`update`).
     func updateTTLCheck(id: String, status: String, output: String) -> HTTPResponseError?
     func setServiceMaintenance(id: String, enable: Bool, reason: String) -> HTTPResponseError?

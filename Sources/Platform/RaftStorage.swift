@@ -85,3 +85,13 @@ public protocol SnapshotStore: AnyObject {
     func loadNewest() throws -> (meta: SnapshotMeta, data: [UInt8])?
     func list() -> [SnapshotMeta]
 }
+
+/// Small named records kept durably in one directory (the agent's API-registered services and
+/// checks). Writes happen off the loop, in call order; a crash keeps each record whole or old.
+public protocol RecordStore: AnyObject {
+    /// Every record, read at start-up before the loop runs.
+    func loadAll() throws -> [(name: String, bytes: [UInt8])]
+    /// `completion` runs on the loop once the record is durable (or failed to become so).
+    func put(_ name: String, _ bytes: [UInt8], completion: @escaping (Bool) -> Void)
+    func remove(_ name: String, completion: @escaping (Bool) -> Void)
+}

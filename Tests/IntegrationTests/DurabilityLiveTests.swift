@@ -61,3 +61,31 @@ import Testing
         #expect(result.stderr.contains("checksum"))
     }
 }
+
+/// Services and checks registered through the agent API are kept in the data directory and
+/// come back after kill -9.
+@Suite struct RegistrationPersistenceLiveTests {
+    @Test func apiRegistrationsSurviveKill9() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consul-reg-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let args = ["-server", "-bootstrap", "-data-dir", dir.path, "-bind", "127.0.0.1"]
+        let first = try AgentProcess(extraArgs: args, dev: false)
+        let service = #"{"Name":"billing","Port":7000,"Tags":["v2"],"Check":{"TTL":"60s"}}"#
+        #expect(try HTTP.request("PUT", "/v1/agent/service/register", port: first.httpPort, body: Array(service.utf8)).status == 200)
+        let check = #"{"Name":"disk","TTL":"60s"}"#
+        #expect(try HTTP.request("PUT", "/v1/agent/check/register", port: first.httpPort, body: Array(check.utf8)).status == 200)
+        first.stop() // SIGKILL right after the acknowledgements
+        let second = try AgentProcess(extraArgs: args, dev: false, reusing: first.ports)
+        let services = try #require(try HTTP.get("/v1/agent/services", port: second.httpPort).json as? [String: [String: Any]])
+        #expect(services["billing"]?["Port"] as? Int == 7000)
+        let checks = try #require(try HTTP.get("/v1/agent/checks", port: second.httpPort).json as? [String: [String: Any]])
+        #expect(checks["service:billing"] != nil)
+        #expect(checks["disk"] != nil)
+        // Deregistration is persisted too.
+        #expect(try HTTP.request("PUT", "/v1/agent/service/deregister/billing", port: second.httpPort, body: []).status == 200)
+        second.stop()
+        let third = try AgentProcess(extraArgs: args, dev: false, reusing: first.ports)
+        let after = try #require(try HTTP.get("/v1/agent/services", port: third.httpPort).json as? [String: Any])
+        #expect(after["billing"] == nil)
+    }
+}
