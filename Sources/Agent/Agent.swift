@@ -54,6 +54,7 @@ public final class Agent: AgentView {
     public let local = LocalState()
     var checkFactory: CheckFactory!
     private var antiEntropy: AntiEntropy!
+    private var reaper: CriticalServiceReaper!
     /// Called when the agent decides to stop itself (`consul leave`, `/v1/agent/leave`).
     public var onLeave: () -> Void = {}
     /// Re-reads flags and config files (set by the composition root; SIGHUP, `consul reload`).
@@ -90,6 +91,10 @@ public final class Agent: AgentView {
                                   logger: logger.named("anti_entropy"), nodeRecord: { [unowned self] in self.nodeRecord },
                                   builtIn: { [unowned self] in self.builtInCatalogEntries })
         local.onChange = { [weak self] in self?.antiEntropy.trigger() }
+        local.now = { [clock = environment.clock] in clock.now.nanoseconds }
+        reaper = CriticalServiceReaper(local: local, clock: environment.clock, logger: logger) { [weak self] id in
+            self?.deregisterService(id: id) { _ in }
+        }
         httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [api] request, responder in
             api!.handle(request, responder)
         }
@@ -123,6 +128,7 @@ public final class Agent: AgentView {
         applyConfigDefinitions(services: config.services, checks: config.checks)
         restorePersistedDefinitions()
         antiEntropy.start()
+        reaper.start()
         logger.info("Consul agent running!")
     }
 
@@ -133,6 +139,7 @@ public final class Agent: AgentView {
         logger.info("Requesting shutdown")
         httpServer.shutdown()
         antiEntropy.stop()
+        reaper.stop()
         local.stopAll()
         raftNode?.stop()
         environment.raftStorage?.close()
@@ -178,6 +185,9 @@ public final class Agent: AgentView {
         let env = CheckEnvironment(clock: environment.clock, random: environment.random, network: environment.network,
                                    datagrams: environment.datagrams, resolver: environment.resolver,
                                    processes: environment.processes, enableScriptChecks: config.enableScriptChecks,
+                                   aliasSource: { [store = backend.store, node = config.nodeName] target, onChange in
+                                       CatalogAliasSubscription(store: store, target: target, defaultNode: node, onChange: onChange)
+                                   },
                                    log: { level, message, fields in checkLogger.log(level, message, fields) })
         return AgentCheckFactory(environment: env)
     }

@@ -18,6 +18,10 @@ public final class LocalState {
     private var runners: [String: LocalCheckRunner] = [:]
     /// Called after every change (anti-entropy schedules a sync).
     public var onChange: () -> Void = {}
+    /// Monotonic nanoseconds (the agent's clock), for how long a check has been critical.
+    public var now: () -> UInt64 = { 0 }
+    /// When each currently-critical check turned critical.
+    public private(set) var criticalSince: [String: UInt64] = [:]
 
     public init() {}
 
@@ -42,6 +46,7 @@ public final class LocalState {
         runners.removeValue(forKey: check.checkID)?.stop()
         checks[check.checkID] = check
         checkDefinitions[check.checkID] = definition
+        criticalSince[check.checkID] = check.status == "critical" ? now() : nil
         if let runner { runners[check.checkID] = runner }
         onChange()
     }
@@ -50,12 +55,15 @@ public final class LocalState {
         runners.removeValue(forKey: id)?.stop()
         checks[id] = nil
         checkDefinitions[id] = nil
+        criticalSince[id] = nil
         if notify { onChange() }
     }
 
     /// A runner's verdict. Unknown checks (removed meanwhile) are ignored.
     public func updateStatus(_ id: String, status: String, output: String) {
         guard var c = checks[id], c.status != status || c.output != output else { return }
+        if status == "critical" && c.status != "critical" { criticalSince[id] = now() }
+        if status != "critical" { criticalSince[id] = nil }
         c.status = status
         c.output = output
         checks[id] = c
