@@ -5,13 +5,13 @@ import Testing
 
 /// The production RaftNode driver and Raft core in the seeded simulated world.
 @Suite struct SimulationTests {
-    /// A few hundred seeds over 1-, 3- and 5-server clusters with loss, duplication, reordering,
+    /// 250 seeds over 1-, 3- and 5-server clusters with loss, duplication, reordering,
     /// partitions, crashes and restarts: every safety check holds, the cluster heals, and the
     /// client history is linearizable.
     @Test func seedSweep() {
         var failures: [String] = []
-        for seed in UInt64(1)...UInt64(150) {
-            let result = SimRunner.run(seed: seed, chaosSeconds: 6)
+        for seed in UInt64(1)...UInt64(250) {
+            let result = SimRunner.run(seed: seed, chaosSeconds: 5)
             if let failure = result.failure { failures.append("seed \(seed): \(failure)") }
         }
         #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
