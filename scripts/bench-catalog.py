@@ -351,7 +351,9 @@ class Bench:
             except (OSError, asyncio.TimeoutError):
                 pass
             await asyncio.sleep(0.01)
-        die(f"agent did not report a leader on /v1/status/leader; its log:\n{self.agent_log_tail()}")
+        code = self.agent.poll()
+        why = f"exited with status {code}" if code is not None else f"reported no leader within {timeout_s} s"
+        die(f"agent {why} (GET /v1/status/leader); its log:\n{self.agent_log_tail()}")
 
     async def call(self, conn, method, path, body=b"", timeout=30):
         t0, fut = conn.request(method, path, body)
@@ -519,7 +521,8 @@ async def run(binary, tmp):
         b.stop_agent()
 
     # ---- report ----
-    per_service = watchers / SERVICES
+    lo, hi = watchers // SERVICES, -(-watchers // SERVICES)
+    per_service = f"{lo}" if lo == hi else f"{lo}–{hi}"
     wp50, wp99, wmax = percentile(wake, 50), percentile(wake, 99), (wake[-1] if wake else float("nan"))
     idle_ok = idle_cores <= TARGET_IDLE_CORES
     wake_ok = bool(wake) and wp99 <= TARGET_WAKE_P99_MS
@@ -542,7 +545,7 @@ async def run(binary, tmp):
         ("agent CPU, idle, no watchers", f"{baseline_cores:.3f} cores", f"{BASELINE_SECONDS} s; RSS {rss_before:.1f} MB"),
         (f"agent CPU, idle, {watchers} watchers", f"{idle_cores:.3f} cores",
          f"{idle_seconds} s; RSS {rss_watching:.1f} MB; {idle_answers} watchers answered meanwhile"),
-        ("wake-up latency p50", f"{wp50:.2f} ms", f"{len(wake)} rounds, {per_service:g} watchers per service"),
+        ("wake-up latency p50", f"{wp50:.2f} ms", f"{len(wake)} rounds, {per_service} watchers per service"),
         ("wake-up latency p99", f"{wp99:.2f} ms", "; ".join(notes_wake)),
         ("wake-up latency max", f"{wmax:.2f} ms", ""),
         ("PUT (status flip) answered, p50 / p99", f"{percentile(puts, 50):.2f} / {percentile(puts, 99):.2f} ms",
@@ -562,7 +565,7 @@ async def run(binary, tmp):
     print()
     print(f"- agent CPU with {watchers} idle watchers: {idle_cores:.3f} cores "
           f"(target ≤ {TARGET_IDLE_CORES} core) — {verdict(idle_ok)}")
-    print(f"- wake-up p99 (PUT sent → all {per_service:g} watchers of the service answered): {wp99:.2f} ms "
+    print(f"- wake-up p99 (PUT sent → all {per_service} watchers of the service answered): {wp99:.2f} ms "
           f"(target ≤ {TARGET_WAKE_P99_MS:g} ms) — {verdict(wake_ok)}")
     if b.errors:
         print(f"- watcher errors: {len(b.errors)}, first: {b.errors[0]}")

@@ -26,9 +26,11 @@ extension StateStore {
     /// Instances of `name` (with every tag in `tags`), ordered by node then service ID.
     public func serviceNodes(_ name: String, tags: [String] = []) -> (rows: [(node: CatalogNode, service: NodeService)], index: UInt64) {
         var rows: [(CatalogNode, NodeService)] = []
-        for nodeName in catalog.services.keys.sorted() {
-            guard let node = catalog.nodes[nodeName] else { continue }
-            for s in catalog.services[nodeName]!.values.sorted(by: { $0.id < $1.id }) where s.service == name {
+        let byNode = catalog.instancesByName[name] ?? [:]
+        for nodeName in byNode.keys.sorted() {
+            guard let node = catalog.nodes[nodeName], let hosted = catalog.services[nodeName] else { continue }
+            for id in byNode[nodeName]!.sorted() {
+                guard let s = hosted[id] else { continue }
                 if tags.allSatisfy({ tag in s.tags.contains { $0.lowercased() == tag.lowercased() } }) { rows.append((node, s)) }
             }
         }

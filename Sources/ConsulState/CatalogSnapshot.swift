@@ -65,6 +65,7 @@ extension CatalogTables {
             c.definition = try r.stringMap(); c.createIndex = try r.u64(); c.modifyIndex = try r.u64()
             t.checks[c.node, default: [:]][c.checkID] = c
         }
+        t.rebuildIndex()
         return t
     }
 }

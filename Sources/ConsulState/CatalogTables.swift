@@ -15,9 +15,43 @@ struct CatalogTables {
     var serviceIndex: [String: UInt64] = [:]
     var nodeIndex: [String: UInt64] = [:]
 
+    /// service name → node → service IDs: reads of one service never scan the whole catalog.
+    private(set) var instancesByName: [String: [String: Set<String>]] = [:]
+
     /// Service names hosted on a node (their health depends on the node's checks).
     func serviceNames(on node: String) -> Set<String> {
         Set((services[node] ?? [:]).values.map(\.service))
+    }
+
+    mutating func putService(_ s: NodeService, on node: String) {
+        if let old = services[node]?[s.id], old.service != s.service { unindex(old, on: node) }
+        services[node, default: [:]][s.id] = s
+        instancesByName[s.service, default: [:]][node, default: []].insert(s.id)
+    }
+
+    mutating func removeService(_ id: String, on node: String) -> NodeService? {
+        guard let s = services[node]?.removeValue(forKey: id) else { return nil }
+        unindex(s, on: node)
+        return s
+    }
+
+    mutating func removeServices(on node: String) -> [NodeService] {
+        let removed = Array((services.removeValue(forKey: node) ?? [:]).values)
+        for s in removed { unindex(s, on: node) }
+        return removed
+    }
+
+    mutating func rebuildIndex() {
+        instancesByName = [:]
+        for (node, byID) in services {
+            for s in byID.values { instancesByName[s.service, default: [:]][node, default: []].insert(s.id) }
+        }
+    }
+
+    private mutating func unindex(_ s: NodeService, on node: String) {
+        instancesByName[s.service]?[node]?.remove(s.id)
+        if instancesByName[s.service]?[node]?.isEmpty == true { instancesByName[s.service]?[node] = nil }
+        if instancesByName[s.service]?.isEmpty == true { instancesByName[s.service] = nil }
     }
 }
 
@@ -74,7 +108,7 @@ extension StateStore {
             if existing == nil || !existing!.sameContent(as: s) {
                 s.createIndex = existing?.createIndex ?? index
                 s.modifyIndex = index
-                catalog.services[name, default: [:]][s.id] = s
+                catalog.putService(s, on: name)
                 changes.service(s.service, on: name)
                 if let old = existing, old.service != s.service { changes.service(old.service, on: name) }
                 // A service's checks carry its name and tags.
@@ -114,7 +148,7 @@ extension StateStore {
         let name = r.node
         guard !name.isEmpty else { return .failure("Must provide node") }
         if !r.serviceID.isEmpty {
-            guard let s = catalog.services[name]?.removeValue(forKey: r.serviceID) else { return .bool(true) }
+            guard let s = catalog.removeService(r.serviceID, on: name) else { return .bool(true) }
             changes.service(s.service, on: name)
             for (id, c) in catalog.checks[name] ?? [:] where c.serviceID == r.serviceID {
                 catalog.checks[name]![id] = nil
@@ -127,7 +161,7 @@ extension StateStore {
             guard catalog.nodes.removeValue(forKey: name) != nil else { return .bool(true) }
             changes.node(name)
             changes.nodeList = true
-            for s in (catalog.services.removeValue(forKey: name) ?? [:]).values { changes.service(s.service, on: name) }
+            for s in catalog.removeServices(on: name) { changes.service(s.service, on: name) }
             for c in (catalog.checks.removeValue(forKey: name) ?? [:]).values { changes.check(c, on: name) }
         }
         return .bool(true)
