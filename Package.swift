@@ -29,10 +29,11 @@ let package = Package(
         .target(name: "ConsulState", dependencies: ["ConsulAPI"]),
         .target(name: "Config", dependencies: ["ConsulAPI"]),
         .target(name: "Raft"),
+        .target(name: "DNS", dependencies: ["ConsulAPI"]),
 
         // Tier 2: logic over Platform protocols.
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
-        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server"]),
+        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
         .target(name: "Server", dependencies: ["Platform", "Raft", "ConsulState"]),
 
@@ -54,6 +55,7 @@ let package = Package(
         .testTarget(name: "FilterTests", dependencies: ["ConsulAPI"]),
         .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ConsulAPI"]),
+        .testTarget(name: "DNSTests", dependencies: ["DNS", "ConsulAPI"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),

@@ -1,4 +1,5 @@
 import Config
+import DNS
 import ConsulAPI
 import ConsulState
 import HTTP1
@@ -55,6 +56,7 @@ public final class Agent: AgentView {
     var checkFactory: CheckFactory!
     private var antiEntropy: AntiEntropy!
     private var reaper: CriticalServiceReaper!
+    private var dnsListener: DNSListener?
     /// Called when the agent decides to stop itself (`consul leave`, `/v1/agent/leave`).
     public var onLeave: () -> Void = {}
     /// Re-reads flags and config files (set by the composition root; SIGHUP, `consul reload`).
@@ -117,6 +119,20 @@ public final class Agent: AgentView {
                                          ("last_index", String(raftNode.raft.lastIndex))])
             raftNode.start()
         }
+        if config.ports.dns > 0 {
+            let responder = ConsulDNSResponder(config: DNSConfig(), lookup: DNSCatalogLookup(store: backend.store, datacenter: config.datacenter))
+            let clock = environment.clock
+            var random = AgentRandom(source: environment.random)
+            let listener = DNSListener { query, overTCP in
+                responder.respond(to: query, overTCP: overTCP, now: clock.wallClockNanoseconds / 1_000_000_000, random: &random)
+            }
+            for host in config.clientAddrs {
+                let address = SocketAddress(host: host, port: config.ports.dns)
+                try listener.listen(on: address, datagrams: environment.datagrams, streams: environment.network)
+                logger.info("Started DNS server", [("address", address.description), ("network", "udp+tcp")])
+            }
+            dnsListener = listener
+        }
         if config.ports.http > 0 {
             for host in config.clientAddrs {
                 try httpServer.listen(on: SocketAddress(host: host, port: config.ports.http))
@@ -138,6 +154,7 @@ public final class Agent: AgentView {
     public func shutdown() {
         logger.info("Requesting shutdown")
         httpServer.shutdown()
+        dnsListener?.close()
         antiEntropy.stop()
         reaper.stop()
         local.stopAll()

@@ -44,7 +44,7 @@ final class AgentCheckFactory: CheckFactory {
         } catch {
             return .failure(HTTPResponseError(400, "Invalid check: \(error)"))
         }
-        runner.start()
+        // Unstarted: LocalState starts it once the check is stored, so no report is lost.
         return .success((check, RunnerAdapter(runner)))
     }
 
@@ -70,6 +70,7 @@ final class RunnerAdapter: LocalCheckRunner {
     private let runner: CheckRunner
     init(_ runner: CheckRunner) { self.runner = runner }
 
+    func start() { runner.start() }
     func stop() { runner.stop() }
 
     func heartbeat(status: String, output: String) -> Bool {

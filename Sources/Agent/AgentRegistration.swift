@@ -51,6 +51,14 @@ extension Agent {
             }
         }
         local.addService(service)
+        // Re-registering keeps what existing checks last reported: identical re-registrations
+        // (config reloads, clients re-asserting) must not flap health.
+        for i in made.indices {
+            if let existing = local.checks[made[i].0.checkID], made[i].0.type != "ttl" || existing.status != "critical" {
+                made[i].0.status = existing.status
+                made[i].0.output = existing.output
+            }
+        }
         if replaceExistingChecks {
             let kept = Set(made.map { $0.0.checkID })
             for c in local.checks.values where c.serviceID == service.id && !kept.contains(c.checkID) { local.removeCheck(c.checkID) }
@@ -70,6 +78,9 @@ extension Agent {
             serviceName = s.service
             tags = s.tags
         }
+        if let status = (try? f.string("Status")) ?? nil, !status.isEmpty, !HealthStatus.all.contains(status) {
+            return HTTPResponseError(400, "Bad check status")
+        }
         let id = ((try? f.string("ID", "CheckID")) ?? nil).flatMap { $0.isEmpty ? nil : $0 } ?? name
         let defaults = CheckDefaults(node: config.nodeName, checkID: id, name: name, serviceID: serviceID,
                                      serviceName: serviceName, serviceTags: tags)
@@ -83,10 +94,13 @@ extension Agent {
     }
 
     private func makeCheck(_ definition: JSONValue, _ defaults: CheckDefaults) -> Result<(HealthCheck, LocalCheckRunner?), HTTPResponseError> {
-        let checkID = ((try? JSONFields(definition).string("CheckID", "ID")) ?? nil).flatMap { $0.isEmpty ? nil : $0 } ?? defaults.checkID
-        return checkFactory.make(definition: definition, defaults: defaults) { [weak self] status, output in
-            self?.local.updateStatus(checkID, status: status, output: output)
+        // The runner reports under the ID the factory settled on (it knows every spelling of it).
+        let box = CheckIDBox()
+        let result = checkFactory.make(definition: definition, defaults: defaults) { [weak self] status, output in
+            self?.local.updateStatus(box.id, status: status, output: output)
         }
+        if case .success(let (check, _)) = result { box.id = check.checkID }
+        return result
     }
 
     /// Consul's node/service meta rules (≤64 pairs, keys `[A-Za-z0-9_-]` ≤128, values ≤512, no `consul-`).
@@ -103,4 +117,9 @@ extension Agent {
         }
         return nil
     }
+}
+
+/// Lets a check's report closure learn its final ID after the factory built the check.
+final class CheckIDBox {
+    var id = ""
 }

@@ -3,6 +3,7 @@ import ConsulAPI
 /// A running check the local state owns: stopped when the check goes away; TTL checks also
 /// take heartbeats.
 public protocol LocalCheckRunner: AnyObject {
+    func start()
     func stop()
     /// Applies a TTL heartbeat; false when this is not a TTL check.
     func heartbeat(status: String, output: String) -> Bool
@@ -49,6 +50,7 @@ public final class LocalState {
         criticalSince[check.checkID] = check.status == "critical" ? now() : nil
         if let runner { runners[check.checkID] = runner }
         onChange()
+        runner?.start()
     }
 
     public func removeCheck(_ id: String, notify: Bool = true) {

@@ -114,7 +114,7 @@ final class AgentLocalEndpoint {
     func health(_ request: HTTPRequest, _ responder: Responder, byName: Bool) {
         let prefix = byName ? "/v1/agent/health/service/name/" : "/v1/agent/health/service/id/"
         let key = String(request.path.dropFirst(prefix.count))
-        let text = request.query["format"] == "text"
+        let text = request.query["format"] == "text" || (request.headers["Accept"]?.hasPrefix("text/plain") ?? false)
         if key.isEmpty { return responder.respond(.text(400, byName ? "Missing service Name" : "Missing serviceID")) }
         let services = local.localServices().filter { byName ? $0.service == key : $0.id == key }.sorted { $0.id < $1.id }
         let checks = local.localChecks()

@@ -43,6 +43,7 @@ final class CatalogEndpoint {
 
     func nodes(_ request: HTTPRequest, _ responder: Responder) {
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         api.read(options, responder) { store, meta in
             let (nodes, index) = store.catalogNodes()
             var json = JSONWriter(pretty: options.pretty, reserve: 256 * nodes.count + 2)
@@ -57,22 +58,29 @@ final class CatalogEndpoint {
 
     func services(_ request: HTTPRequest, _ responder: Responder) {
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         api.read(options, responder) { store, meta in
             var (services, index) = store.catalogServices()
-            if !q.nodeMeta.isEmpty {
-                let (nodes, _) = store.catalogNodes()
-                let allowed = Set(nodes.filter { q.nodeMetaMatches($0.meta) }.map(\.node))
+            var watched: [WatchScope] = [.catalogServices]
+            if !q.nodeMeta.isEmpty || q.filter != nil {
+                // Filters apply to each instance (and node-meta to its node) before the name → tags map.
                 var kept: [String: Set<String>] = [:]
-                for n in allowed {
-                    for s in store.catalogNode(n).services { kept[s.service, default: []].formUnion(s.tags) }
+                for node in store.catalogNodes().nodes where q.nodeMetaMatches(node.meta) {
+                    for s in store.catalogNode(node.node).services
+                    where q.matches({ var w = JSONWriter(); s.writeServiceNode(node: node, to: &w); return w }) {
+                        kept[s.service, default: []].formUnion(s.tags)
+                    }
                 }
                 services = kept.mapValues { $0.sorted() }
+                // Node changes can change the answer: watch and report them too.
+                index = max(index, store.catalogNodes().index)
+                watched.append(.catalogNodes)
             }
             var json = JSONWriter(pretty: options.pretty)
             json.beginObject()
             for name in services.keys.sorted() { json.key(name); json.stringList(services[name]!) }
             json.endObject()
-            return self.api.result(&json, index: index, watched: [.catalogServices], meta: meta, options: options)
+            return self.api.result(&json, index: index, watched: watched, meta: meta, options: options)
         }
     }
 
@@ -81,6 +89,7 @@ final class CatalogEndpoint {
         let name = String(request.path.dropFirst(prefix.count))
         if name.isEmpty { return responder.respond(.text(400, "Missing service name")) }
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         let tags = request.query.values("tag")
         api.read(options, responder) { store, meta in
             let (rows, index) = store.serviceNodes(name, tags: tags)
@@ -102,6 +111,7 @@ final class CatalogEndpoint {
         let name = String(request.path.dropFirst("/v1/catalog/node/".count))
         if name.isEmpty { return responder.respond(.text(400, "Missing node name")) }
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         api.read(options, responder) { store, meta in
             let (node, services, index) = store.catalogNode(name)
             var json = JSONWriter(pretty: options.pretty)
@@ -126,6 +136,7 @@ final class CatalogEndpoint {
         let name = String(request.path.dropFirst("/v1/catalog/node-services/".count))
         if name.isEmpty { return responder.respond(.text(400, "Missing node name")) }
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         api.read(options, responder) { store, meta in
             let (node, services, index) = store.catalogNode(name)
             var json = JSONWriter(pretty: options.pretty)

@@ -22,15 +22,14 @@ final class HealthEndpoint {
     func state(_ request: HTTPRequest, _ responder: Responder) {
         let state = String(request.path.dropFirst("/v1/health/state/".count))
         if state.isEmpty { return responder.respond(.text(400, "Missing check state")) }
-        guard state == "any" || HealthStatus.all.contains(state) else {
-            return responder.respond(.text(400, "Invalid check state"))
-        }
+        // Consul does not validate the state: an unknown one simply matches no check.
         checkList(request, responder, watched: .checks) { $0.checksInState(state) }
     }
 
     private func checkList(_ request: HTTPRequest, _ responder: Responder, watched: WatchScope,
                            _ query: @escaping (StateStore) -> (checks: [HealthCheck], index: UInt64)) {
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         api.read(options, responder) { store, meta in
             let (checks, index) = query(store)
             var json = JSONWriter(pretty: options.pretty, reserve: 400 * checks.count + 2)
@@ -49,6 +48,7 @@ final class HealthEndpoint {
         let name = String(request.path.dropFirst(prefix.count))
         if name.isEmpty { return responder.respond(.text(400, "Missing service name")) }
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         var passingOnly = false
         if let value = request.query["passing"] {
             if value.isEmpty { passingOnly = true } else {

@@ -19,11 +19,11 @@ public struct QueryOptions: Equatable, Sendable {
         let q = request.query
         options.pretty = prettyByDefault || q.has("pretty")
         options.datacenter = q["dc"] ?? ""
-        if let wait = q["wait"] {
+        if let wait = q["wait"], !wait.isEmpty {
             guard let nanos = GoDuration.parse(wait) else { return .failure(.init(400, "Invalid wait time")) }
             options.waitNanoseconds = nanos > 0 ? UInt64(nanos) : 0
         }
-        if let index = q["index"] {
+        if let index = q["index"], !index.isEmpty {
             guard let value = UInt64(index) else { return .failure(.init(400, "Invalid index")) }
             options.minIndex = value
         }

@@ -1,0 +1,534 @@
+// Consul's DNS name grammar and answers (reference/agent.md §1), over a lookup protocol.
+// Pure: no I/O, no clock (the caller passes `now`), no ambient randomness (caller's RNG).
+import ConsulAPI
+
+/// `dns_config` and friends, as the responder needs them.
+public struct DNSConfig: Equatable, Sendable {
+    /// Lower-case FQDN, e.g. "consul.".
+    public var domain = "consul."
+    public var nodeTTL: UInt32 = 0
+    /// Service name → TTL seconds; exact name beats `prefix*` (longest prefix) beats `*`.
+    public var serviceTTL: [String: UInt32] = [:]
+    public var onlyPassing = false
+    public var udpAnswerLimit = 3
+    /// 0 = unlimited; applies to A/AAAA/ANY/TXT service answers, not SRV.
+    public var aRecordLimit = 0
+    /// Consul's default is false: trimming is silent. When true, TC is set whenever answers
+    /// were trimmed (count cap or size).
+    public var enableTruncate = false
+    public var enableAdditionalNodeMetaTXT = true
+    /// RA flag; the responder itself never recurses (out-of-zone → REFUSED).
+    public var recursorsConfigured = false
+    public var soaRefresh: UInt32 = 3600
+    public var soaRetry: UInt32 = 600
+    public var soaExpire: UInt32 = 86400
+    public var soaMinTTL: UInt32 = 0
+    public var disableCompression = false
+    public init() {}
+
+    func ttl(forService name: String) -> UInt32 {
+        if let t = serviceTTL[name] { return t }
+        var best: (Int, UInt32)?
+        for (k, v) in serviceTTL where k.count > 1 && k.hasSuffix("*") {
+            let p = String(k.dropLast())
+            if name.hasPrefix(p), p.count > (best?.0 ?? -1) { best = (p.count, v) }
+        }
+        if let b = best { return b.1 }
+        return serviceTTL["*"] ?? 0
+    }
+}
+
+/// One service instance with its node and the statuses of all its checks (node + service).
+public struct ServiceInstance: Equatable, Sendable {
+    public var node: CatalogNode
+    public var service: NodeService
+    public var checkStatuses: [String]
+    public init(node: CatalogNode, service: NodeService, checkStatuses: [String]) {
+        self.node = node; self.service = service; self.checkStatuses = checkStatuses
+    }
+    public init(node: CatalogNode, service: NodeService, checks: [HealthCheck]) {
+        self.init(node: node, service: service, checkStatuses: checks.map(\.status))
+    }
+    public var aggregateStatus: String { HealthStatus.aggregate(checkStatuses) }
+}
+
+/// What the responder needs from the catalog. Name matching should be case-insensitive.
+public protocol DNSLookup {
+    /// The local datacenter.
+    var datacenter: String { get }
+    /// All instances of `name` in `datacenter` (unfiltered by health; the responder filters
+    /// by health and, case-insensitively, by `tag` too). Unknown service or DC → [].
+    func serviceHealth(name: String, tag: String?, datacenter: String) -> [ServiceInstance]
+    /// A node by name, or nil.
+    func node(name: String, datacenter: String) -> CatalogNode?
+    /// All nodes (for PTR). Default: none.
+    func nodes(datacenter: String) -> [CatalogNode]
+}
+
+extension DNSLookup {
+    public func nodes(datacenter: String) -> [CatalogNode] { [] }
+}
+
+public struct ConsulDNSResponder {
+    public var config: DNSConfig
+    public var lookup: any DNSLookup
+
+    public init(config: DNSConfig = DNSConfig(), lookup: any DNSLookup) {
+        var c = config
+        c.domain = ConsulDNSResponder.normalizeDomain(c.domain)
+        self.config = c
+        self.lookup = lookup
+    }
+
+    static func normalizeDomain(_ d: String) -> String {
+        var s = d.lowercased()
+        while s.hasPrefix(".") { s.removeFirst() }
+        if !s.hasSuffix(".") { s += "." }
+        return s
+    }
+
+    /// Answer one wire-format query. Returns nil when nothing should be sent (fewer than 12
+    /// bytes, or the packet is itself a response). Over TCP the caller adds the 2-byte length.
+    public func respond<R: RandomNumberGenerator>(to packet: [UInt8], overTCP: Bool, now: Int64,
+                                                  random: inout R) -> [UInt8]? {
+        guard packet.count >= 12, packet[2] & 0x80 == 0 else { return nil }
+        let query: DNSMessage
+        do {
+            query = try DNSParser.parse(packet)
+        } catch {
+            var h = DNSHeader(id: UInt16(packet[0]) << 8 | UInt16(packet[1]),
+                              flags: UInt16(packet[2]) << 8 | UInt16(packet[3]))
+            var m = DNSMessage()
+            h.qr = true; h.aa = false; h.tc = false; h.ra = config.recursorsConfigured
+            h.rcode = .formErr
+            m.header = h
+            return DNSWriter.serialize(m)
+        }
+        let resp = respond(to: query, overTCP: overTCP, now: now, random: &random)
+        return DNSWriter.serialize(resp, compress: !config.disableCompression)
+    }
+
+    /// Answer a parsed query (exposed for tests and for in-process use).
+    public func respond<R: RandomNumberGenerator>(to query: DNSMessage, overTCP: Bool, now: Int64,
+                                                  random: inout R) -> DNSMessage {
+        var m = DNSMessage()
+        m.header.id = query.header.id
+        m.header.qr = true
+        m.header.opcode = query.header.opcode
+        m.header.rd = query.header.rd
+        m.header.ra = config.recursorsConfigured
+        m.header.aa = true
+        m.questions = query.questions
+        if let e = query.edns { m.edns = DNSEDNS(udpPayloadSize: e.udpPayloadSize) }
+        guard query.header.opcode == 0 else { m.header.rcode = .notImp; m.header.aa = false; return m }
+        guard query.questions.count == 1 else { m.header.rcode = .formErr; m.header.aa = false; return m }
+        let q = query.questions[0]
+
+        let a = answer(q, now: now, random: &random)
+        m.header.rcode = a.rcode
+        if a.rcode == .refused { m.header.aa = false }
+        m.answers = a.answers
+        m.authority = a.authority
+        m.additional = a.additional
+        trim(&m, overTCP: overTCP, ednsSize: query.edns?.udpPayloadSize)
+        return m
+    }
+
+    // MARK: - Answers
+
+    struct Answer {
+        var rcode: DNSRCode = .noError
+        var answers: [DNSRecord] = []
+        var authority: [DNSRecord] = []
+        var additional: [DNSRecord] = []
+    }
+
+    func soa(_ now: Int64) -> DNSRecord {
+        let d = config.domain
+        return DNSRecord(name: d, ttl: config.soaMinTTL,
+                         data: .soa(mname: "ns." + d, rname: "hostmaster." + d,
+                                    serial: UInt32(truncatingIfNeeded: now), refresh: config.soaRefresh,
+                                    retry: config.soaRetry, expire: config.soaExpire,
+                                    minimum: config.soaMinTTL))
+    }
+    func nxdomain(_ now: Int64) -> Answer { Answer(rcode: .nxDomain, authority: [soa(now)]) }
+    func nodata(_ now: Int64) -> Answer { Answer(rcode: .noError, authority: [soa(now)]) }
+
+    static let kinds: Set<String> = ["service", "connect", "virtual", "ingress", "node", "query", "addr"]
+
+    func answer<R: RandomNumberGenerator>(_ q: DNSQuestion, now: Int64, random: inout R) -> Answer {
+        var qname = q.name.lowercased()
+        if !qname.hasSuffix(".") { qname += "." }
+        let domain = config.domain
+        let labels: [String]
+        if qname == domain {
+            labels = []
+        } else if qname.hasSuffix("." + domain) {
+            labels = qname.dropLast(domain.count + 1).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        } else if qname.hasSuffix(".in-addr.arpa.") || qname.hasSuffix(".ip6.arpa.") {
+            return ptr(qname, q, now: now)
+        } else {
+            return Answer(rcode: .refused)
+        }
+        switch q.type {
+        case .axfr, DNSType(251): return Answer(rcode: .notImp)
+        case .soa:
+            let (ns, glue) = nameservers(random: &random)
+            return Answer(answers: [soa(now)], authority: ns, additional: glue)
+        case .ns:
+            let (ns, glue) = nameservers(random: &random)
+            return Answer(answers: ns, additional: glue)
+        default: break
+        }
+        if labels.contains("") { return nxdomain(now) }
+
+        var kindIdx = labels.lastIndex(where: { Self.kinds.contains($0) })
+        var kind = kindIdx.map { labels[$0] }
+        var parts: [String], suffix: [String]
+        if let k = kindIdx {
+            parts = Array(labels[..<k]); suffix = Array(labels[(k + 1)...])
+        } else if q.type == .srv, let u = labels.lastIndex(where: { $0.hasPrefix("_") }) {
+            kindIdx = u; kind = "service"
+            parts = Array(labels[...u]); suffix = Array(labels[(u + 1)...])
+        } else {
+            return nxdomain(now)
+        }
+        guard let kind else { return nxdomain(now) }
+
+        if kind == "addr" { return addr(parts, q, now: now) }
+
+        var dc = lookup.datacenter
+        switch suffix.count {
+        case 0: break
+        case 1: dc = suffix[0]
+        case 2 where suffix[1] == "dc": dc = suffix[0]
+        default: return nxdomain(now)   // peers, ports, partitions: unsupported
+        }
+
+        switch kind {
+        case "service":
+            guard !parts.isEmpty else { return nxdomain(now) }
+            let name: String, tag: String?
+            if parts.count == 2, parts[0].hasPrefix("_"), parts[1].hasPrefix("_") {
+                name = String(parts[0].dropFirst())
+                tag = parts[1] == "_tcp" ? nil : String(parts[1].dropFirst())
+            } else {
+                name = parts[parts.count - 1]
+                tag = parts.count > 1 ? parts.dropLast().joined(separator: ".") : nil
+            }
+            guard !name.isEmpty, tag != "" else { return nxdomain(now) }
+            return service(name: name, tag: tag, dc: dc, q, now: now, random: &random)
+        case "node":
+            guard !parts.isEmpty else { return nxdomain(now) }
+            return node(parts.joined(separator: "."), dc: dc, q, now: now)
+        default:
+            return nxdomain(now)   // connect, ingress, virtual, query: not implemented
+        }
+    }
+
+    func healthy(_ i: ServiceInstance) -> Bool {
+        for s in i.checkStatuses {
+            if s == HealthStatus.critical || s == HealthStatus.maintenance { return false }
+            if config.onlyPassing && s != HealthStatus.passing { return false }
+        }
+        return true
+    }
+
+    func service<R: RandomNumberGenerator>(name: String, tag: String?, dc: String, _ q: DNSQuestion,
+                                           now: Int64, random: inout R) -> Answer {
+        var insts = lookup.serviceHealth(name: name, tag: tag, datacenter: dc).filter(healthy)
+        if let tag {
+            let t = tag.lowercased()
+            insts = insts.filter { $0.service.tags.contains { $0.lowercased() == t } }
+        }
+        guard !insts.isEmpty else { return nxdomain(now) }
+        insts.shuffle(using: &random)
+        let ttl = config.ttl(forService: name)
+        let domain = config.domain
+
+        switch q.type {
+        case .a, .aaaa, .any, .txt:
+            var recs: [DNSRecord] = []
+            var cname: DNSRecord?
+            for i in insts {
+                let addr = i.service.address.isEmpty ? i.node.address : i.service.address
+                if let v4 = IP.parseV4(addr) {
+                    if q.type != .aaaa { recs.append(DNSRecord(name: q.name, ttl: ttl, data: .a(v4))) }
+                } else if let v6 = IP.parseV6(addr) {
+                    if q.type != .a { recs.append(DNSRecord(name: q.name, ttl: ttl, data: .aaaa(v6))) }
+                } else if cname == nil, q.type != .txt, !addr.isEmpty {
+                    cname = DNSRecord(name: q.name, ttl: ttl, data: .cname(fqdn(addr)))
+                }
+            }
+            if recs.isEmpty, let c = cname { recs = [c] }
+            if config.aRecordLimit > 0 && recs.count > config.aRecordLimit {
+                recs = Array(recs.prefix(config.aRecordLimit))
+            }
+            if recs.isEmpty { return nodata(now) }
+            return Answer(answers: recs)
+        case .srv:
+            var out = Answer()
+            var seen = Set<String>()
+            var glueSeen = Set<String>()
+            for i in insts {
+                let svcAddr = i.service.address
+                let addr = svcAddr.isEmpty ? i.node.address : svcAddr
+                guard seen.insert(i.node.node + "\u{0}" + addr + "\u{0}" + String(i.service.port)).inserted else { continue }
+                let idc = i.node.datacenter.isEmpty ? dc : i.node.datacenter
+                let ip4 = IP.parseV4(addr), ip6 = IP.parseV6(addr)
+                let target: String
+                if ip4 == nil && ip6 == nil {
+                    target = fqdn(addr)
+                } else if svcAddr.isEmpty {
+                    target = i.node.node + ".node." + idc + "." + domain
+                } else {
+                    target = IP.hex(ip4 ?? ip6!) + ".addr." + idc + "." + domain
+                }
+                let weight: Int
+                switch i.aggregateStatus {
+                case HealthStatus.passing: weight = i.service.weightsPassing
+                case HealthStatus.warning: weight = i.service.weightsWarning
+                default: weight = 1
+                }
+                out.answers.append(DNSRecord(name: q.name, ttl: ttl, data: .srv(
+                    priority: 1, weight: UInt16(clamping: weight), port: UInt16(clamping: i.service.port),
+                    target: target)))
+                if glueSeen.insert(target.lowercased()).inserted {
+                    if let v4 = ip4 { out.additional.append(DNSRecord(name: target, ttl: ttl, data: .a(v4))) }
+                    if let v6 = ip6 { out.additional.append(DNSRecord(name: target, ttl: ttl, data: .aaaa(v6))) }
+                }
+            }
+            return out
+        default:
+            return nodata(now)
+        }
+    }
+
+    func node(_ name: String, dc: String, _ q: DNSQuestion, now: Int64) -> Answer {
+        guard let n = lookup.node(name: name, datacenter: dc) else { return nxdomain(now) }
+        let ttl = config.nodeTTL
+        var out = Answer()
+        switch q.type {
+        case .a, .aaaa, .any:
+            if let v4 = IP.parseV4(n.address) {
+                if q.type != .aaaa { out.answers.append(DNSRecord(name: q.name, ttl: ttl, data: .a(v4))) }
+            } else if let v6 = IP.parseV6(n.address) {
+                if q.type != .a { out.answers.append(DNSRecord(name: q.name, ttl: ttl, data: .aaaa(v6))) }
+            } else if !n.address.isEmpty {
+                out.answers.append(DNSRecord(name: q.name, ttl: ttl, data: .cname(fqdn(n.address))))
+            }
+            let meta = metaTXT(n, owner: q.name, ttl: ttl)
+            if q.type == .any {
+                out.answers += meta
+            } else {
+                if out.answers.isEmpty { return nodata(now) }
+                if config.enableAdditionalNodeMetaTXT { out.additional = meta }
+            }
+            return out
+        case .txt:
+            out.answers = metaTXT(n, owner: q.name, ttl: ttl)
+            if out.answers.isEmpty { return nodata(now) }
+            return out
+        default:
+            return out   // NOERROR, empty, no SOA (Consul quirk)
+        }
+    }
+
+    func addr(_ parts: [String], _ q: DNSQuestion, now: Int64) -> Answer {
+        guard parts.count == 1, let bytes = IP.fromHex(parts[0]) else { return nxdomain(now) }
+        let rec = DNSRecord(name: q.name, ttl: config.nodeTTL, data: bytes.count == 4 ? .a(bytes) : .aaaa(bytes))
+        if q.type == .any || (q.type == .a && bytes.count == 4) || (q.type == .aaaa && bytes.count == 16) {
+            return Answer(answers: [rec])
+        }
+        return nodata(now)
+    }
+
+    func ptr(_ qname: String, _ q: DNSQuestion, now: Int64) -> Answer {
+        var want: [UInt8]?
+        if qname.hasSuffix(".in-addr.arpa.") {
+            let ls = qname.dropLast(".in-addr.arpa.".count).split(separator: ".")
+            if ls.count == 4 { want = IP.parseV4(ls.reversed().joined(separator: ".")) }
+        } else {
+            let ls = qname.dropLast(".ip6.arpa.".count).split(separator: ".")
+            if ls.count == 32, ls.allSatisfy({ $0.count == 1 }) { want = IP.fromHex(ls.reversed().joined()) }
+        }
+        guard let want, q.type == .ptr || q.type == .any else { return nxdomain(now) }
+        let dc = lookup.datacenter
+        for n in lookup.nodes(datacenter: dc) {
+            let b = IP.parseV4(n.address) ?? IP.parseV6(n.address)
+            if b == want {
+                let t = n.node + ".node." + (n.datacenter.isEmpty ? dc : n.datacenter) + "." + config.domain
+                return Answer(answers: [DNSRecord(name: q.name, ttl: config.nodeTTL, data: .ptr(t))])
+            }
+        }
+        return nxdomain(now)
+    }
+
+    func nameservers<R: RandomNumberGenerator>(random: inout R) -> ([DNSRecord], [DNSRecord]) {
+        let dc = lookup.datacenter
+        var servers = lookup.serviceHealth(name: "consul", tag: nil, datacenter: dc).filter(healthy)
+        servers.shuffle(using: &random)
+        var ns: [DNSRecord] = [], glue: [DNSRecord] = []
+        var seen = Set<String>()
+        for s in servers where ns.count < 3 {
+            let name = s.node.node
+            guard Self.validDNSName(name), seen.insert(name.lowercased()).inserted else { continue }
+            let target = name + ".node." + (s.node.datacenter.isEmpty ? dc : s.node.datacenter) + "." + config.domain
+            ns.append(DNSRecord(name: config.domain, ttl: config.nodeTTL, data: .ns(target)))
+            if let v4 = IP.parseV4(s.node.address) { glue.append(DNSRecord(name: target, ttl: config.nodeTTL, data: .a(v4))) }
+            else if let v6 = IP.parseV6(s.node.address) { glue.append(DNSRecord(name: target, ttl: config.nodeTTL, data: .aaaa(v6))) }
+        }
+        return (ns, glue)
+    }
+
+    static func validDNSName(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= 63 else { return false }
+        return s.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D }
+    }
+
+    func fqdn(_ s: String) -> String { s.hasSuffix(".") ? s : s + "." }
+
+    /// Node meta as TXT records (RFC 1464 escaping; `rfc1035-` keys give the bare value).
+    func metaTXT(_ n: CatalogNode, owner: String, ttl: UInt32) -> [DNSRecord] {
+        n.meta.keys.sorted().map { k in
+            let v = n.meta[k]!
+            let text: String
+            if k.lowercased().hasPrefix("rfc1035-") {
+                text = v
+            } else {
+                var key = ""
+                let chars = Array(k)
+                let firstNonSpace = chars.firstIndex { $0 != " " } ?? chars.count
+                let lastNonSpace = chars.lastIndex { $0 != " " } ?? -1
+                for (idx, c) in chars.enumerated() {
+                    switch c {
+                    case "`": key += "``"
+                    case "=": key += "`="
+                    case " " where idx < firstNonSpace || idx > lastNonSpace: key += "` "
+                    default: key.append(c)
+                    }
+                }
+                var val = ""
+                for c in v { if c == "`" { val += "``" } else { val.append(c) } }
+                text = key + "=" + val
+            }
+            return DNSRecord(name: owner, ttl: ttl, data: .txt([text]))
+        }
+    }
+
+    // MARK: - Transport trimming (§1.5)
+
+    func trim(_ m: inout DNSMessage, overTCP: Bool, ednsSize: UInt16?) {
+        let original = m.answers.count
+        let isSRV = m.questions.first?.type == .srv
+        let maxSize: Int
+        if overTCP {
+            maxSize = 65523
+            let cap = isSRV ? 1024 : 4096
+            if m.answers.count > cap { m.answers.removeLast(m.answers.count - cap) }
+        } else if let e = ednsSize {
+            maxSize = min(max(Int(e), 512), 65467)
+        } else {
+            maxSize = 512
+            let limit = config.udpAnswerLimit > 0 ? min(8, config.udpAnswerLimit) : 8
+            if m.answers.count > limit { m.answers.removeLast(m.answers.count - limit) }
+        }
+        if isSRV { resyncAdditional(&m) }
+        let compress = !config.disableCompression
+        var size = DNSWriter.serialize(m, compress: compress).count
+        if size > maxSize, m.authority.contains(where: { $0.type == .ns }) {
+            m.authority.removeAll { $0.type == .ns }
+            size = DNSWriter.serialize(m, compress: compress).count
+        }
+        while size > maxSize && m.answers.count > 1 {
+            m.answers.removeLast()
+            if isSRV { resyncAdditional(&m) }
+            size = DNSWriter.serialize(m, compress: compress).count
+        }
+        var forceTC = false
+        if size > maxSize {
+            m.additional = []
+            size = DNSWriter.serialize(m, compress: compress).count
+            if size > maxSize { m.answers = []; m.authority = []; forceTC = true }
+        }
+        if forceTC || (config.enableTruncate && m.answers.count < original) { m.header.tc = true }
+    }
+
+    func resyncAdditional(_ m: inout DNSMessage) {
+        var targets = Set<String>()
+        for a in m.answers { if case .srv(_, _, _, let t) = a.data { targets.insert(t.lowercased()) } }
+        m.additional.removeAll { !targets.contains($0.name.lowercased()) }
+    }
+}
+
+/// IP address helpers (no Foundation).
+enum IP {
+    static func parseV4(_ s: String) -> [UInt8]? {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var out: [UInt8] = []
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let v = Int(p), v <= 255 else { return nil }
+            out.append(UInt8(v))
+        }
+        return out
+    }
+
+    static func parseV6(_ s: String) -> [UInt8]? {
+        guard s.contains(":"), s.utf8.count <= 45 else { return nil }
+        func groups(_ part: Substring) -> [UInt16]? {
+            if part.isEmpty { return [] }
+            var out: [UInt16] = []
+            let gs = part.split(separator: ":", omittingEmptySubsequences: false)
+            for (i, g) in gs.enumerated() {
+                if i == gs.count - 1, g.contains("."), let v4 = parseV4(String(g)) {
+                    out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
+                    out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
+                    continue
+                }
+                guard (1...4).contains(g.count), let v = UInt16(g, radix: 16) else { return nil }
+                out.append(v)
+            }
+            return out
+        }
+        var words: [UInt16]
+        if let r = s.firstRange(of: "::") {
+            let left = s[..<r.lowerBound], right = s[r.upperBound...]
+            guard right.firstRange(of: "::") == nil, let a = groups(left), let b = groups(right),
+                  a.count + b.count <= 7 else { return nil }
+            words = a + Array(repeating: 0, count: 8 - a.count - b.count) + b
+        } else {
+            guard let g = groups(Substring(s)), g.count == 8 else { return nil }
+            words = g
+        }
+        return words.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+    }
+
+    static func hex(_ b: [UInt8]) -> String {
+        let d = Array("0123456789abcdef")
+        var s = ""
+        for x in b { s.append(d[Int(x >> 4)]); s.append(d[Int(x & 0xF)]) }
+        return s
+    }
+
+    static func fromHex(_ s: String) -> [UInt8]? {
+        let u = Array(s.utf8)
+        guard u.count == 8 || u.count == 32 else { return nil }
+        func nib(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            case 0x41...0x46: return c - 0x41 + 10
+            default: return nil
+            }
+        }
+        var out: [UInt8] = []
+        var i = 0
+        while i < u.count {
+            guard let h = nib(u[i]), let l = nib(u[i + 1]) else { return nil }
+            out.append(h << 4 | l); i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// The agent's DNS port answered by the real `dig` (bind9-dnsutils), over UDP and TCP.
+@Suite struct DNSLiveTests {
+    private func dig(_ agent: AgentProcess, _ args: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["dig", "@127.0.0.1", "-p", String(agent.ports["dns-port"]!), "+time=2", "+tries=1"] + args
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Service A and SRV answers, tag filtering, node lookups, NXDOMAIN with SOA, REFUSED outside
+    /// the domain, and health filtering, over UDP and TCP.
+    @Test func serviceAndNodeLookups() throws {
+        let agent = try AgentProcess()
+        let register = #"{"Node":"web-1","Address":"10.0.0.5","Service":{"Service":"web","Port":8080,"Tags":["prod"]}}"#
+        #expect(try HTTP.request("PUT", "/v1/catalog/register", port: agent.httpPort, body: Array(register.utf8)).status == 200)
+        let sick = #"{"Node":"web-2","Address":"10.0.0.6","Service":{"Service":"web","Port":8080},"Check":{"CheckID":"down","Name":"down","Status":"critical","ServiceID":"web"}}"#
+        #expect(try HTTP.request("PUT", "/v1/catalog/register", port: agent.httpPort, body: Array(sick.utf8)).status == 200)
+        #expect(try dig(agent, ["web.service.consul", "+short"]) == "10.0.0.5\n")
+        #expect(try dig(agent, ["web.service.consul", "+short", "+tcp"]) == "10.0.0.5\n")
+        #expect(try dig(agent, ["web.service.consul", "SRV", "+short"]) == "1 1 8080 web-1.node.dc1.consul.\n")
+        #expect(try dig(agent, ["_web._prod.service.consul", "SRV", "+short"]) == "1 1 8080 web-1.node.dc1.consul.\n")
+        #expect(try dig(agent, ["prod.web.service.dc1.consul", "+short"]) == "10.0.0.5\n")
+        #expect(try dig(agent, ["web-2.node.consul", "+short"]) == "10.0.0.6\n")
+        let missing = try dig(agent, ["nope.service.consul"])
+        #expect(missing.contains("status: NXDOMAIN"))
+        #expect(missing.contains("SOA\tns.consul. hostmaster.consul."))
+        #expect(try dig(agent, ["example.com"]).contains("status: REFUSED"))
+        let srv = try dig(agent, ["web.service.consul", "SRV"])
+        #expect(srv.contains("flags: qr aa"))
+        #expect(srv.contains("web-1.node.dc1.consul.\t0\tIN\tA\t10.0.0.5"))
+    }
+}
