@@ -38,6 +38,8 @@ extension Agent: LocalAgent {
 
     public func localServices() -> [NodeService] { Array(local.services.values) }
     public func localChecks() -> [HealthCheck] { Array(local.checks.values) }
+    public func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64 { local.watch(wake) }
+    public func cancelLocalWatch(_ token: UInt64) { local.cancelWatch(token) }
 
     public func registerService(_ definition: JSONValue, replaceExistingChecks: Bool,
                                 completion: @escaping (HTTPResponseError?) -> Void) {
@@ -48,7 +50,10 @@ extension Agent: LocalAgent {
 
     public func deregisterService(id: String, completion: @escaping (HTTPResponseError?) -> Void) {
         guard local.services[id] != nil else { return completion(nil) } // unknown IDs are a no-op, as documented
-        for c in local.checks.values where c.serviceID == id { environment.checkRecords?.remove(c.checkID) { _ in } }
+        for c in local.checks.values where c.serviceID == id {
+            environment.checkRecords?.remove(c.checkID) { _ in }
+            environment.checkStateRecords?.remove(c.checkID) { _ in }
+        }
         local.removeService(id)
         guard let records = environment.serviceRecords else { return completion(nil) }
         records.remove(id) { ok in completion(ok ? nil : HTTPResponseError(500, "failed to remove persisted service \(id)")) }
@@ -62,6 +67,7 @@ extension Agent: LocalAgent {
 
     public func deregisterCheck(id: String, completion: @escaping (HTTPResponseError?) -> Void) {
         local.removeCheck(id)
+        environment.checkStateRecords?.remove(id) { _ in }
         guard let records = environment.checkRecords else { return completion(nil) }
         records.remove(id) { ok in completion(ok ? nil : HTTPResponseError(500, "failed to remove persisted check \(id)")) }
     }
@@ -82,6 +88,7 @@ extension Agent: LocalAgent {
                 continue
             }
         }
+        restoreTTLStates()
     }
 
     private func serviceID(of definition: JSONValue) -> String? {
@@ -100,7 +107,39 @@ extension Agent: LocalAgent {
         guard let runner = local.runner(for: id), runner.heartbeat(status: status, output: output) else {
             return HTTPResponseError(500, "CheckID \"\(id)\" does not have associated TTL")
         }
+        persistTTLState(id)
         return nil
+    }
+
+    /// Saves a TTL check's status as `{CheckID,Status,Output,Expires}` (Expires = wall-clock
+    /// Unix nanoseconds when the TTL runs out), as Consul's `checks/state` does.
+    private func persistTTLState(_ id: String) {
+        guard let records = environment.checkStateRecords, let check = local.checks[id],
+              let def = local.checkDefinitions[id], let ttl = (try? CheckType.decode(def))?.ttlNanoseconds, ttl > 0 else { return }
+        let expires = environment.clock.wallClockNanoseconds + ttl
+        let state = JSONValue.object([("CheckID", .string(id)), ("Status", .string(check.status)),
+                                      ("Output", .string(check.output)), ("Expires", .number(String(expires)))])
+        records.put(id, state.encoded()) { _ in }
+    }
+
+    /// Restores saved TTL statuses whose expiry is still in the future; drops the rest.
+    func restoreTTLStates() {
+        guard let records = environment.checkStateRecords else { return }
+        let now = environment.clock.wallClockNanoseconds
+        for (id, bytes) in (try? records.loadAll()) ?? [] {
+            let f = (try? JSONParser.parse(bytes)).map(JSONFields.init)
+            let status = ((try? f?.string("Status")) ?? nil) ?? ""
+            let output = ((try? f?.string("Output")) ?? nil) ?? ""
+            let expires = ((try? JSONParser.parse(bytes))?.objectValue?.first { $0.0 == "Expires" }?.1).flatMap { v -> Int64? in
+                if case .number(let text) = v { return Int64(text) }
+                return nil
+            } ?? 0
+            guard local.checks[id] != nil, local.runner(for: id) != nil, expires > now, HealthStatus.all.contains(status),
+                  local.runner(for: id)!.heartbeat(status: status, output: output) else {
+                records.remove(id) { _ in }
+                continue
+            }
+        }
     }
 
     public func setServiceMaintenance(id: String, enable: Bool, reason: String) -> HTTPResponseError? {

@@ -22,6 +22,8 @@ public struct AgentEnvironment {
     /// API-registered services and checks kept under the data directory (nil in -dev).
     public var serviceRecords: RecordStore?
     public var checkRecords: RecordStore?
+    /// Last TTL status/output per check with its expiry (`checks/state`), restored at start-up.
+    public var checkStateRecords: RecordStore?
     /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
     public var raftStorage: RaftStorage?
     public var snapshotStore: SnapshotStore?
@@ -102,6 +104,21 @@ public final class Agent: AgentView {
         }
     }
 
+    /// The DNS responder's settings from the agent's `domain`, `recursors` and `dns_config`.
+    static func dnsConfig(_ c: AgentConfig) -> DNSConfig {
+        var d = DNSConfig()
+        d.domain = c.domain
+        d.nodeTTL = c.dns.nodeTTLSeconds
+        d.serviceTTL = c.dns.serviceTTLSeconds
+        d.onlyPassing = c.dns.onlyPassing
+        d.udpAnswerLimit = c.dns.udpAnswerLimit
+        d.aRecordLimit = c.dns.aRecordLimit
+        d.enableTruncate = c.dns.enableTruncate
+        d.disableCompression = c.dns.disableCompression
+        d.recursorsConfigured = !c.recursors.isEmpty
+        return d
+    }
+
     /// Binds every listener; throws with the address that failed.
     public func start() throws {
         for key in config.ignoredKeys {
@@ -120,11 +137,18 @@ public final class Agent: AgentView {
             raftNode.start()
         }
         if config.ports.dns > 0 {
-            let responder = ConsulDNSResponder(config: DNSConfig(), lookup: DNSCatalogLookup(store: backend.store, datacenter: config.datacenter))
+            let responder = ConsulDNSResponder(config: Agent.dnsConfig(config), lookup: DNSCatalogLookup(store: backend.store, datacenter: config.datacenter))
             let clock = environment.clock
             var random = AgentRandom(source: environment.random)
-            let listener = DNSListener { query, overTCP in
-                responder.respond(to: query, overTCP: overTCP, now: clock.wallClockNanoseconds / 1_000_000_000, random: &random)
+            let recursor = DNSRecursor(recursors: config.recursors.compactMap(parseRecursor).map { SocketAddress(host: $0.host, port: $0.port) },
+                                       timeoutNanoseconds: config.dns.recursorTimeoutNanoseconds, clock: clock,
+                                       datagrams: environment.datagrams, streams: environment.network, random: environment.random)
+            let listener = DNSListener { query, overTCP, reply in
+                switch responder.handle(packet: query, overTCP: overTCP, now: clock.wallClockNanoseconds / 1_000_000_000, random: &random) {
+                case .answer(let bytes): reply(bytes)
+                case .forward:
+                    recursor.forward(query) { answer in reply(answer ?? ConsulDNSResponder.servFail(for: query)) }
+                }
             }
             for host in config.clientAddrs {
                 let address = SocketAddress(host: host, port: config.ports.dns)

@@ -70,6 +70,14 @@ final class AntiEntropy {
         let (catalogNode, catalogServices, _) = store.catalogNode(node.node)
         let catalogChecks = Dictionary(store.nodeChecks(node.node).checks.map { ($0.checkID, $0) }, uniquingKeysWith: { a, _ in a })
         let (extraServices, extraChecks) = builtIn()
+        // EnableTagOverride: tags changed in the catalog win; adopt them locally (Consul does the
+        // same in its sync-state pass), so the comparison below and any re-registration keep them.
+        for s in catalogServices {
+            guard let mine = local.services[s.id], mine.enableTagOverride, mine.tags != s.tags else { continue }
+            var adopted = mine
+            adopted.tags = s.tags
+            local.addService(adopted)
+        }
         var wantedServices = local.services
         for s in extraServices { wantedServices[s.id] = s }
         var wantedChecks = local.checks

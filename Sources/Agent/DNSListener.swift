@@ -1,10 +1,11 @@
 import Platform
 
 /// The agent's DNS port: UDP datagrams and TCP (two-byte length-prefixed messages, several per
-/// connection), each query answered by `respond(query, overTCP)`. Transport only; the answers
-/// come from the DNS module.
+/// connection), each query answered by `respond(query, overTCP, reply)`. `reply` may run at once
+/// or later on the loop (forwarded queries); nil means send nothing (over TCP: close). Transport
+/// only; the answers come from the DNS module.
 final class DNSListener: DatagramSocketDelegate {
-    typealias Respond = (_ query: [UInt8], _ overTCP: Bool) -> [UInt8]?
+    typealias Respond = (_ query: [UInt8], _ overTCP: Bool, _ reply: @escaping ([UInt8]?) -> Void) -> Void
     private let respond: Respond
     private var udp: [DatagramSocket] = []
     private var tcp: [StreamListener] = []
@@ -35,8 +36,10 @@ final class DNSListener: DatagramSocketDelegate {
     }
 
     func socket(_ socket: DatagramSocket, didReceive bytes: UnsafeRawBufferPointer, from sender: SocketAddress) {
-        guard let answer = respond(Array(bytes), false) else { return }
-        try? socket.send(answer, to: sender)
+        respond(Array(bytes), false) { [weak socket] answer in
+            guard let answer, let socket else { return }
+            try? socket.send(answer, to: sender)
+        }
     }
 
     func socket(_ socket: DatagramSocket, didFail error: NetworkError) {}
@@ -49,6 +52,7 @@ final class DNSTCPConnection: StreamConnectionDelegate {
     private let respond: DNSListener.Respond
     private let onClose: (DNSTCPConnection) -> Void
     private var buffer: [UInt8] = []
+    private var closed = false
 
     init(stream: StreamConnection, respond: @escaping DNSListener.Respond, onClose: @escaping (DNSTCPConnection) -> Void) {
         self.stream = stream
@@ -64,16 +68,20 @@ final class DNSTCPConnection: StreamConnectionDelegate {
             guard buffer.count >= 2 + length else { break }
             let query = Array(buffer[2..<(2 + length)])
             buffer.removeFirst(2 + length)
-            if let answer = respond(query, true), answer.count <= 65535 {
-                stream.write([UInt8(answer.count >> 8), UInt8(answer.count & 0xFF)] + answer)
-            } else {
-                stream.close()
-                return
+            respond(query, true) { [weak self] answer in
+                guard let self, !self.closed else { return }
+                if let answer, answer.count <= 65535 {
+                    self.stream.write([UInt8(answer.count >> 8), UInt8(answer.count & 0xFF)] + answer)
+                } else {
+                    self.closed = true
+                    self.stream.close()
+                }
             }
+            if closed { return }
         }
         if buffer.count > DNSTCPConnection.bufferedBytesMax { stream.close() }
     }
 
-    func connectionDidClose(_ connection: StreamConnection) { onClose(self) }
+    func connectionDidClose(_ connection: StreamConnection) { closed = true; onClose(self) }
     func connectionDidDrainWrites(_ connection: StreamConnection) {}
 }

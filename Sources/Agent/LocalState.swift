@@ -24,7 +24,31 @@ public final class LocalState {
     /// When each currently-critical check turned critical.
     public private(set) var criticalSince: [String: UInt64] = [:]
 
+    /// One-shot waiters woken after the next change (hash-blocking `agent/service/<id>`).
+    private var watchers: [UInt64: () -> Void] = [:]
+    private var nextWatcher: UInt64 = 0
+
     public init() {}
+
+    /// Registers `wake` to run once after the next change; returns a token for `cancelWatch`.
+    public func watch(_ wake: @escaping () -> Void) -> UInt64 {
+        nextWatcher += 1
+        watchers[nextWatcher] = wake
+        return nextWatcher
+    }
+
+    public func cancelWatch(_ token: UInt64) { watchers[token] = nil }
+
+    public var watcherCount: Int { watchers.count }
+
+    /// The change hook: anti-entropy first, then every waiter (each fires once).
+    private func changed() {
+        onChange()
+        guard !watchers.isEmpty else { return }
+        let woken = watchers
+        watchers = [:]
+        for (_, wake) in woken.sorted(by: { $0.key < $1.key }) { wake() }
+    }
 
     public func addService(_ service: NodeService) {
         services[service.id] = service
@@ -34,13 +58,13 @@ public final class LocalState {
             c.serviceTags = service.tags
             checks[id] = c
         }
-        onChange()
+        changed()
     }
 
     public func removeService(_ id: String) {
         services[id] = nil
         for (checkID, c) in checks where c.serviceID == id { removeCheck(checkID, notify: false) }
-        onChange()
+        changed()
     }
 
     public func addCheck(_ check: HealthCheck, definition: JSONValue?, runner: LocalCheckRunner?) {
@@ -49,7 +73,7 @@ public final class LocalState {
         checkDefinitions[check.checkID] = definition
         criticalSince[check.checkID] = check.status == "critical" ? now() : nil
         if let runner { runners[check.checkID] = runner }
-        onChange()
+        changed()
         runner?.start()
     }
 
@@ -58,7 +82,7 @@ public final class LocalState {
         checks[id] = nil
         checkDefinitions[id] = nil
         criticalSince[id] = nil
-        if notify { onChange() }
+        if notify { changed() }
     }
 
     /// A runner's verdict. Unknown checks (removed meanwhile) are ignored.
@@ -69,7 +93,7 @@ public final class LocalState {
         c.status = status
         c.output = output
         checks[id] = c
-        onChange()
+        changed()
     }
 
     public func runner(for id: String) -> LocalCheckRunner? { runners[id] }

@@ -33,6 +33,27 @@ public struct AgentConfig: Equatable, Sendable {
     public var checks: [JSONValue] = []
     /// Keys Consul knows that this build accepts but does not act on yet (reported at start).
     public var ignoredKeys: [String] = []
+    /// `domain`: the DNS zone the agent answers for (as written; the DNS module normalizes it).
+    public var domain = "consul."
+    /// `recursors` / `-recursor`: upstream resolvers as `ip:port` (port 53 added), deduplicated.
+    public var recursors: [String] = []
+    /// `dns_config`.
+    public var dns = DNSSettings()
+
+    /// The `dns_config` keys that change answers.
+    public struct DNSSettings: Equatable, Sendable {
+        public var onlyPassing = false
+        public var nodeTTLSeconds: UInt32 = 0
+        public var serviceTTLSeconds: [String: UInt32] = [:]
+        public var udpAnswerLimit = 3
+        public var aRecordLimit = 0
+        public var enableTruncate = false
+        public var allowStale = true
+        public var maxStaleNanoseconds: UInt64 = 87_600 * 3_600_000_000_000
+        public var recursorTimeoutNanoseconds: UInt64 = 2_000_000_000
+        public var disableCompression = false
+        public init() {}
+    }
 
     public struct Ports: Equatable, Sendable {
         public var http = 8500
@@ -97,6 +118,20 @@ public struct ConfigLayer: Equatable, Sendable {
     public var enableScriptChecks: Bool?
     public var enableLocalScriptChecks: Bool?
     public var ignoredKeys: [String] = []
+    public var domain: String?
+    /// Lists concatenate across sources.
+    public var recursors: [String] = []
+    /// `dns_config` keys, each nil unless this source set it.
+    public var dnsOnlyPassing: Bool?
+    public var dnsNodeTTLSeconds: UInt32?
+    public var dnsServiceTTLSeconds: [String: UInt32]?
+    public var dnsUDPAnswerLimit: Int?
+    public var dnsARecordLimit: Int?
+    public var dnsEnableTruncate: Bool?
+    public var dnsAllowStale: Bool?
+    public var dnsMaxStaleNanoseconds: UInt64?
+    public var dnsRecursorTimeoutNanoseconds: UInt64?
+    public var dnsDisableCompression: Bool?
 
     public init() {}
 }

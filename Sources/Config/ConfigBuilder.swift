@@ -59,6 +59,31 @@ public enum ConfigBuilder {
         c.services += l.services
         c.checks += l.checks
         c.ignoredKeys += l.ignoredKeys
+        if let v = l.domain { c.domain = v }
+        for r in l.recursors {
+            let a = normalizedRecursor(r)
+            if !c.recursors.contains(a) { c.recursors.append(a) }
+        }
+        if let v = l.dnsOnlyPassing { c.dns.onlyPassing = v }
+        if let v = l.dnsNodeTTLSeconds { c.dns.nodeTTLSeconds = v }
+        if let v = l.dnsServiceTTLSeconds { c.dns.serviceTTLSeconds = v }
+        if let v = l.dnsUDPAnswerLimit { c.dns.udpAnswerLimit = v }
+        if let v = l.dnsARecordLimit { c.dns.aRecordLimit = v }
+        if let v = l.dnsEnableTruncate { c.dns.enableTruncate = v }
+        if let v = l.dnsAllowStale { c.dns.allowStale = v }
+        if let v = l.dnsMaxStaleNanoseconds { c.dns.maxStaleNanoseconds = v }
+        if let v = l.dnsRecursorTimeoutNanoseconds { c.dns.recursorTimeoutNanoseconds = v }
+        if let v = l.dnsDisableCompression { c.dns.disableCompression = v }
+    }
+
+    /// `ip` → `ip:53`, `[v6]` / bare v6 → `[v6]:53`; an address with a port is kept.
+    static func normalizedRecursor(_ r: String) -> String {
+        let s = r.trimmingCharacters(in: " ")
+        if s.hasPrefix("[") { return s.contains("]:") ? s : s + ":53" }
+        let colons = s.filter { $0 == ":" }.count
+        if colons == 0 { return s + ":53" }
+        if colons == 1 { return s }
+        return "[\(s)]:53"
     }
 
     private static func validate(_ c: inout AgentConfig) throws(ConfigError) {
@@ -107,6 +132,14 @@ public enum ConfigBuilder {
         if c.nodeName.isEmpty { throw ConfigError("node_name cannot be empty") }
         if c.kvMaxValueSize <= 0 { throw ConfigError("limits.kv_max_value_size must be positive") }
         if c.maxQueryTimeNanoseconds == 0 { c.maxQueryTimeNanoseconds = 600_000_000_000 }
+        if c.domain.isEmpty { throw ConfigError("domain cannot be empty") }
+        for r in c.recursors {
+            guard let a = parseRecursor(r), isIPAddress(a.host), (1...65535).contains(a.port) else {
+                throw ConfigError("Invalid recursor address: \(goQuoted(r))")
+            }
+        }
+        if c.dns.udpAnswerLimit < 0 { throw ConfigError("dns_config.udp_answer_limit cannot be negative") }
+        if c.dns.aRecordLimit < 0 { throw ConfigError("dns_config.a_record_limit cannot be negative") }
         if c.defaultQueryTimeNanoseconds == 0 { c.defaultQueryTimeNanoseconds = 300_000_000_000 }
     }
 
@@ -151,6 +184,28 @@ public func isUUID(_ s: String) -> Bool {
     let groups = s.split(separator: "-", omittingEmptySubsequences: false)
     return groups.map(\.count) == [8, 4, 4, 4, 12]
         && groups.allSatisfy { $0.allSatisfy { $0.isHexDigit } }
+}
+
+/// Splits a normalized recursor (`ip:port` or `[v6]:port`) into host and port.
+public func parseRecursor(_ r: String) -> (host: String, port: Int)? {
+    if r.hasPrefix("["), let close = r.firstIndex(of: "]") {
+        let host = String(r[r.index(after: r.startIndex)..<close])
+        let rest = r[r.index(after: close)...]
+        guard rest.hasPrefix(":"), let port = Int(rest.dropFirst()) else { return nil }
+        return (host, port)
+    }
+    let parts = r.split(separator: ":", omittingEmptySubsequences: false)
+    guard parts.count == 2, let port = Int(parts[1]) else { return nil }
+    return (String(parts[0]), port)
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
+    }
 }
 
 func goQuoted(_ s: String) -> String { "\"\(s)\"" }

@@ -46,6 +46,17 @@ extension ConfigFile {
                 default: throw ConfigError("invalid config key ports.\(name)")
                 }
             }
+        case "domain": l.domain = try ConfigValue.string(key, value)
+        case "recursors", "recursor":
+            if let s = value.stringValue { l.recursors.append(s); break }
+            guard let items = value.arrayValue else { throw ConfigError("\(key): expected a list of strings") }
+            for item in items { l.recursors.append(try ConfigValue.string(key, item)) }
+        case "dns_config":
+            for object in try ConfigValue.objects(key, value) {
+                for (name, v) in try ConfigValue.object(key, object) {
+                    try applyDNS(name: name, value: v, to: &l)
+                }
+            }
         case "ui_config":
             for (name, v) in try ConfigValue.object(key, value) {
                 if name.lowercased() == "enabled" { l.uiEnabled = try ConfigValue.bool("ui_config.enabled", v) }
@@ -62,6 +73,38 @@ extension ConfigFile {
         }
     }
 
+    static func seconds(_ key: String, _ v: JSONValue) throws(ConfigError) -> UInt32 {
+        let ns = try ConfigValue.duration(key, v)
+        return UInt32(clamping: ns / 1_000_000_000)
+    }
+
+    /// One `dns_config` sub-key; unknown keys are errors naming the key.
+    static func applyDNS(name: String, value v: JSONValue, to l: inout ConfigLayer) throws(ConfigError) {
+        let key = "dns_config.\(name)"
+        switch name.lowercased() {
+        case "only_passing": l.dnsOnlyPassing = try ConfigValue.bool(key, v)
+        case "node_ttl": l.dnsNodeTTLSeconds = try seconds(key, v)
+        case "service_ttl":
+            var map: [String: UInt32] = l.dnsServiceTTLSeconds ?? [:]
+            for object in try ConfigValue.objects(key, v) {
+                for (service, ttl) in try ConfigValue.object(key, object) {
+                    map[service] = try seconds("\(key).\(service)", ttl)
+                }
+            }
+            l.dnsServiceTTLSeconds = map
+        case "udp_answer_limit": l.dnsUDPAnswerLimit = try ConfigValue.int(key, v)
+        case "a_record_limit": l.dnsARecordLimit = try ConfigValue.int(key, v)
+        case "enable_truncate": l.dnsEnableTruncate = try ConfigValue.bool(key, v)
+        case "allow_stale": l.dnsAllowStale = try ConfigValue.bool(key, v)
+        case "max_stale": l.dnsMaxStaleNanoseconds = try ConfigValue.duration(key, v)
+        case "recursor_timeout": l.dnsRecursorTimeoutNanoseconds = try ConfigValue.duration(key, v)
+        case "disable_compression": l.dnsDisableCompression = try ConfigValue.bool(key, v)
+        case "recursor_strategy", "enable_additional_node_meta_txt", "soa", "use_cache", "cache_max_age", "prefer_namespace":
+            l.ignoredKeys.append(key)
+        default: throw ConfigError("invalid config key \(key)")
+        }
+    }
+
     /// Top-level keys Consul accepts that later issues implement (DNS, ACLs, watches, …).
     static let knownConsulKeys: Set<String> = [
         "acl", "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
@@ -69,14 +112,14 @@ extension ConfigFile {
         "auto_reload_config", "autopilot", "cache", "check_output_max_size", "check_update_interval",
         "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",
         "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file", "disable_remote_exec",
-        "disable_update_check", "discard_check_output", "discovery_max_stale", "dns_config", "domain", "enable_acl_replication",
+        "disable_update_check", "discard_check_output", "discovery_max_stale", "enable_acl_replication",
         "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug", "enable_local_script_checks",
         "enable_syslog", "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",
         "experiments", "gossip_lan", "gossip_wan", "http_config", "leave_on_terminate", "license_path", "locality",
         "log_file", "log_json", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files", "node_meta",
         "peering", "performance", "pid_file", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
         "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
-        "reconnect_timeout", "reconnect_timeout_wan", "recursor", "recursors", "rejoin_after_leave", "reporting",
+        "reconnect_timeout", "reconnect_timeout_wan", "rejoin_after_leave", "reporting",
         "retry_interval", "retry_interval_wan", "retry_join_wan", "retry_max", "retry_max_wan", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
         "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan", "syslog_facility",

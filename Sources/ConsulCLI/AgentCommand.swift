@@ -71,6 +71,8 @@ enum AgentCommand {
         f.bool("enable-script-checks", "Enables health check scripts.")
         f.bool("enable-local-script-checks", "Enables health check scripts from local config file.")
         f.list("retry-join", "<value>", "Address of an agent to join at start time with retries enabled. Can be specified multiple times.")
+        f.value("domain", "<value>", "Domain to use for DNS interface.")
+        f.list("recursor", "<value>", "Address of an upstream DNS server. Can be specified multiple times.")
         f.list("join", "<value>", "Address of an agent to join at start time. Can be specified multiple times.")
     }
 
@@ -90,6 +92,8 @@ enum AgentCommand {
         layer.clientAddr = flags.string("client")
         layer.logLevel = flags.string("log-level")
         layer.retryJoin = flags.strings("retry-join") + flags.strings("join")
+        layer.domain = flags.string("domain")
+        layer.recursors = flags.strings("recursor")
         let intFlags: [(String, WritableKeyPath<ConfigLayer, Int?>)] = [
             ("bootstrap-expect", \.bootstrapExpect), ("http-port", \.httpPort), ("https-port", \.httpsPort),
             ("dns-port", \.dnsPort), ("grpc-port", \.grpcPort), ("grpc-tls-port", \.grpcTLSPort),
@@ -162,6 +166,7 @@ enum AgentCommand {
                 // API registrations survive restarts (Consul's data-dir services/ and checks/).
                 environment.serviceRecords = try DirectoryRecordStore(directory: config.dataDir + "/services", loop: loop)
                 environment.checkRecords = try DirectoryRecordStore(directory: config.dataDir + "/checks", loop: loop)
+                environment.checkStateRecords = try DirectoryRecordStore(directory: config.dataDir + "/checks/state", loop: loop)
             }
             if config.server && !config.devMode {
                 // A real server keeps its Raft log and snapshots under the data directory.

@@ -108,6 +108,50 @@ public struct ConsulDNSResponder {
         return DNSWriter.serialize(resp, compress: !config.disableCompression)
     }
 
+    /// What to do with one query when recursors may be configured.
+    public enum Disposition: Equatable {
+        /// Send these bytes (nil: send nothing).
+        case answer([UInt8]?)
+        /// The name is outside the domain (or a PTR name no node has) and recursors are
+        /// configured: hand the query to a recursor.
+        case forward
+    }
+
+    /// Like `respond(to:overTCP:now:random:)`, but names the agent does not own go to the
+    /// recursors when `config.recursorsConfigured` (Consul's `handleRecurse` and PTR fallback).
+    public func handle<R: RandomNumberGenerator>(packet: [UInt8], overTCP: Bool, now: Int64,
+                                                 random: inout R) -> Disposition {
+        guard config.recursorsConfigured, packet.count >= 12, packet[2] & 0x80 == 0,
+              let query = try? DNSParser.parse(packet),
+              query.header.opcode == 0, query.questions.count == 1
+        else { return .answer(respond(to: packet, overTCP: overTCP, now: now, random: &random)) }
+        var qname = query.questions[0].name.lowercased()
+        if !qname.hasSuffix(".") { qname += "." }
+        let domain = config.domain
+        let inDomain = qname == domain || qname.hasSuffix("." + domain)
+        let arpa = qname.hasSuffix(".in-addr.arpa.") || qname.hasSuffix(".ip6.arpa.")
+        if !inDomain && !arpa { return .forward }
+        let resp = respond(to: query, overTCP: overTCP, now: now, random: &random)
+        if arpa && !inDomain && resp.header.rcode == .nxDomain { return .forward }
+        return .answer(DNSWriter.serialize(resp, compress: !config.disableCompression))
+    }
+
+    /// SERVFAIL (RA set) echoing the query's ID, flags and question: every recursor failed.
+    public static func servFail(for packet: [UInt8]) -> [UInt8]? {
+        guard packet.count >= 12 else { return nil }
+        var m = DNSMessage()
+        if let q = try? DNSParser.parse(packet) {
+            m.header = q.header
+            m.questions = q.questions
+        } else {
+            m.header = DNSHeader(id: UInt16(packet[0]) << 8 | UInt16(packet[1]),
+                                 flags: UInt16(packet[2]) << 8 | UInt16(packet[3]))
+        }
+        m.header.qr = true; m.header.aa = false; m.header.tc = false; m.header.ra = true
+        m.header.rcode = .servFail
+        return DNSWriter.serialize(m)
+    }
+
     /// Answer a parsed query (exposed for tests and for in-process use).
     public func respond<R: RandomNumberGenerator>(to query: DNSMessage, overTCP: Bool, now: Int64,
                                                   random: inout R) -> DNSMessage {

@@ -1,5 +1,6 @@
 import ConsulAPI
 import HTTP1
+import Platform
 
 /// `/v1/agent/service*`, `/v1/agent/check*`, `/v1/agent/health/*`, maintenance, reload, leave.
 final class AgentLocalEndpoint {
@@ -25,14 +26,35 @@ final class AgentLocalEndpoint {
         responder.respond(.json(&json))
     }
 
+    /// `GET /v1/agent/service/<id>`, with `ContentHash`; `?hash=<h>[&wait=]` blocks until the
+    /// service's hash differs from `h` or the wait (default 5m, max 10m, + ≤1/16 jitter) ends.
     func service(_ request: HTTPRequest, _ responder: Responder) {
         let id = String(request.path.dropFirst("/v1/agent/service/".count))
-        guard let s = local.localServices().first(where: { $0.id == id }) else {
-            return responder.respond(.text(404, "unknown service ID: \(id)"))
+        let pretty = self.pretty || request.query.has("pretty")
+        let dc = api.agent.datacenter
+        let render: () -> (HTTPResponse, String?) = { [local] in
+            guard let s = local.localServices().first(where: { $0.id == id }) else {
+                return (.text(404, "unknown service ID: \(id)"), nil)
+            }
+            let hash = s.agentContentHash(datacenter: dc)
+            var json = JSONWriter(pretty: pretty)
+            s.write(to: &json, agentView: true, datacenter: dc, contentHash: hash)
+            var headers = HTTPHeaders()
+            headers.add("X-Consul-ContentHash", hash)
+            return (.json(&json, headers: headers), hash)
         }
-        var json = JSONWriter(pretty: pretty || request.query.has("pretty"))
-        s.write(to: &json, agentView: true, datacenter: api.agent.datacenter)
-        responder.respond(.json(&json))
+        let (first, hash) = render()
+        guard let wanted = request.query["hash"], !wanted.isEmpty, let hash, hash == wanted else {
+            return responder.respond(first)
+        }
+        var requested: UInt64 = 0
+        if let wait = request.query["wait"], !wait.isEmpty {
+            guard let nanos = GoDuration.parse(wait) else { return responder.respond(.text(400, "Invalid wait time")) }
+            requested = nanos > 0 ? UInt64(nanos) : 0
+        }
+        let timeout = blockingTimeout(requested: requested, config: api.config, random: api.random)
+        _ = HashBlockingWait(local: local, clock: api.clock, responder: responder, hash: wanted, render: render,
+                         timeoutNanoseconds: timeout)
     }
 
     func checks(_ request: HTTPRequest, _ responder: Responder) {
@@ -167,5 +189,48 @@ final class AgentLocalEndpoint {
     /// Agent writes answer 200 with an empty body, or the error the agent chose.
     private func answer(_ error: HTTPResponseError?, _ responder: Responder) {
         if let error { responder.respond(error.response) } else { responder.respond(HTTPResponse(status: 200)) }
+    }
+}
+
+/// One hash-blocked `agent/service/<id>` request: re-renders on every local change and answers
+/// once the hash differs (or the service is gone), or when the timer fires. Frees its watch and
+/// timer when the client disconnects.
+private final class HashBlockingWait {
+    private let local: LocalAgent
+    private let responder: Responder
+    private let hash: String
+    private let render: () -> (HTTPResponse, String?)
+    private var token: UInt64?
+    private var timer: TimerHandle?
+
+    init(local: LocalAgent, clock: EventLoopClock, responder: Responder, hash: String,
+         render: @escaping () -> (HTTPResponse, String?), timeoutNanoseconds: UInt64) {
+        self.local = local
+        self.responder = responder
+        self.hash = hash
+        self.render = render
+        timer = clock.schedule(after: timeoutNanoseconds) { [self] in finish(render().0) }
+        responder.onCancel { [self] in stop() }
+        arm()
+    }
+
+    private func arm() {
+        token = local.watchLocalChanges { [self] in
+            token = nil
+            let (response, current) = render()
+            if current != hash { finish(response) } else { arm() }
+        }
+    }
+
+    private func finish(_ response: HTTPResponse) {
+        stop()
+        responder.respond(response)
+    }
+
+    private func stop() {
+        timer?.cancel()
+        timer = nil
+        if let token { local.cancelLocalWatch(token) }
+        token = nil
     }
 }

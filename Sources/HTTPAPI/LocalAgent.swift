@@ -17,4 +17,7 @@ public protocol LocalAgent: AnyObject {
     func setNodeMaintenance(enable: Bool, reason: String)
     func reload() -> HTTPResponseError?
     func leave()
+    /// Runs `wake` once after the next change to local services/checks; returns a cancel token.
+    func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64
+    func cancelLocalWatch(_ token: UInt64)
 }

@@ -138,9 +138,12 @@ func runCLI(_ args: [String], environment: [String: String] = [:], stdin: String
     env.removeValue(forKey: "CONSUL_HTTP_ADDR")
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
+    // Output goes to files, not pipes: tests run in parallel and a child spawned meanwhile by
+    // another test would inherit a pipe's write end, so waiting for EOF could hang.
+    let out = try OutputFile(), err = try OutputFile()
+    let input = Pipe()
+    process.standardOutput = out.handle
+    process.standardError = err.handle
     process.standardInput = input
     try process.run()
     if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
@@ -149,9 +152,44 @@ func runCLI(_ args: [String], environment: [String: String] = [:], stdin: String
     let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
     defer { watchdog.cancel() }
-    let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-    let stderrData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    let stdoutData = out.contents()
+    let stderrData = err.contents()
     return CLIResult(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
                      stderr: String(decoding: stderrData, as: UTF8.self))
+}
+
+/// A temporary file a child writes its output to; read after the child exits.
+final class OutputFile {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("out-\(UUID().uuidString)")
+    let handle: FileHandle
+
+    init() throws {
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        handle = try FileHandle(forWritingTo: url)
+    }
+
+    deinit {
+        try? handle.close()
+        try? FileManager.default.removeItem(at: url)
+    }
+
+    func contents() -> Data { (try? Data(contentsOf: url)) ?? Data() }
+}
+
+/// Runs a tool (dig, …) to completion and returns its standard output.
+func runTool(_ arguments: [String], timeoutSeconds: Double = 30) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let out = try OutputFile()
+    process.standardOutput = out.handle
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let pid = process.processIdentifier
+    let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
+    defer { watchdog.cancel() }
+    process.waitUntilExit()
+    return String(decoding: out.contents(), as: UTF8.self)
 }

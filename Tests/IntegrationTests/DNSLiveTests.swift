@@ -4,15 +4,7 @@ import Testing
 /// The agent's DNS port answered by the real `dig` (bind9-dnsutils), over UDP and TCP.
 @Suite struct DNSLiveTests {
     private func dig(_ agent: AgentProcess, _ args: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["dig", "@127.0.0.1", "-p", String(agent.ports["dns-port"]!), "+time=2", "+tries=1"] + args
-        let out = Pipe()
-        process.standardOutput = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try runTool(["dig", "@127.0.0.1", "-p", String(agent.ports["dns-port"]!), "+time=2", "+tries=1"] + args)
     }
 
     /// Service A and SRV answers, tag filtering, node lookups, NXDOMAIN with SOA, REFUSED outside

@@ -35,7 +35,8 @@ extension CatalogNode {
 
 extension NodeService {
     /// The nodeService shape (catalog/node, health/service `Service`, agent/services adds fields).
-    public func write(to json: inout JSONWriter, agentView: Bool = false, datacenter: String = "") {
+    public func write(to json: inout JSONWriter, agentView: Bool = false, datacenter: String = "",
+                      contentHash: String? = nil) {
         json.beginObject()
         if !kind.isEmpty { json.field("Kind", kind) }
         json.field("ID", id)
@@ -53,11 +54,23 @@ extension NodeService {
         json.field("EnableTagOverride", enableTagOverride)
         if agentView {
             json.field("Datacenter", datacenter)
+            if let contentHash { json.field("ContentHash", contentHash) }
         } else {
             json.field("CreateIndex", createIndex)
             json.field("ModifyIndex", modifyIndex)
         }
         json.endObject()
+    }
+
+    /// `agent/service/<id>`'s `ContentHash`: FNV-1a 64 over the compact agent-view JSON
+    /// (without the hash), as 16 hex digits. Stable for identical content.
+    public func agentContentHash(datacenter: String) -> String {
+        var w = JSONWriter()
+        write(to: &w, agentView: true, datacenter: datacenter)
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in w.bytes { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
     func writeTaggedAddresses(_ json: inout JSONWriter) {

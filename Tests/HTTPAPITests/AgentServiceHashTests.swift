@@ -1,0 +1,134 @@
+import ConsulAPI
+import HTTP1
+import HTTPAPI
+import Testing
+
+private let second: UInt64 = 1_000_000_000
+private let minute: UInt64 = 60 * second
+
+/// Local services in memory, with the one-shot change watchers the agent's LocalState offers.
+private final class FakeLocal: LocalAgent {
+    var services: [String: NodeService] = [:]
+    private var watchers: [UInt64: () -> Void] = [:]
+    private var next: UInt64 = 0
+    var watcherCount: Int { watchers.count }
+
+    func set(_ s: NodeService) { services[s.id] = s; changed() }
+    func changed() {
+        let woken = watchers
+        watchers = [:]
+        for (_, w) in woken { w() }
+    }
+    func localServices() -> [NodeService] { Array(services.values) }
+    func localChecks() -> [HealthCheck] { [] }
+    func registerService(_ definition: JSONValue, replaceExistingChecks: Bool, completion: @escaping (HTTPResponseError?) -> Void) { completion(nil) }
+    func deregisterService(id: String, completion: @escaping (HTTPResponseError?) -> Void) { completion(nil) }
+    func registerCheck(_ definition: JSONValue, completion: @escaping (HTTPResponseError?) -> Void) { completion(nil) }
+    func deregisterCheck(id: String, completion: @escaping (HTTPResponseError?) -> Void) { completion(nil) }
+    func updateTTLCheck(id: String, status: String, output: String) -> HTTPResponseError? { nil }
+    func setServiceMaintenance(id: String, enable: Bool, reason: String) -> HTTPResponseError? { nil }
+    func setNodeMaintenance(enable: Bool, reason: String) {}
+    func reload() -> HTTPResponseError? { nil }
+    func leave() {}
+    func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64 { next += 1; watchers[next] = wake; return next }
+    func cancelLocalWatch(_ token: UInt64) { watchers[token] = nil }
+}
+
+private struct Harness {
+    let clock = ManualClock()
+    let random = FixedRandom()
+    let local = FakeLocal()
+    let api: ConsulHTTPAPI
+    init() {
+        api = ConsulHTTPAPI(backend: ImmediateBackend(), agent: FakeAgent(), clock: clock, random: random,
+                            config: APIConfig(), local: local)
+        var s = NodeService()
+        s.id = "web"; s.service = "web"; s.tags = ["a"]; s.port = 80
+        local.set(s)
+    }
+    func get(_ target: String, keep: ((Responder) -> Void)? = nil) -> Answer {
+        let answer = Answer()
+        let request = try! HTTPRequest(method: "GET", target: target, headers: HTTPHeaders([]), body: [])
+        let responder = Responder { answer.response = $0; answer.count += 1 }
+        keep?(responder)
+        api.handle(request, responder)
+        return answer
+    }
+}
+
+private func bodyHash(_ a: Answer) -> String? {
+    guard let body = a.response?.body, let v = try? JSONParser.parse(body) else { return nil }
+    return v.objectValue?.first(where: { $0.0 == "ContentHash" })?.1.stringValue
+}
+
+@Suite("agent/service/<id> hash blocking")
+struct AgentServiceHashTests {
+    /// Proves the body and header carry the same stable hash, and that it changes with content.
+    @Test func hashInBodyAndHeader() {
+        let h = Harness()
+        let a = h.get("/v1/agent/service/web")
+        let hash = a.header("X-Consul-ContentHash")
+        #expect(a.status == 200)
+        #expect(hash?.count == 16)
+        #expect(bodyHash(a) == hash)
+        #expect(h.get("/v1/agent/service/web").header("X-Consul-ContentHash") == hash)
+        var s = h.local.services["web"]!
+        s.tags = ["b"]
+        h.local.set(s)
+        #expect(h.get("/v1/agent/service/web").header("X-Consul-ContentHash") != hash)
+        #expect(h.get("/v1/agent/service/nope").status == 404)
+    }
+
+    /// Proves a matching hash blocks through unrelated changes and wakes when the content changes.
+    @Test func blocksUntilHashDiffers() {
+        let h = Harness()
+        let hash = h.get("/v1/agent/service/web").header("X-Consul-ContentHash")!
+        #expect(h.get("/v1/agent/service/web?hash=different").answered)
+        let blocked = h.get("/v1/agent/service/web?hash=\(hash)&wait=1m")
+        #expect(!blocked.answered)
+        h.local.changed() // some other local change: same hash, keeps waiting
+        #expect(!blocked.answered)
+        #expect(h.local.watcherCount == 1)
+        var s = h.local.services["web"]!
+        s.port = 81
+        h.local.set(s)
+        #expect(blocked.count == 1)
+        #expect(blocked.header("X-Consul-ContentHash") != hash)
+        #expect(h.clock.pendingTimerCount == 0)
+        #expect(h.local.watcherCount == 0)
+    }
+
+    /// Proves the wait ends at wait + jitter with the unchanged hash, and that 10m caps it.
+    @Test func timesOut() {
+        let h = Harness()
+        let hash = h.get("/v1/agent/service/web").header("X-Consul-ContentHash")!
+        let blocked = h.get("/v1/agent/service/web?hash=\(hash)&wait=1s")
+        h.clock.advance(by: second - 1)
+        #expect(!blocked.answered)
+        h.clock.advance(by: 1)
+        #expect(blocked.status == 200)
+        #expect(blocked.header("X-Consul-ContentHash") == hash)
+        #expect(h.local.watcherCount == 0)
+        let capped = h.get("/v1/agent/service/web?hash=\(hash)&wait=1h")
+        h.clock.advance(by: 10 * minute)
+        #expect(capped.answered)
+        let byDefault = h.get("/v1/agent/service/web?hash=\(hash)")
+        h.clock.advance(by: 5 * minute - 1)
+        #expect(!byDefault.answered)
+        h.clock.advance(by: 1)
+        #expect(byDefault.answered)
+    }
+
+    /// Proves a client going away frees the watcher and timer.
+    @Test func cancelFreesWatch() {
+        let h = Harness()
+        let hash = h.get("/v1/agent/service/web").header("X-Consul-ContentHash")!
+        var kept: Responder?
+        let blocked = h.get("/v1/agent/service/web?hash=\(hash)") { kept = $0 }
+        #expect(h.local.watcherCount == 1)
+        kept?.cancel()
+        #expect(h.local.watcherCount == 0)
+        #expect(h.clock.pendingTimerCount == 0)
+        #expect(!blocked.answered)
+    }
+}
