@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Config", dependencies: ["ConsulAPI"]),
         .target(name: "Raft"),
         .target(name: "DNS", dependencies: ["ConsulAPI"]),
+        // SWIM + Lifeguard + serf semantics and the memberlist/serf wire codec; no I/O.
+        .target(name: "Gossip", dependencies: ["Platform"]),
 
         // Tier 2: logic over Platform protocols.
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
@@ -45,6 +47,8 @@ let package = Package(
         .executableTarget(name: "consul-sim", dependencies: ["Simulation"]),
         // libFuzzer entry point for the HTTP/1.1 request parser (`make fuzz`).
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"]),
+        // libFuzzer entry point for the gossip packet and stream decoders (`make fuzz`).
+        .executableTarget(name: "GossipFuzz", dependencies: ["Gossip"]),
         // Raft storage helpers: a writer the crash-durability test SIGKILLs, and a micro-benchmark
         // (`swift run -c release raft-storage-bench`).
         .executableTarget(name: "raft-storage-crasher", dependencies: ["LiveRuntime", "Platform"]),
@@ -56,6 +60,7 @@ let package = Package(
         .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ConsulAPI"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "ConsulAPI"]),
+        .testTarget(name: "GossipTests", dependencies: ["Gossip", "Platform"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
