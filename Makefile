@@ -52,10 +52,12 @@ sim: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product consul-sim
 	.build/release/consul-sim --seeds $(SEEDS) --start $(SEED_START)
 
-## fuzz: run the HTTP/1.1 request parser under libFuzzer for FUZZ_SECONDS (default 60)
+## fuzz: run libFuzzer on the HTTP/1.1 request parser and the gossip wire codec, FUZZ_SECONDS
+##       each (default 60); FUZZ_TARGET=http1 or FUZZ_TARGET=gossip runs just one
 FUZZ_SECONDS ?= 60
+FUZZ_TARGET ?= all
 fuzz: deps
-	scripts/fuzz.sh $(FUZZ_SECONDS)
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGET)
 
 clean:
 	rm -rf .build

@@ -35,7 +35,7 @@ let package = Package(
 
         // Tier 2: logic over Platform protocols.
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
-        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS"]),
+        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS", "Gossip"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
         .target(name: "Server", dependencies: ["Platform", "Raft", "ConsulState"]),
 
@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "LiveRuntime", dependencies: ["Platform", "CLibUV", "CSQLite", "CLZ4"]),
         .target(name: "ConsulCLI", dependencies: ["Platform", "ConsulAPI", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
-        .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulState", "Server"]),
+        .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulState", "Server", "Gossip"]),
         .executableTarget(name: "consul-sim", dependencies: ["Simulation"]),
         // libFuzzer entry point for the HTTP/1.1 request parser (`make fuzz`).
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"]),
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ConsulAPI"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "ConsulAPI"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Platform"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server", "Gossip", "Platform"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
         .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Platform"]),

@@ -1,4 +1,5 @@
 import Config
+import Gossip
 import DNS
 import ConsulAPI
 import ConsulState
@@ -59,6 +60,10 @@ public final class Agent: AgentView {
     private var antiEntropy: AntiEntropy!
     private var reaper: CriticalServiceReaper!
     private var dnsListener: DNSListener?
+    /// The LAN gossip pool (nil when `ports.serf_lan` is below 1).
+    var lanPool: GossipPool?
+    /// Called when the agent cannot go on (retry-join exhausted); the composition root exits 1.
+    public var onFatal: (String) -> Void = { _ in }
     /// Called when the agent decides to stop itself (`consul leave`, `/v1/agent/leave`).
     public var onLeave: () -> Void = {}
     /// Re-reads flags and config files (set by the composition root; SIGHUP, `consul reload`).
@@ -102,6 +107,7 @@ public final class Agent: AgentView {
         httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [api] request, responder in
             api!.handle(request, responder)
         }
+        lanPool = Agent.makeLANPool(config: config, tags: serfTags, environment: environment, logger: logger)
     }
 
     /// The DNS responder's settings from the agent's `domain`, `recursors` and `dns_config`.
@@ -165,6 +171,7 @@ public final class Agent: AgentView {
                 logger.info("Started HTTP server", [("address", bound.description), ("network", "tcp")])
             }
         }
+        try startGossip()
         applyConfigDefinitions(services: config.services, checks: config.checks)
         restorePersistedDefinitions()
         antiEntropy.start()
@@ -179,6 +186,7 @@ public final class Agent: AgentView {
         logger.info("Requesting shutdown")
         httpServer.shutdown()
         dnsListener?.close()
+        lanPool?.stop()
         antiEntropy.stop()
         reaper.stop()
         local.stopAll()
@@ -256,29 +264,13 @@ public final class Agent: AgentView {
     }
 
     public var localMember: MemberInfo {
-        var tags: [(String, String)] = [
-            ("build", "\(ConsulVersion.version):\(ConsulVersion.revision)"),
-            ("dc", config.datacenter),
-            ("ft_fs", "1"),
-            ("ft_si", "1"),
-            ("id", nodeID),
-            ("role", config.server ? "consul" : "node"),
-            ("segment", ""),
-            ("vsn", "2"),
-            ("vsn_max", "3"),
-            ("vsn_min", "2"),
-        ]
-        if config.server {
-            tags += [("port", String(config.ports.server)), ("raft_vsn", "3"), ("wan_join_port", String(config.ports.serfWan))]
-            if config.bootstrap { tags.append(("bootstrap", "1")) }
-            if config.bootstrapExpect > 0 { tags.append(("expect", String(config.bootstrapExpect))) }
-        }
-        tags.sort { $0.0 < $1.0 }
+        let tags = serfTags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let status = lanPool?.serf.localMember.status.rawValue ?? 1
         return MemberInfo(name: config.nodeName, address: config.effectiveAdvertiseAddr, port: config.ports.serfLan,
-                          tags: tags, status: 1)
+                          tags: tags, status: status)
     }
 
-    public var lanMembers: [MemberInfo] { [localMember] }
+    public var lanMembers: [MemberInfo] { gossipMembers }
 
     public var debugConfig: [(String, String)] {
         [("Datacenter", config.datacenter), ("NodeName", config.nodeName), ("NodeID", nodeID),

@@ -23,6 +23,10 @@ public struct AgentConfig: Equatable, Sendable {
     public var leaveOnTerminate: Bool?
     public var skipLeaveOnInterrupt: Bool?
     public var retryJoin: [String] = []
+    /// `retry_interval` / `-retry-interval`: wait between join attempts.
+    public var retryIntervalNanoseconds: UInt64 = 30_000_000_000
+    /// `retry_max` / `-retry-max`: attempts before giving up (0 = forever).
+    public var retryMax = 0
     /// Service definitions from config files (singular `service` and plural `services`), in
     /// load order, as raw JSON objects for the agent's own decoder.
     public var services: [JSONValue] = []
@@ -111,6 +115,8 @@ public struct ConfigLayer: Equatable, Sendable {
     public var skipLeaveOnInterrupt: Bool?
     /// Lists concatenate across sources, as Consul merges them.
     public var retryJoin: [String] = []
+    public var retryIntervalNanoseconds: UInt64?
+    public var retryMax: Int?
     /// Each entry one raw service (or check) object; a file's singular `service` and plural
     /// `services` both append here.
     public var services: [JSONValue] = []

@@ -56,6 +56,8 @@ public enum ConfigBuilder {
         if let v = l.leaveOnTerminate { c.leaveOnTerminate = v }
         if let v = l.skipLeaveOnInterrupt { c.skipLeaveOnInterrupt = v }
         c.retryJoin += l.retryJoin
+        if let v = l.retryIntervalNanoseconds { c.retryIntervalNanoseconds = v }
+        if let v = l.retryMax { c.retryMax = v }
         c.services += l.services
         c.checks += l.checks
         c.ignoredKeys += l.ignoredKeys

@@ -23,6 +23,8 @@ extension ConfigFile {
         case "retry_join", "start_join":
             guard let items = value.arrayValue else { throw ConfigError("\(key): expected a list of strings") }
             for item in items { l.retryJoin.append(try ConfigValue.string(key, item)) }
+        case "retry_interval": l.retryIntervalNanoseconds = try ConfigValue.duration(key, value)
+        case "retry_max": l.retryMax = try ConfigValue.int(key, value)
         case "default_query_time": l.defaultQueryTimeNanoseconds = try ConfigValue.duration(key, value)
         case "max_query_time": l.maxQueryTimeNanoseconds = try ConfigValue.duration(key, value)
         case "service", "services":

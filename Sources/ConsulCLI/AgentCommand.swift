@@ -74,6 +74,8 @@ enum AgentCommand {
         f.value("domain", "<value>", "Domain to use for DNS interface.")
         f.list("recursor", "<value>", "Address of an upstream DNS server. Can be specified multiple times.")
         f.list("join", "<value>", "Address of an agent to join at start time. Can be specified multiple times.")
+        f.value("retry-interval", "<value>", "Time to wait between join attempts.")
+        f.value("retry-max", "<value>", "Maximum number of join attempts. Defaults to 0, which will retry indefinitely.")
     }
 
     static func loadConfig(_ flags: GoFlags) throws -> AgentConfig {
@@ -97,7 +99,7 @@ enum AgentCommand {
         let intFlags: [(String, WritableKeyPath<ConfigLayer, Int?>)] = [
             ("bootstrap-expect", \.bootstrapExpect), ("http-port", \.httpPort), ("https-port", \.httpsPort),
             ("dns-port", \.dnsPort), ("grpc-port", \.grpcPort), ("grpc-tls-port", \.grpcTLSPort),
-            ("serf-lan-port", \.serfLanPort), ("serf-wan-port", \.serfWanPort), ("server-port", \.serverPort),
+            ("serf-lan-port", \.serfLanPort), ("retry-max", \.retryMax), ("serf-wan-port", \.serfWanPort), ("server-port", \.serverPort),
         ]
         for (name, path) in intFlags {
             switch flags.int(name) {
@@ -113,7 +115,10 @@ enum AgentCommand {
         var files: [ConfigLayer] = []
         for path in flags.strings("config-file") { files.append(try ConfigFiles.file(path, format: format)) }
         for dir in flags.strings("config-dir") { files += try ConfigFiles.directory(dir, format: format) }
-        if !layer.retryJoin.isEmpty { layer.ignoredKeys.append("retry_join (gossip arrives with its own issue)") }
+        if let text = flags.string("retry-interval") {
+            guard let nanos = GoDuration.parse(text), nanos >= 0 else { throw ConfigError("invalid duration \"\(text)\" for -retry-interval") }
+            layer.retryIntervalNanoseconds = UInt64(nanos)
+        }
         return try ConfigBuilder.build(dev: flags.flag("dev"), files: files, flags: layer, hostname: hostname())
     }
 
@@ -203,11 +208,21 @@ enum AgentCommand {
             if !graceful { agent.logger.info("Graceful shutdown disabled. Exiting") }
             else { agent.logger.info("Gracefully shutting down agent...") }
             exitCode = graceful ? 0 : 1
+            let finish = {
+                agent.shutdown()
+                for s in signals { s.close() }
+                loop.stop()
+            }
+            if graceful { agent.leaveGossip(completion: finish) } else { finish() }
+        }
+        agent.onLeave = { stop("leave", graceful: true) }
+        agent.onFatal = { message in
+            console.error("==> \(message)")
+            exitCode = 1
             agent.shutdown()
             for s in signals { s.close() }
             loop.stop()
         }
-        agent.onLeave = { stop("leave", graceful: true) }
         do {
             signals.append(try SignalWatcher(loop: loop, signal: SIGINT) {
                 stop("interrupt", graceful: !config.effectiveSkipLeaveOnInterrupt)

@@ -1,3 +1,5 @@
+import Platform
+
 /// Lifeguard's suspicion timer for one node (agent.md §6.2): it starts at `max` and shrinks
 /// toward `min` as independent peers confirm the suspicion, so a node that many see as failed
 /// is declared dead sooner, and a lone accuser (perhaps the one with the bad network) waits long.

@@ -127,6 +127,19 @@ final class AgentLocalEndpoint {
 
     func reload(_ request: HTTPRequest, _ responder: Responder) { answer(local.reload(), responder) }
 
+    func join(_ request: HTTPRequest, _ responder: Responder) {
+        let address = String(request.path.dropFirst("/v1/agent/join/".count))
+        guard !address.isEmpty else { return responder.respond(.text(400, "Missing address to join")) }
+        let wan = !(request.query["wan"] ?? "").isEmpty
+        local.join(address: address, wan: wan) { error in self.answer(error, responder) }
+    }
+
+    func forceLeave(_ request: HTTPRequest, _ responder: Responder) {
+        let node = String(request.path.dropFirst("/v1/agent/force-leave/".count))
+        guard !node.isEmpty else { return responder.respond(.text(400, "Missing node name")) }
+        answer(local.forceLeave(node: node, prune: request.query.has("prune"), wan: request.query.has("wan")), responder)
+    }
+
     func leave(_ request: HTTPRequest, _ responder: Responder) {
         responder.respond(HTTPResponse(status: 200))
         local.leave()

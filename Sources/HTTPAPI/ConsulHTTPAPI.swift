@@ -90,6 +90,8 @@ public final class ConsulHTTPAPI {
         router.add("/v1/agent/maintenance", methods: ["PUT"]) { e.nodeMaintenance($0, $1) }
         router.add("/v1/agent/reload", methods: ["PUT"]) { e.reload($0, $1) }
         router.add("/v1/agent/leave", methods: ["PUT"]) { e.leave($0, $1) }
+        router.add("/v1/agent/join/", methods: ["PUT"]) { e.join($0, $1) }
+        router.add("/v1/agent/force-leave/", methods: ["PUT"]) { e.forceLeave($0, $1) }
     }
 
     // MARK: Plumbing shared by endpoints

@@ -17,6 +17,10 @@ public protocol LocalAgent: AnyObject {
     func setNodeMaintenance(enable: Bool, reason: String)
     func reload() -> HTTPResponseError?
     func leave()
+    /// `/v1/agent/join/<addr>`: gossip join; nil on success.
+    func join(address: String, wan: Bool, completion: @escaping (HTTPResponseError?) -> Void)
+    /// `/v1/agent/force-leave/<node>`.
+    func forceLeave(node: String, prune: Bool, wan: Bool) -> HTTPResponseError?
     /// Runs `wake` once after the next change to local services/checks; returns a cancel token.
     func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64
     func cancelLocalWatch(_ token: UInt64)

@@ -30,6 +30,8 @@ private final class FakeLocal: LocalAgent {
     func setNodeMaintenance(enable: Bool, reason: String) {}
     func reload() -> HTTPResponseError? { nil }
     func leave() {}
+    func join(address: String, wan: Bool, completion: @escaping (HTTPResponseError?) -> Void) { completion(nil) }
+    func forceLeave(node: String, prune: Bool, wan: Bool) -> HTTPResponseError? { nil }
     func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64 { next += 1; watchers[next] = wake; return next }
     func cancelLocalWatch(_ token: UInt64) { watchers[token] = nil }
 }
