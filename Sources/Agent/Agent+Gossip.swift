@@ -127,7 +127,8 @@ extension Agent {
 
     /// Graceful gossip leave (intent, then memberlist dead-self), bounded; then `completion`.
     public func leaveGossip(completion: @escaping () -> Void) {
-        guard let lanPool else { return completion() }
+        guard let lanPool, !gossipLeft else { return completion() }
+        gossipLeft = true
         logger.info("agent: Gracefully leaving the LAN pool")
         lanPool.leave(completion: completion)
     }

@@ -183,8 +183,11 @@ extension Agent: LocalAgent {
         return nil
     }
 
-    public func leave() {
+    public func leave(completion: @escaping () -> Void) {
         logger.info("Graceful leave requested through the API")
-        environment.clock.schedule(after: 0) { [weak self] in self?.onLeave() }
+        leaveGossip { [weak self] in
+            completion()
+            self?.environment.clock.schedule(after: 0) { [weak self] in self?.onLeave() }
+        }
     }
 }

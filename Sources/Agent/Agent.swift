@@ -62,6 +62,8 @@ public final class Agent: AgentView {
     private var dnsListener: DNSListener?
     /// The LAN gossip pool (nil when `ports.serf_lan` is below 1).
     var lanPool: GossipPool?
+    /// Set once the graceful gossip leave finished (the API's leave, then shutdown, ask twice).
+    var gossipLeft = false
     /// Called when the agent cannot go on (retry-join exhausted); the composition root exits 1.
     public var onFatal: (String) -> Void = { _ in }
     /// Called when the agent decides to stop itself (`consul leave`, `/v1/agent/leave`).

@@ -9,6 +9,8 @@ public enum CLI {
     static let commands: [(String, Entry)] = [
         ("agent", Entry(synopsis: "Runs a Consul agent", run: { AgentCommand.run($0, $1) })),
         ("catalog", Entry(synopsis: "Interact with the catalog", run: { CatalogCommand.run($0, $1) })),
+        ("force-leave", Entry(synopsis: "Forces a member of the cluster to enter the \"left\" state", run: { ForceLeaveCommand.run($0, $1) })),
+        ("join", Entry(synopsis: "Tell Consul agent to join cluster", run: { JoinCommand.run($0, $1) })),
         ("kv", Entry(synopsis: "Interact with the key-value store", run: { KVCommand.run($0, $1) })),
         ("leave", Entry(synopsis: "Gracefully leaves the Consul cluster and shuts down", run: { LeaveCommand.run($0, $1) })),
         ("maint", Entry(synopsis: "Controls node or service maintenance mode", run: { MaintCommand.run($0, $1) })),

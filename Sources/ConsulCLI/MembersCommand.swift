@@ -35,7 +35,7 @@ enum MembersCommand {
             console.error("Error retrieving members: \(error)")
             return 1
         }
-        var rows = members.map(Member.init).filter { (try? statusRegex.wholeMatch(in: $0.statusText)) != nil }
+        var rows = members.map(Member.init).filter { (try? statusRegex.firstMatch(in: $0.statusText)) != nil }
         guard !rows.isEmpty else { return 2 }
         // Servers first, then by name.
         rows.sort { ($0.type == "server" ? 0 : 1, $0.name) < ($1.type == "server" ? 0 : 1, $1.name) }

@@ -141,8 +141,7 @@ final class AgentLocalEndpoint {
     }
 
     func leave(_ request: HTTPRequest, _ responder: Responder) {
-        responder.respond(HTTPResponse(status: 200))
-        local.leave()
+        local.leave { responder.respond(HTTPResponse(status: 200)) }
     }
 
     /// `/v1/agent/health/service/id/<id>` and `/name/<name>`: 200/429/503 by aggregate status.

@@ -16,7 +16,8 @@ public protocol LocalAgent: AnyObject {
     func setServiceMaintenance(id: String, enable: Bool, reason: String) -> HTTPResponseError?
     func setNodeMaintenance(enable: Bool, reason: String)
     func reload() -> HTTPResponseError?
-    func leave()
+    /// Graceful leave: `completion` runs once the cluster was told, then the agent stops.
+    func leave(completion: @escaping () -> Void)
     /// `/v1/agent/join/<addr>`: gossip join; nil on success.
     func join(address: String, wan: Bool, completion: @escaping (HTTPResponseError?) -> Void)
     /// `/v1/agent/force-leave/<node>`.

@@ -29,7 +29,7 @@ private final class FakeLocal: LocalAgent {
     func setServiceMaintenance(id: String, enable: Bool, reason: String) -> HTTPResponseError? { nil }
     func setNodeMaintenance(enable: Bool, reason: String) {}
     func reload() -> HTTPResponseError? { nil }
-    func leave() {}
+    func leave(completion: @escaping () -> Void) { completion() }
     func join(address: String, wan: Bool, completion: @escaping (HTTPResponseError?) -> Void) { completion(nil) }
     func forceLeave(node: String, prune: Bool, wan: Bool) -> HTTPResponseError? { nil }
     func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64 { next += 1; watchers[next] = wake; return next }
