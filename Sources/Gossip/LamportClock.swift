@@ -1,3 +1,5 @@
+import Platform
+
 /// serf's Lamport clocks: `time` stamps what we send (then `increment`); `witness` moves past
 /// anything seen, so causally later messages always carry larger times.
 struct LamportClock {
@@ -13,5 +15,12 @@ struct LamportClock {
 
     mutating func witness(_ seen: UInt64) {
         if seen >= time { time = seen &+ 1 }
+    }
+}
+
+extension Instant {
+    /// Elapsed time since `earlier`, 0 if the clock handed us something out of order.
+    func nanos(since earlier: Instant) -> UInt64 {
+        nanoseconds >= earlier.nanoseconds ? nanoseconds - earlier.nanoseconds : 0
     }
 }

@@ -169,7 +169,7 @@ extension Memberlist {
         let targets = randomNodes(count: config.gossipNodes) { node in
             switch node.state {
             case .alive, .suspect: return true
-            case .dead: return now.nanoseconds - node.stateChange.nanoseconds <= config.gossipToTheDeadNanos
+            case .dead: return now.nanos(since: node.stateChange) <= config.gossipToTheDeadNanos
             case .left: return false
             }
         }

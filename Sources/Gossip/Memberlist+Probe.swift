@@ -53,7 +53,7 @@ extension Memberlist {
     /// Drops nodes dead for longer than gossip-to-the-dead and reshuffles the probe order.
     func resetProbeOrder(now: Instant) {
         let expired = nodes.values.filter { $0.isDeadOrLeft && $0.name != config.name
-            && now.nanoseconds - $0.stateChange.nanoseconds > config.gossipToTheDeadNanos }
+            && now.nanos(since: $0.stateChange) > config.gossipToTheDeadNanos }
         for node in expired { nodes[node.name] = nil; suspicions[node.name] = nil }
         probeOrder = nodes.keys.sorted()
         shuffle(&probeOrder)
@@ -88,7 +88,7 @@ extension Memberlist {
             }
             if node.protocolMax >= 3 {
                 let id = openStream(to: node.address, message: .ping(ping(seq: current.seq, to: node)), expectsReply: true,
-                                    timeoutNanos: current.nextCheck.nanoseconds - now.nanoseconds)
+                                    timeoutNanos: max(config.probeTimeoutNanos, current.nextCheck.nanoseconds &- min(now.nanoseconds, current.nextCheck.nanoseconds)))
                 streams[id] = .ping(seq: current.seq)
             }
             probe = current
@@ -107,7 +107,7 @@ extension Memberlist {
         probe = nil
         adjustHealth(-1)
         if direct {
-            delegate?.notifyPingComplete(node: current.target, rttNanos: now.nanoseconds - current.sentAt.nanoseconds, payload: payload)
+            delegate?.notifyPingComplete(node: current.target, rttNanos: now.nanos(since: current.sentAt), payload: payload)
         }
     }
 

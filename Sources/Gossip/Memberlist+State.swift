@@ -13,7 +13,7 @@ extension Memberlist {
         if let known = existing, known.addr != alive.addr || known.port != alive.port {
             let reclaimable = known.state == .left
                 || (known.state == .dead && config.deadNodeReclaimNanos > 0
-                    && now.nanoseconds - known.stateChange.nanoseconds >= config.deadNodeReclaimNanos)
+                    && now.nanos(since: known.stateChange) >= config.deadNodeReclaimNanos)
             guard reclaimable, !isLocal else {
                 actions.append(.warning("memberlist: conflicting address for \(alive.node): mine \(known.address), theirs \(addressText(alive))"))
                 return

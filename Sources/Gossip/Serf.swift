@@ -173,7 +173,7 @@ public final class Serf: MemberlistDelegate {
     func reap(now: Instant) {
         for member in members where member.name != localName {
             guard let left = member.leaveTime else { continue }
-            let age = now.nanoseconds - left.nanoseconds
+            let age = now.nanos(since: left)
             let limit: UInt64
             switch member.status {
             case .failed: limit = reconnectTimeout(for: member)
@@ -186,7 +186,7 @@ public final class Serf: MemberlistDelegate {
                 events.append(.memberReap(member))
             }
         }
-        recentIntents = recentIntents.filter { now.nanoseconds - $0.value.at.nanoseconds <= config.recentIntentTimeoutNanos }
+        recentIntents = recentIntents.filter { now.nanos(since: $0.value.at) <= config.recentIntentTimeoutNanos }
     }
 
     /// A client may advertise its own reconnect timeout in the `rc_tm` tag (a Go duration).
