@@ -69,6 +69,7 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Platform", "ConsulAPI"]),
         .testTarget(name: "CheckRunnerLiveTests", dependencies: ["Agent", "LiveRuntime", "Platform", "ConsulAPI"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["LiveRuntime", "Platform"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Raft", "ConsulState"]),
         // Raft interaction scripts: Tests/RaftTests/testdata/*.txt, found via #filePath so that
         // REWRITE=1 can write the regenerated transcripts back.
         .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["testdata"]),

@@ -63,6 +63,9 @@ extension Agent {
     }
 
     func gossipEvent(_ event: SerfEvent) {
+        if config.server, rpc != nil {
+            if case .user = event {} else { serversChanged() }
+        }
         let serfLogger = logger.named("serf.lan")
         switch event {
         case .memberJoin(let m): serfLogger.info("serf: EventMemberJoin", [("name", m.name), ("address", m.address.host)])

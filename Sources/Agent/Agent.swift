@@ -51,8 +51,15 @@ public final class Agent: AgentView {
     public let logger: Logger
     public let nodeID: String
     let environment: AgentEnvironment
-    private let backend: ConsulBackend
-    private let raftNode: RaftNode?
+    let backend: ConsulBackend
+    let raftNode: RaftNode?
+    /// The server port (servers only, not -dev).
+    let rpc: ServerRPC?
+    /// Raft server ID (node ID) → RPC address, from gossip tags (and ourselves).
+    var serverAddresses: [String: SocketAddress] = [:]
+    /// When each non-voter was added (autopilot promotes after a stable period).
+    var nonVoterSince: [String: Instant] = [:]
+    var stopping = false
     private var api: ConsulHTTPAPI!
     private var httpServer: HTTPServer!
     public let local = LocalState()
@@ -82,11 +89,23 @@ public final class Agent: AgentView {
         logger = Logger(name: "agent", level: LogLevel(name: config.logLevel) ?? .info,
                         sink: environment.logSink, clock: environment.clock)
         if config.server {
-            let node = try Agent.makeRaftNode(config: config, nodeID: nodeID, environment: environment)
+            let transport: RaftTransport
+            if config.devMode {
+                rpc = nil
+                transport = LoopbackTransport()
+            } else {
+                let serverRPC = ServerRPC(network: environment.network, clock: environment.clock)
+                rpc = serverRPC
+                transport = serverRPC
+            }
+            let node = try Agent.makeRaftNode(config: config, nodeID: nodeID, environment: environment, transport: transport)
             raftNode = node
-            backend = RaftBackend(node: node)
+            let raftBackend = RaftBackend(node: node, clock: environment.clock)
+            raftBackend.rpc = rpc
+            backend = raftBackend
         } else {
             raftNode = nil
+            rpc = nil
             backend = NoServersBackend()
         }
         var apiConfig = APIConfig()
@@ -110,6 +129,8 @@ public final class Agent: AgentView {
             api!.handle(request, responder)
         }
         lanPool = Agent.makeLANPool(config: config, tags: serfTags, environment: environment, logger: logger)
+        rpc?.resolve = { [unowned self] id in self.serverAddresses[id] }
+        (backend as? RaftBackend)?.leaderAddress = { [unowned self] in self.leaderRPCAddress }
     }
 
     /// The DNS responder's settings from the agent's `domain`, `recursors` and `dns_config`.
@@ -143,6 +164,7 @@ public final class Agent: AgentView {
                                          ("first_index", String(raftNode.raft.firstIndex)),
                                          ("last_index", String(raftNode.raft.lastIndex))])
             raftNode.start()
+            try startServerRPC()
         }
         if config.ports.dns > 0 {
             let responder = ConsulDNSResponder(config: Agent.dnsConfig(config), lookup: DNSCatalogLookup(store: backend.store, datacenter: config.datacenter))
@@ -186,6 +208,8 @@ public final class Agent: AgentView {
 
     public func shutdown() {
         logger.info("Requesting shutdown")
+        stopping = true
+        rpc?.stop()
         httpServer.shutdown()
         dnsListener?.close()
         lanPool?.stop()
@@ -215,20 +239,18 @@ public final class Agent: AgentView {
     public var nodeName: String { config.nodeName }
     public var datacenter: String { config.datacenter }
     public var isServer: Bool { config.server }
-    private var serverAddress: String { "\(config.effectiveAdvertiseAddr):\(config.ports.server)" }
     public var leaderAddress: String {
         guard let raft = raftNode?.raft, let leader = raft.leader else { return "" }
-        return leader == nodeID ? serverAddress : ""
+        if leader == nodeID { return serverAddress }
+        return serverAddresses[leader]?.description ?? ""
     }
-    /// Whether this build can run the configuration: servers need the server RPC (the cluster
-    /// issue) to find peers, so today a server must bootstrap alone.
-    public static func unsupportedModeReason(_ config: AgentConfig) -> String? {
-        guard config.server && !config.devMode && !config.bootstrap else { return nil }
-        return "A server that is not bootstrapped alone (-bootstrap) must join other servers over the server RPC, which this build does not have yet; run a single server with -bootstrap, or use -dev"
-    }
+    /// Whether this build can run the configuration (every mode Consul has is supported now).
+    public static func unsupportedModeReason(_ config: AgentConfig) -> String? { nil }
     public var raftPeers: [String] {
         guard let raft = raftNode?.raft else { return [] }
-        return raft.configuration.voters.contains(nodeID) ? [serverAddress] : []
+        return raft.configuration.voters.sorted().map { id in
+            id == nodeID ? serverAddress : (serverAddresses[id]?.description ?? id)
+        }
     }
 
     private func makeCheckFactory() -> CheckFactory {
@@ -244,7 +266,8 @@ public final class Agent: AgentView {
     }
 
     /// Raft for a server: Consul's dev timings in -dev (in-memory log), raft_multiplier 5 otherwise.
-    private static func makeRaftNode(config: AgentConfig, nodeID: String, environment: AgentEnvironment) throws -> RaftNode {
+    private static func makeRaftNode(config: AgentConfig, nodeID: String, environment: AgentEnvironment,
+                                     transport: RaftTransport) throws -> RaftNode {
         let tickMilliseconds = config.devMode ? 5 : 10
         var raftConfig = RaftConfig.consul(id: nodeID, raftMultiplier: config.devMode ? 1 : 5, tickMilliseconds: tickMilliseconds)
         if config.devMode {
@@ -259,7 +282,7 @@ public final class Agent: AgentView {
         let bootstrap = config.bootstrap ? Configuration(voters: [nodeID]) : nil
         let (raft, store) = try RaftNodeRecovery.recover(config: raftConfig, storage: storage, snapshots: snapshots,
                                                           bootstrap: bootstrap)
-        let node = RaftNode(raft: raft, store: store, storage: storage, transport: LoopbackTransport(),
+        let node = RaftNode(raft: raft, store: store, storage: storage, transport: transport,
                             clock: environment.clock, tickNanoseconds: UInt64(tickMilliseconds) * 1_000_000)
         node.snapshotStore = snapshots
         return node

@@ -1,23 +1,65 @@
 import ConsulState
 import HTTPAPI
+import Platform
 import Raft
 import Server
 
-/// The API's backend on a server: writes go through Raft, reads follow Consul's consistency
-/// modes — default trusts the leader lease, `?consistent` runs a ReadIndex round, `?stale`
-/// answers from the local replica.
+/// The API's backend on a server. Writes go through Raft: proposed here when we lead, else
+/// forwarded to the leader over the server RPC. Reads follow Consul's consistency modes:
+/// default trusts the leader's lease, `?consistent` runs a ReadIndex round, `?stale` answers
+/// from the local replica — but only once it has heard from a leader, so a freshly started
+/// server never serves an empty store as if it were current. A follower serves default and
+/// consistent reads locally after the leader hands it a read index and it has applied that far.
+/// No leader: retried until `rpc_hold_timeout` (7 s), then "No cluster leader".
 public final class RaftBackend: ConsulBackend {
     public let node: RaftNode
     public var store: StateStore { node.store }
+    /// Forwarding to the leader; nil for a lone server (-dev, -bootstrap without peers).
+    var rpc: ServerRPC?
+    var leaderAddress: () -> SocketAddress? = { nil }
+    let clock: EventLoopClock
+    static let holdTimeoutNanos: UInt64 = 7_000_000_000
+    static let retryNanos: UInt64 = 100_000_000
 
-    public init(node: RaftNode) { self.node = node }
+    public init(node: RaftNode, clock: EventLoopClock) {
+        self.node = node
+        self.clock = clock
+    }
 
     public func apply(_ command: Command, completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
-        node.propose(command) { result in
+        applyRetrying(command, deadline: clock.now.adding(nanoseconds: RaftBackend.holdTimeoutNanos), completion: completion)
+    }
+
+    private func applyRetrying(_ command: Command, deadline: Instant, completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
+        let retry = { [weak self] (error: BackendError) in
+            guard let self, self.clock.now.adding(nanoseconds: RaftBackend.retryNanos) < deadline else { return completion(.failure(error)) }
+            self.clock.schedule(after: RaftBackend.retryNanos) { self.applyRetrying(command, deadline: deadline, completion: completion) }
+        }
+        if node.raft.role == .leader {
+            node.propose(command) { result in
+                switch result {
+                case .success(let r): completion(.success(r))
+                case .failure(.notLeader): retry(.noLeader)
+                case .failure(let e): completion(.failure(.other(RaftBackend.describe(e))))
+                }
+            }
+            return
+        }
+        guard let rpc, let leader = leaderAddress() else { return retry(.noLeader) }
+        let request = RPCRequest(method: .apply, deadlineMilliseconds: 7000, body: command.encoded)
+        rpc.call(leader, request, timeoutNanos: deadline.nanoseconds > clock.now.nanoseconds ? deadline.nanoseconds - clock.now.nanoseconds : 1) { result in
             switch result {
-            case .success(let r): completion(.success(r))
-            case .failure(.notLeader): completion(.failure(.noLeader))
-            case .failure(let e): completion(.failure(.other(RaftBackend.describe(e))))
+            case .success(let body):
+                guard let r = try? RPCReplyCodec.decodeCommandResult(body) else { return completion(.failure(.other("malformed reply from leader"))) }
+                completion(.success(r))
+            case .failure(.remote(.noLeader, _)), .failure(.remote(.notLeader, _)), .failure(.unreachable):
+                // Not (yet) the leader or not reachable before the write was sent: safe to retry.
+                retry(.noLeader)
+            case .failure(.timeout), .failure(.connectionLost):
+                // The leader may have applied it: report, never re-send (no double writes).
+                completion(.failure(.other("rpc error: lost contact with the leader while forwarding the write")))
+            case .failure(.remote(_, let message)):
+                completion(.failure(.other(message)))
             }
         }
     }
@@ -26,17 +68,75 @@ public final class RaftBackend: ConsulBackend {
         let raft = node.raft
         switch consistency {
         case .stale:
-            completion(.success(QueryMeta(knownLeader: raft.leader != nil, lastContactMilliseconds: 0)))
-        case .default:
-            guard raft.role == .leader, raft.hasLeaderLease else { return completion(.failure(.noLeader)) }
-            completion(.success(QueryMeta(knownLeader: true, lastContactMilliseconds: 0)))
-        case .consistent:
+            let known = raft.leader != nil
+            guard known || node.appliedIndex > 0 else { return completion(.failure(.noLeader)) }
+            completion(.success(QueryMeta(knownLeader: known, lastContactMilliseconds: 0)))
+        case .default, .consistent:
+            readRetrying(consistent: consistency == .consistent, deadline: clock.now.adding(nanoseconds: RaftBackend.holdTimeoutNanos),
+                         completion: completion)
+        }
+    }
+
+    private func readRetrying(consistent: Bool, deadline: Instant, completion: @escaping (Result<QueryMeta, BackendError>) -> Void) {
+        let retry = { [weak self] in
+            guard let self, self.clock.now.adding(nanoseconds: RaftBackend.retryNanos) < deadline else { return completion(.failure(.noLeader)) }
+            self.clock.schedule(after: RaftBackend.retryNanos) { self.readRetrying(consistent: consistent, deadline: deadline, completion: completion) }
+        }
+        let raft = node.raft
+        if raft.role == .leader {
+            if !consistent {
+                guard raft.hasLeaderLease else { return retry() }
+                return completion(.success(QueryMeta(knownLeader: true, lastContactMilliseconds: 0)))
+            }
             node.linearizableRead { result in
                 switch result {
                 case .success: completion(.success(QueryMeta(knownLeader: true, lastContactMilliseconds: 0)))
-                case .failure(.notLeader): completion(.failure(.noLeader))
+                case .failure(.notLeader), .failure(.leadershipLost): retry()
                 case .failure(let e): completion(.failure(.other(RaftBackend.describe(e))))
                 }
+            }
+            return
+        }
+        guard let rpc, let leader = leaderAddress() else { return retry() }
+        let request = RPCRequest(method: .readIndex, deadlineMilliseconds: 7000, body: [consistent ? 1 : 0])
+        rpc.call(leader, request, timeoutNanos: 2_000_000_000) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let body):
+                guard let index = try? RPCReplyCodec.decodeIndex(body) else { return completion(.failure(.other("malformed reply from leader"))) }
+                self.node.whenApplied(index) { completion(.success(QueryMeta(knownLeader: true, lastContactMilliseconds: 0))) }
+            case .failure:
+                retry()
+            }
+        }
+    }
+
+    /// The leader's side of a follower's read: confirm leadership (lease or quorum round) and
+    /// hand back the index the follower must have applied before it reads.
+    func serveReadIndex(consistent: Bool, reply: @escaping (RPCResponse) -> Void) {
+        let raft = node.raft
+        guard raft.role == .leader else { return reply(.error(code: .notLeader, message: "not the leader")) }
+        if !consistent {
+            guard raft.hasLeaderLease else { return reply(.error(code: .noLeader, message: "No cluster leader")) }
+            return reply(.ok(RPCReplyCodec.encode(index: node.appliedIndex)))
+        }
+        node.linearizableRead { [node] result in
+            switch result {
+            case .success: reply(.ok(RPCReplyCodec.encode(index: node.appliedIndex)))
+            case .failure: reply(.error(code: .noLeader, message: "No cluster leader"))
+            }
+        }
+    }
+
+    /// The leader's side of a forwarded write.
+    func serveApply(_ body: [UInt8], reply: @escaping (RPCResponse) -> Void) {
+        guard node.raft.role == .leader else { return reply(.error(code: .notLeader, message: "not the leader")) }
+        guard let command = try? Command(encoded: body) else { return reply(.error(code: .badRequest, message: "malformed command")) }
+        node.propose(command) { result in
+            switch result {
+            case .success(let r): reply(.ok(RPCReplyCodec.encode(r)))
+            case .failure(.notLeader): reply(.error(code: .notLeader, message: "not the leader"))
+            case .failure(let e): reply(.error(code: .rejected, message: RaftBackend.describe(e)))
             }
         }
     }

@@ -107,6 +107,23 @@ public final class Raft {
 
     // MARK: Inputs
 
+    /// Bootstraps a server that started with an empty log (`-bootstrap-expect`): the founding
+    /// configuration becomes entry 1 at term 1, exactly as if it had been passed at start-up, so
+    /// every founding server writes the same entry. False when the log is not empty.
+    @discardableResult
+    public func bootstrap(_ founding: Configuration) -> Bool {
+        guard log.lastIndex == 0, configuration.members.isEmpty, !founding.voters.isEmpty else { return false }
+        term = max(term, 1)
+        log.append(Entry(index: 1, term: 1, kind: .configuration, data: founding.encoded))
+        configurations.append((1, founding))
+        configuration = founding
+        resetRandomizedElectionTimeout()
+        return true
+    }
+
+    /// Whether this server has never been part of a cluster (nothing to recover).
+    public var isPristine: Bool { log.lastIndex == 0 && configuration.members.isEmpty }
+
     /// One unit of logical time.
     public func tick() {
         ticks += 1

@@ -28,6 +28,7 @@ public final class RaftNode {
     private var proposals: [UInt64: (term: UInt64, completion: (Result<CommandResult, RaftNodeError>) -> Void)] = [:]
     private var reads: [UInt64: (Result<Void, RaftNodeError>) -> Void] = [:]
     private var readsReady: [(index: UInt64, completion: (Result<Void, RaftNodeError>) -> Void)] = []
+    private var applyWaiters: [(index: UInt64, completion: () -> Void)] = []
     private var nextReadID: UInt64 = 1
     /// Per write in flight (oldest first): messages to send once it is durable. A Ready with
     /// nothing to persist still waits behind earlier writes, since its messages may promise
@@ -66,6 +67,22 @@ public final class RaftNode {
         if raft.configuration.voters == [raft.id] && raft.role != .leader { raft.campaignNow() }
         scheduleTick()
         process()
+    }
+
+    /// `-bootstrap-expect` reached: found the cluster with these servers (same on every one).
+    @discardableResult
+    public func bootstrap(_ founding: Configuration) -> Bool {
+        guard raft.bootstrap(founding) else { return false }
+        if founding.voters == [raft.id] { raft.campaignNow() }
+        process()
+        return true
+    }
+
+    /// Runs `completion` once entries up to `index` have been applied here (a follower serving
+    /// a read at the leader's read index).
+    public func whenApplied(_ index: UInt64, _ completion: @escaping () -> Void) {
+        if appliedIndex >= index || stopped { return completion() }
+        applyWaiters.append((index, completion))
     }
 
     public func stop() {
@@ -238,6 +255,11 @@ public final class RaftNode {
     }
 
     private func releaseReads() {
+        if !applyWaiters.isEmpty {
+            let due = applyWaiters.filter { $0.index <= appliedIndex }
+            applyWaiters.removeAll { $0.index <= appliedIndex }
+            for waiter in due { waiter.completion() }
+        }
         guard !readsReady.isEmpty else { return }
         let ready = readsReady.filter { $0.index <= appliedIndex }
         readsReady.removeAll { $0.index <= appliedIndex }

@@ -292,6 +292,7 @@ import Testing
 
 /// Hostile bytes: every decoder throws or returns, never crashes or allocates the declared size.
 @Suite struct HostileInputTests {
+    /// Random bytes, many with a real type byte in front, go through every decoder safely.
     @Test func randomBytesNeverCrash() {
         var rng = SplitMix64(seed: 2024)
         for i in 0..<20_000 {

@@ -99,6 +99,7 @@ import Testing
         #expect(try SerfCodec.decodeCoordinatePayload(payload) == Coordinate())
     }
 
+    /// Arbitrary finite values survive the trip exactly (every float travels as 8 bytes).
     @Test func roundTrip() throws {
         let c = Coordinate(vec: [0.001, -0.002, 1e-9, 0, 5, -5, 0.25, 3.5e-3], error: 0.2, adjustment: -1e-4, height: 2e-5)
         #expect(try SerfCodec.decodeCoordinatePayload(SerfCodec.encodeCoordinatePayload(c)) == c)

@@ -1,0 +1,111 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Three real server processes on loopback: they bootstrap together through gossip
+/// (-bootstrap-expect 3), replicate writes made through any member, elect a new leader after
+/// the leader is SIGKILLed, catch a restarted member up, and keep every acknowledged write
+/// when all three are SIGKILLed at once and restarted on the same data directories.
+@Suite(.serialized) struct ClusterLiveTests {
+    struct Server {
+        var name: String
+        var dataDir: String
+        var ports: [String: Int]
+        var process: AgentProcess?
+    }
+
+    func start(_ name: String, dataDir: String, join: String?, reusing ports: [String: Int]? = nil) throws -> AgentProcess {
+        var args = ["-server", "-bootstrap-expect", "3", "-data-dir", dataDir, "-node", name, "-bind", "127.0.0.1"]
+        if let join { args += ["-retry-join", join, "-retry-interval", "1s"] }
+        return try AgentProcess(extraArgs: args, dev: false, reusing: ports)
+    }
+
+    func leader(_ agent: AgentProcess) -> String {
+        guard let r = try? HTTP.request("GET", "/v1/status/leader", port: agent.httpPort, timeoutMs: 2000), r.status == 200 else { return "" }
+        return String(decoding: r.body, as: UTF8.self).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+    }
+
+    /// Waits until every agent names the same, non-empty leader; returns its RPC address.
+    func agreedLeader(_ agents: [AgentProcess], seconds: Double, notBeing old: String? = nil) -> String? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let views = agents.map(leader)
+            if let first = views.first, !first.isEmpty, first != old, views.allSatisfy({ $0 == first }) { return first }
+            usleep(100_000)
+        }
+        return nil
+    }
+
+    func put(_ agent: AgentProcess, _ key: String, _ value: String) -> Bool {
+        guard let r = try? HTTP.request("PUT", "/v1/kv/\(key)", port: agent.httpPort, body: Array(value.utf8), timeoutMs: 10_000) else { return false }
+        return r.status == 200 && String(decoding: r.body, as: UTF8.self) == "true"
+    }
+
+    func get(_ agent: AgentProcess, _ key: String, query: String = "") -> String? {
+        guard let r = try? HTTP.request("GET", "/v1/kv/\(key)?raw\(query)", port: agent.httpPort, timeoutMs: 10_000), r.status == 200 else { return nil }
+        return String(decoding: r.body, as: UTF8.self)
+    }
+
+    func tempDir() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consul-cluster-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func threeServersReplicateFailOverAndSurviveKillAll() throws {
+        let dirs = [try tempDir(), try tempDir(), try tempDir()]
+        var agents: [AgentProcess] = []
+        defer { for a in agents { a.stop() } }
+        agents.append(try start("s1", dataDir: dirs[0], join: nil))
+        let seed = "127.0.0.1:\(agents[0].ports["serf-lan-port"]!)"
+        agents.append(try start("s2", dataDir: dirs[1], join: seed))
+        agents.append(try start("s3", dataDir: dirs[2], join: seed))
+        let ports = agents.map(\.ports)
+
+        let firstLeader = try #require(agreedLeader(agents, seconds: 60), "no leader\n\(agents.map(\.log).joined(separator: "\n----\n"))")
+        let peers = try HTTP.request("GET", "/v1/status/peers", port: agents[1].httpPort)
+        #expect(String(decoding: peers.body, as: UTF8.self).split(separator: ",").count == 3)
+
+        // Writes through every member (followers forward to the leader); reads everywhere.
+        var acknowledged: [String: String] = [:]
+        for (i, agent) in agents.enumerated() {
+            #expect(put(agent, "k\(i)", "v\(i)"), "write through s\(i + 1) failed")
+            acknowledged["k\(i)"] = "v\(i)"
+        }
+        for agent in agents {
+            for (k, v) in acknowledged {
+                #expect(get(agent, k) == v)
+                #expect(get(agent, k, query: "&consistent") == v)
+            }
+        }
+
+        // SIGKILL the leader: the other two elect a new one.
+        let leaderIndex = try #require(agents.firstIndex { "127.0.0.1:\($0.ports["server-port"]!)" == firstLeader })
+        agents[leaderIndex].stop()
+        let survivors = agents.indices.filter { $0 != leaderIndex }.map { agents[$0] }
+        let secondLeader = try #require(agreedLeader(survivors, seconds: 40, notBeing: firstLeader), "no new leader after killing \(firstLeader)")
+        #expect(secondLeader != firstLeader)
+        for i in 0..<5 {
+            if put(survivors[i % 2], "after-\(i)", "x\(i)") { acknowledged["after-\(i)"] = "x\(i)" }
+        }
+        #expect(acknowledged.count == 8)
+
+        // The killed server comes back on its data dir and catches up.
+        agents[leaderIndex] = try start("s\(leaderIndex + 1)", dataDir: dirs[leaderIndex], join: leaderIndex == 0 ? nil : seed,
+                                        reusing: ports[leaderIndex])
+        let caughtUp = Date().addingTimeInterval(30)
+        while Date() < caughtUp && get(agents[leaderIndex], "after-4", query: "&stale") != "x4" { usleep(200_000) }
+        #expect(get(agents[leaderIndex], "after-4", query: "&stale") == "x4")
+
+        // SIGKILL everything at once, restart on the same data dirs: nothing acknowledged is lost.
+        for a in agents { a.stop() }
+        agents = []
+        for i in 0..<3 {
+            agents.append(try start("s\(i + 1)", dataDir: dirs[i], join: i == 0 ? nil : seed, reusing: ports[i]))
+        }
+        _ = try #require(agreedLeader(agents, seconds: 60), "no leader after restart")
+        for (k, v) in acknowledged {
+            #expect(get(agents[2], k, query: "&consistent") == v, "lost \(k)")
+        }
+    }
+}
