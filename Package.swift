@@ -73,7 +73,7 @@ let package = Package(
         // Raft interaction scripts: Tests/RaftTests/testdata/*.txt, found via #filePath so that
         // REWRITE=1 can write the regenerated transcripts back.
         .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["testdata"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["ConsulClient", "ConsulAPI", "HTTP1", "LiveRuntime", "Platform"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ConsulClient", "ConsulAPI", "HTTP1", "LiveRuntime", "Platform", "Simulation"]),
     ],
     swiftLanguageModes: [.v5]
 )

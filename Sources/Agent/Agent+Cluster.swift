@@ -2,6 +2,7 @@ import Config
 import ConsulAPI
 import ConsulState
 import Gossip
+import HTTPAPI
 import Platform
 import Raft
 import Server
@@ -21,8 +22,23 @@ extension Agent: RPCHandler {
         case .apply: backend.serveApply(request.body, reply: reply)
         case .readIndex: backend.serveReadIndex(consistent: request.body.first == 1, reply: reply)
         case .peers: reply(.ok(RPCReplyCodec.encode(strings: raftPeers)))
-        case .forwardHTTP: reply(.error(code: .badRequest, message: "HTTP forwarding is not supported by this server"))
+        case .forwardHTTP:
+            guard let forwarded = try? ForwardedHTTP.decodeRequest(request.body) else {
+                return reply(.error(code: .badRequest, message: "malformed forwarded HTTP request"))
+            }
+            api.handle(forwarded, Responder { response in reply(.ok(ForwardedHTTP.encode(response))) })
         }
+    }
+
+    /// Client agents forward everything but their own agent endpoints (and the UI).
+    static func forwardsToServer(_ path: String) -> Bool {
+        path.hasPrefix("/v1/") && !path.hasPrefix("/v1/agent/")
+    }
+
+    /// A client's view of usable servers changed.
+    func clientServersChanged() {
+        guard let client = backend as? ClientBackend else { return }
+        client.updateServers(knownServers().filter { $0.status == .alive }.map(\.address))
     }
 
     /// The server's RPC address as peers dial it.

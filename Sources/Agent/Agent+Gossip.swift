@@ -63,8 +63,8 @@ extension Agent {
     }
 
     func gossipEvent(_ event: SerfEvent) {
-        if config.server, rpc != nil {
-            if case .user = event {} else { serversChanged() }
+        if case .user = event {} else {
+            if config.server, rpc != nil { serversChanged() } else if !config.server { clientServersChanged() }
         }
         let serfLogger = logger.named("serf.lan")
         switch event {

@@ -60,7 +60,7 @@ public final class Agent: AgentView {
     /// When each non-voter was added (autopilot promotes after a stable period).
     var nonVoterSince: [String: Instant] = [:]
     var stopping = false
-    private var api: ConsulHTTPAPI!
+    var api: ConsulHTTPAPI!
     private var httpServer: HTTPServer!
     public let local = LocalState()
     var checkFactory: CheckFactory!
@@ -105,8 +105,9 @@ public final class Agent: AgentView {
             backend = raftBackend
         } else {
             raftNode = nil
-            rpc = nil
-            backend = NoServersBackend()
+            let clientRPC = ServerRPC(network: environment.network, clock: environment.clock)
+            rpc = clientRPC
+            backend = ClientBackend(rpc: clientRPC, clock: environment.clock, random: environment.random)
         }
         var apiConfig = APIConfig()
         apiConfig.kvMaxValueSize = config.kvMaxValueSize
@@ -125,8 +126,14 @@ public final class Agent: AgentView {
         reaper = CriticalServiceReaper(local: local, clock: environment.clock, logger: logger) { [weak self] id in
             self?.deregisterService(id: id) { _ in }
         }
+        let client = backend as? ClientBackend
         httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [api] request, responder in
-            api!.handle(request, responder)
+            // A client agent answers agent-local endpoints itself and forwards the rest to a server.
+            if let client, Agent.forwardsToServer(request.path) {
+                client.forward(request) { responder.respond($0) }
+            } else {
+                api!.handle(request, responder)
+            }
         }
         lanPool = Agent.makeLANPool(config: config, tags: serfTags, environment: environment, logger: logger)
         rpc?.resolve = { [unowned self] id in self.serverAddresses[id] }

@@ -85,6 +85,10 @@ public enum LinearizabilityChecker {
                 let created = state == nil
                 if case .created(let observed) = op.outcome, observed != created { return nil }
                 return .some(created ? v : state)
+            case .compareAndSet(let expected, let v):
+                let applied = state == expected
+                if case .created(let observed) = op.outcome, observed != applied { return nil }
+                return .some(applied ? v : state)
             }
         }
     }

@@ -4,11 +4,18 @@ import Server
 
 /// One client operation in the recorded history.
 public struct Operation: CustomStringConvertible {
-    public enum Kind: Equatable { case put(String), get, createIfAbsent(String), delete }
+    public enum Kind: Equatable {
+        case put(String), get, createIfAbsent(String), delete
+        /// Writes `new` only if the register holds `expected` (nil = absent). Live tests map
+        /// Consul's `?cas=<ModifyIndex>` onto it: every write stores a unique value, so a value
+        /// names exactly one ModifyIndex.
+        case compareAndSet(expected: String?, new: String)
+    }
     public enum Outcome: Equatable {
         case ok
-        /// get's result (nil = absent) / createIfAbsent's bool
+        /// get's result (nil = absent)
         case value(String?)
+        /// createIfAbsent's / compareAndSet's answer: whether the write applied
         case created(Bool)
         /// The server said it was not the leader: definitely not applied.
         case failed
@@ -123,6 +130,8 @@ public final class Workload {
                 case .failure: finish(.unknown)
                 }
             }
+        case .compareAndSet:
+            preconditionFailure("the simulated workload does not issue compareAndSet")
         }
     }
 }

@@ -72,7 +72,7 @@ final class AgentProcess {
         while Date() < deadline {
             if !process.isRunning { throw AgentError.exited(log) }
             do {
-                let response = try HTTP.request("GET", "/v1/status/leader", port: httpPort, timeoutMs: 500)
+                let response = try HTTP.request("GET", "/v1/agent/self", port: httpPort, timeoutMs: 500)
                 if response.status == 200 { return }
             } catch {
                 lastError = "\(error)"

@@ -108,4 +108,71 @@ import Testing
             #expect(get(agents[2], k, query: "&consistent") == v, "lost \(k)")
         }
     }
+
+    /// Three servers and two client agents in one LAN pool: a service registered on a client
+    /// reaches the catalog through the servers; a SIGKILLed client gets `serfHealth` critical;
+    /// a client that leaves is `left` and the leader deregisters it.
+    @Test func clientsRegisterThroughServers() throws {
+        var agents: [AgentProcess] = []
+        defer { for a in agents { a.stop() } }
+        agents.append(try start("s1", dataDir: try tempDir(), join: nil))
+        let seed = "127.0.0.1:\(agents[0].ports["serf-lan-port"]!)"
+        agents.append(try start("s2", dataDir: try tempDir(), join: seed))
+        agents.append(try start("s3", dataDir: try tempDir(), join: seed))
+        let clientArgs = { (name: String) in ["-data-dir", try self.tempDir(), "-node", name, "-bind", "127.0.0.1", "-retry-join", seed, "-retry-interval", "1s"] }
+        let c1 = try AgentProcess(extraArgs: try clientArgs("c1"), dev: false)
+        let c2 = try AgentProcess(extraArgs: try clientArgs("c2"), dev: false)
+        agents += [c1, c2]
+        _ = try #require(agreedLeader(Array(agents[0..<3]), seconds: 60), "no leader")
+
+        let members = try runCLI(["members", "-http-addr=\(c2.httpAddress)"])
+        let deadline = Date().addingTimeInterval(20)
+        var lines = members.stdout.split(separator: "\n")
+        while lines.filter({ $0.contains("alive") }).count < 5 && Date() < deadline {
+            usleep(200_000)
+            lines = (try runCLI(["members", "-http-addr=\(c2.httpAddress)"])).stdout.split(separator: "\n")
+        }
+        #expect(lines.filter { $0.contains("alive") && $0.contains("server") }.count == 3, "\(lines)")
+        #expect(lines.filter { $0.contains("alive") && $0.contains("client") }.count == 2, "\(lines)")
+
+        // A service registered on a client agent shows up in the catalog on every server.
+        let register = try HTTP.request("PUT", "/v1/agent/service/register", port: c1.httpPort,
+                                        body: Array(#"{"Name":"web","Port":8080}"#.utf8))
+        #expect(register.status == 200)
+        func webNodes(_ agent: AgentProcess) -> String {
+            (try? HTTP.request("GET", "/v1/catalog/service/web", port: agent.httpPort, timeoutMs: 10_000))
+                .map { String(decoding: $0.body, as: UTF8.self) } ?? ""
+        }
+        let registered = Date().addingTimeInterval(20)
+        while !webNodes(agents[2]).contains("\"c1\"") && Date() < registered { usleep(200_000) }
+        #expect(webNodes(agents[2]).contains("\"c1\""))
+        // Reads on a client are answered by a server.
+        #expect(webNodes(c2).contains("\"c1\""))
+        let kv = try HTTP.request("PUT", "/v1/kv/from-client", port: c2.httpPort, body: Array("hi".utf8))
+        #expect(kv.status == 200)
+        #expect(get(agents[0], "from-client", query: "&consistent") == "hi")
+
+        // SIGKILL a client: the leader marks its serfHealth critical.
+        c2.stop()
+        func serfHealth(_ node: String) -> String {
+            guard let r = try? HTTP.request("GET", "/v1/health/node/\(node)", port: agents[0].httpPort, timeoutMs: 10_000),
+                  let list = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [[String: Any]] else { return "" }
+            return list.first { $0["CheckID"] as? String == "serfHealth" }?["Status"] as? String ?? ""
+        }
+        let failed = Date().addingTimeInterval(40)
+        while serfHealth("c2") != "critical" && Date() < failed { usleep(250_000) }
+        #expect(serfHealth("c2") == "critical")
+
+        // A graceful leave: left in gossip, and the leader deregisters the node.
+        let leave = try runCLI(["leave", "-http-addr=\(c1.httpAddress)"])
+        #expect(leave.status == 0, "\(leave.stderr)")
+        func hasNode(_ node: String) -> Bool {
+            guard let r = try? HTTP.request("GET", "/v1/catalog/node/\(node)", port: agents[1].httpPort, timeoutMs: 10_000) else { return true }
+            return String(decoding: r.body, as: UTF8.self) != "null"
+        }
+        let gone = Date().addingTimeInterval(30)
+        while hasNode("c1") && Date() < gone { usleep(250_000) }
+        #expect(!hasNode("c1"), "c1 still in the catalog")
+        #expect(!webNodes(agents[1]).contains("\"c1\""))
+    }
 }

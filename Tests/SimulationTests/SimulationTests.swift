@@ -49,4 +49,36 @@ import Testing
         r2.outcome = .value("b")
         #expect(LinearizabilityChecker.check([maybe, r1, r2]) == .linearizable)
     }
+
+    /// compareAndSet is checked against the register: a CAS that applied needs its expected
+    /// value in place, one that refused needs a different value, and an unknown one may go either way.
+    @Test func linearizabilityCheckerModelsCompareAndSet() {
+        func op(_ kind: Operation.Kind, _ outcome: Operation.Outcome, _ t: UInt64, client: Int = 0) -> Operation {
+            var o = Operation(client: client, key: "x", kind: kind, invoked: t)
+            o.completed = outcome == .unknown ? .max : t + 1
+            o.outcome = outcome
+            return o
+        }
+        let put = op(.put("a"), .ok, 0)
+        // Applied from the value it expected, then read back.
+        #expect(LinearizabilityChecker.check([put, op(.compareAndSet(expected: "a", new: "b"), .created(true), 10),
+                                              op(.get, .value("b"), 20)]) == .linearizable)
+        // Applied although the register held something else.
+        #expect(LinearizabilityChecker.check([put, op(.compareAndSet(expected: "z", new: "b"), .created(true), 10)]) != .linearizable)
+        // Refused although the register held exactly the expected value.
+        #expect(LinearizabilityChecker.check([put, op(.compareAndSet(expected: "a", new: "b"), .created(false), 10)]) != .linearizable)
+        // Refused because the register held another value: nothing changes.
+        #expect(LinearizabilityChecker.check([put, op(.compareAndSet(expected: "z", new: "b"), .created(false), 10),
+                                              op(.get, .value("a"), 20)]) == .linearizable)
+        // expected nil means "absent", like createIfAbsent.
+        #expect(LinearizabilityChecker.check([op(.compareAndSet(expected: nil, new: "c"), .created(true), 0),
+                                              op(.get, .value("c"), 10)]) == .linearizable)
+        // Two CASes from the same expected value cannot both apply.
+        #expect(LinearizabilityChecker.check([put, op(.compareAndSet(expected: "a", new: "b"), .created(true), 10),
+                                              op(.compareAndSet(expected: "a", new: "c"), .created(true), 20, client: 1)]) != .linearizable)
+        // An unknown CAS may have applied, or not.
+        let maybe = op(.compareAndSet(expected: "a", new: "b"), .unknown, 10)
+        #expect(LinearizabilityChecker.check([put, maybe, op(.get, .value("b"), 20)]) == .linearizable)
+        #expect(LinearizabilityChecker.check([put, maybe, op(.get, .value("a"), 20)]) == .linearizable)
+    }
 }
