@@ -7,7 +7,7 @@ BINARY       := .build/release/consul
 # System packages the build, tests and benchmarks need (Debian names).
 DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf
 
-.PHONY: deps build dev test lint-imports bench fuzz sim clean
+.PHONY: deps build dev test lint-imports bench bench-deps fuzz sim clean
 
 ## deps: install missing Debian packages (apt-get only when something is missing)
 deps:
@@ -33,14 +33,27 @@ test: deps lint-imports build
 	CONSUL_BINARY=$(CURDIR)/$(BINARY) $(SWIFT) test $(SWIFT_FLAGS)
 
 ## lint-imports: the dependency rule of docs/architecture.md
+## bench-deps: what only the benchmarks need (etcd 3.4 to compare against, strace to count fsyncs)
+BENCH_PACKAGES := etcd-server strace
+bench-deps:
+	@missing=""; for p in $(BENCH_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
 lint-imports:
 	@scripts/lint-imports.sh
 
 ## bench: requests/s and p99 for KV and status endpoints vs nginx (wrk), RSS, start-up time,
 ##        and Raft log appends/s with 1, 16 and 256 writes in flight (group commit); catalog
-##        registrations/s, idle CPU with 10,000 blocking health watchers and their wake-up latency
-bench: build
+##        registrations/s, idle CPU with 10,000 blocking health watchers and their wake-up latency;
+##        a 3-server cluster's put / ?consistent / ?stale throughput vs a 3-member etcd 3.4
+bench: build bench-deps
 	scripts/bench.sh $(BINARY)
+	scripts/bench-cluster.sh $(BINARY)
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product raft-storage-bench
 	.build/release/raft-storage-bench --entries 20000
 	python3 scripts/bench-catalog.py $(BINARY)

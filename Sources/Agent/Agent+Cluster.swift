@@ -176,6 +176,7 @@ extension Agent: RPCHandler {
                 request.checks = [check]
                 backend.apply(.catalogRegister(request)) { _ in }
             case .left:
+                removeLeftServer(member)
                 guard store.catalogNode(member.name).node != nil else { continue }
                 logger.info("deregistering member that left", [("member", member.name)])
                 backend.apply(.catalogDeregister(DeregisterRequest(node: member.name))) { _ in }
@@ -183,6 +184,32 @@ extension Agent: RPCHandler {
                 continue
             }
         }
+    }
+
+    /// A server that left gracefully leaves the Raft configuration too (one change at a time).
+    func removeLeftServer(_ member: SerfMember) {
+        guard member.tags["role"] == "consul", let id = member.tags["id"], id != nodeID, let raftNode,
+              raftNode.raft.configuration.members.contains(id) else { return }
+        logger.info("removing server that left from the Raft configuration", [("id", id), ("name", member.name)])
+        _ = raftNode.raft.proposeConfigurationChange(.remove(id))
+        raftNode.process()
+    }
+
+    /// Graceful leave of a server: a leader first removes itself from the configuration (the
+    /// core hands leadership over), so the rest keep quorum; a follower is removed by the
+    /// leader once its gossip leave arrives. Bounded to 5 s.
+    func leaveRaft(completion: @escaping () -> Void) {
+        guard let raftNode, !config.devMode, raftNode.raft.configuration.voters.count > 1,
+              raftNode.raft.role == .leader else { return completion() }
+        logger.info("server leaving: removing ourselves from the Raft configuration")
+        _ = raftNode.raft.proposeConfigurationChange(.remove(nodeID))
+        raftNode.process()
+        let deadline = environment.clock.now.adding(nanoseconds: 5_000_000_000)
+        func poll() {
+            if !raftNode.raft.configuration.members.contains(nodeID) || environment.clock.now >= deadline { return completion() }
+            environment.clock.schedule(after: 50_000_000) { poll() }
+        }
+        poll()
     }
 
     /// The leader's Raft address for forwarding.

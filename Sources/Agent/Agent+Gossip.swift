@@ -132,8 +132,10 @@ extension Agent {
     public func leaveGossip(completion: @escaping () -> Void) {
         guard let lanPool, !gossipLeft else { return completion() }
         gossipLeft = true
-        logger.info("agent: Gracefully leaving the LAN pool")
-        lanPool.leave(completion: completion)
+        leaveRaft { [weak self] in
+            self?.logger.info("agent: Gracefully leaving the LAN pool")
+            lanPool.leave(completion: completion)
+        }
     }
 
     var gossipMembers: [MemberInfo] {
