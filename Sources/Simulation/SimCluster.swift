@@ -28,7 +28,7 @@ public final class SimCluster {
         network = SimNetwork(world: world)
         ids = (1...size).map { "s\($0)" }
         checker = SafetyChecker()
-        network.deliver = { [weak self] m in self?.nodes[m.to]?.receive(m) }
+        network.deliver = { [weak self] m in self?.deliver(m) }
         for id in ids {
             disks[id] = SimDisk()
             incarnations[id] = 0
@@ -88,6 +88,29 @@ public final class SimCluster {
         nodes[id] = node
         node.start()
     }
+
+    /// A message reaches a stalled server only when it runs again.
+    private func deliver(_ m: Message) {
+        if let clock = clocks[m.to], world.now < clock.stalledUntil {
+            let incarnation = incarnations[m.to]
+            world.schedule(at: clock.stalledUntil) { [weak self] in
+                guard let self, self.incarnations[m.to] == incarnation else { return }
+                self.deliver(m)
+            }
+            return
+        }
+        nodes[m.to]?.receive(m)
+    }
+
+    /// Freezes a server for `nanos` (its timers and incoming messages wait), as SIGSTOP or a
+    /// long pause would; when it resumes, time has jumped forward under it.
+    public func stall(_ id: ServerID, for nanos: UInt64) {
+        guard let clock = clocks[id], up.contains(id) else { return }
+        clock.stalledUntil = max(clock.stalledUntil, world.now + nanos)
+    }
+
+    /// Sets a server's clock drift (timers run at `rate` × real time).
+    public func setClockRate(_ id: ServerID, _ rate: Double) { clocks[id]?.rate = rate }
 
     /// Power loss: memory and timers gone, unsynced writes partly lost.
     public func crash(_ id: ServerID) {

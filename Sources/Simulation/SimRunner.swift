@@ -49,6 +49,14 @@ public enum SimRunner {
                 cluster.network.isolate(isolated, from: cluster.ids)
             } else if roll < 24 {
                 cluster.network.heal()
+            } else if roll < 28, size > 1 {
+                // Clock jump: a server freezes for up to 2 s and resumes with time moved on.
+                let victim = cluster.ids[Int(cluster.world.random.below(UInt64(size)))]
+                cluster.stall(victim, for: cluster.world.random.range(100_000_000, 2_000_000_000))
+            } else if roll < 30, size > 1 {
+                // Drift within what NTP-disciplined clocks show: ±10 %.
+                let victim = cluster.ids[Int(cluster.world.random.below(UInt64(size)))]
+                cluster.setClockRate(victim, 0.9 + Double(cluster.world.random.below(21)) / 100)
             }
             cluster.run(for: 50_000_000)
         }

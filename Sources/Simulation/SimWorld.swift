@@ -98,6 +98,10 @@ public struct SimRandom {
 public final class SimClock: EventLoopClock {
     private let world: SimWorld
     var incarnation: Int = 0
+    /// Clock drift: timers set for n ns fire after n / rate real ns (rate 1.25 = a fast clock).
+    public var rate = 1.0
+    /// A stalled process (SIGSTOP, VM pause, GC): nothing it scheduled runs before this time.
+    public var stalledUntil: UInt64 = 0
     private let isAlive: (Int) -> Bool
 
     init(world: SimWorld, isAlive: @escaping (Int) -> Bool) {
@@ -112,11 +116,17 @@ public final class SimClock: EventLoopClock {
     public func schedule(after nanoseconds: UInt64, _ callback: @escaping () -> Void) -> TimerHandle {
         let timer = SimTimer()
         let born = incarnation
-        world.schedule(after: nanoseconds) { [isAlive] in
+        let scaled = UInt64(Double(nanoseconds) / rate)
+        func fire() {
             guard !timer.cancelled, isAlive(born) else { return }
+            if world.now < stalledUntil {
+                world.schedule(at: stalledUntil) { fire() }
+                return
+            }
             timer.cancelled = true
             callback()
         }
+        world.schedule(after: scaled) { fire() }
         return timer
     }
 }

@@ -14,8 +14,8 @@ import Testing
         var process: AgentProcess?
     }
 
-    func start(_ name: String, dataDir: String, join: String?, reusing ports: [String: Int]? = nil) throws -> AgentProcess {
-        var args = ["-server", "-bootstrap-expect", "3", "-data-dir", dataDir, "-node", name, "-bind", "127.0.0.1"]
+    func start(_ name: String, dataDir: String, join: String?, reusing ports: [String: Int]? = nil, expect: Int = 3) throws -> AgentProcess {
+        var args = ["-server", "-bootstrap-expect", String(expect), "-data-dir", dataDir, "-node", name, "-bind", "127.0.0.1"]
         if let join { args += ["-retry-join", join, "-retry-interval", "1s"] }
         return try AgentProcess(extraArgs: args, dev: false, reusing: ports)
     }
@@ -174,5 +174,32 @@ import Testing
         while hasNode("c1") && Date() < gone { usleep(250_000) }
         #expect(!hasNode("c1"), "c1 still in the catalog")
         #expect(!webNodes(agents[1]).contains("\"c1\""))
+    }
+
+    /// Five servers tolerate two failures (the leader among them) and refuse writes without quorum.
+    @Test func fiveServersSurviveTwoFailures() throws {
+        var agents: [AgentProcess] = []
+        defer { for a in agents { a.stop() } }
+        agents.append(try start("f1", dataDir: try tempDir(), join: nil, expect: 5))
+        let seed = "127.0.0.1:\(agents[0].ports["serf-lan-port"]!)"
+        for i in 2...5 { agents.append(try start("f\(i)", dataDir: try tempDir(), join: seed, expect: 5)) }
+        let leader = try #require(agreedLeader(agents, seconds: 60), "no leader among 5")
+        #expect(put(agents[4], "five", "1"))
+
+        // Kill the leader and one follower.
+        let leaderIndex = try #require(agents.firstIndex { "127.0.0.1:\($0.ports["server-port"]!)" == leader })
+        let follower = (leaderIndex + 1) % 5
+        agents[leaderIndex].stop()
+        agents[follower].stop()
+        let survivors = agents.indices.filter { $0 != leaderIndex && $0 != follower }.map { agents[$0] }
+        _ = try #require(agreedLeader(survivors, seconds: 40, notBeing: leader), "no leader after two failures")
+        #expect(put(survivors[0], "five", "2"))
+        for s in survivors { #expect(get(s, "five", query: "&consistent") == "2") }
+
+        // A third failure leaves two of five: no quorum, writes fail (after rpc_hold_timeout) rather than hang.
+        survivors[2].stop()
+        let started = Date()
+        #expect(!put(survivors[0], "five", "3"))
+        #expect(Date().timeIntervalSince(started) < 15)
     }
 }
