@@ -65,8 +65,8 @@ sim: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product consul-sim
 	.build/release/consul-sim --seeds $(SEEDS) --start $(SEED_START)
 
-## fuzz: run libFuzzer on the HTTP/1.1 request parser and the gossip wire codec, FUZZ_SECONDS
-##       each (default 60); FUZZ_TARGET=http1 or FUZZ_TARGET=gossip runs just one
+## fuzz: run libFuzzer on the HTTP/1.1 request parser, the gossip wire codec and the DNS parser
+##       and responder, FUZZ_SECONDS each (default 60); FUZZ_TARGET=http1, gossip or dns runs just one
 FUZZ_SECONDS ?= 60
 FUZZ_TARGET ?= all
 fuzz: deps

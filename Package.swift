@@ -11,6 +11,10 @@ let package = Package(
     products: [
         .executable(name: "consul", targets: ["consul"]),
     ],
+    dependencies: [
+        // AES-GCM for gossip encryption (memberlist's security.go); used only by Gossip.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
     targets: [
         // CSystem: the three C libraries, reached only from LiveRuntime.
         .systemLibrary(name: "CLibUV", path: "CSystem/CLibUV", pkgConfig: "libuv",
@@ -31,7 +35,7 @@ let package = Package(
         .target(name: "Raft"),
         .target(name: "DNS", dependencies: ["ConsulAPI"]),
         // SWIM + Lifeguard + serf semantics and the memberlist/serf wire codec; no I/O.
-        .target(name: "Gossip", dependencies: ["Platform"]),
+        .target(name: "Gossip", dependencies: ["Platform", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Tier 2: logic over Platform protocols.
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
@@ -49,6 +53,7 @@ let package = Package(
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"]),
         // libFuzzer entry point for the gossip packet and stream decoders (`make fuzz`).
         .executableTarget(name: "GossipFuzz", dependencies: ["Gossip"]),
+        .executableTarget(name: "DNSFuzz", dependencies: ["DNS", "ConsulAPI"]),
         // Raft storage helpers: a writer the crash-durability test SIGKILLs, and a micro-benchmark
         // (`swift run -c release raft-storage-bench`).
         .executableTarget(name: "raft-storage-crasher", dependencies: ["LiveRuntime", "Platform"]),

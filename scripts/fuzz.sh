@@ -2,20 +2,21 @@
 # Fuzzes with libFuzzer for SECONDS seconds per target (default 60):
 #   http1  — the HTTP/1.1 request parser (Sources/HTTP1Fuzz/main.swift)
 #   gossip — the memberlist/serf wire codec (Sources/GossipFuzz/main.swift)
-# With no target, runs http1 then gossip, SECONDS each. Each harness is built with
+#   dns    — the DNS message parser/writer and the Consul DNS responder (Sources/DNSFuzz/main.swift)
+# With no target, runs http1, gossip then dns, SECONDS each. Each harness is built with
 # -sanitize=fuzzer into .build-fuzz; seeds (valid and invalid inputs) are written into
 # fuzz-corpus/<target> (the fuzzer adds the inputs it finds interesting there). A crash or broken
 # invariant saves the input under fuzz-corpus/<target>-crashes/ and makes this script exit non-zero.
 #
-# Usage: scripts/fuzz.sh [SECONDS] [http1|gossip]     (make fuzz FUZZ_SECONDS=N FUZZ_TARGET=gossip)
+# Usage: scripts/fuzz.sh [SECONDS] [http1|gossip|dns]     (make fuzz FUZZ_SECONDS=N FUZZ_TARGET=dns)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_TO_RUN=${1:-60}
 TARGET=${2:-all}
-usage() { echo "usage: $0 [SECONDS] [http1|gossip]" >&2; exit 2; }
+usage() { echo "usage: $0 [SECONDS] [http1|gossip|dns]" >&2; exit 2; }
 [[ $SECONDS_TO_RUN =~ ^[1-9][0-9]*$ ]] || usage
-case $TARGET in all|http1|gossip) ;; *) usage ;; esac
+case $TARGET in all|http1|gossip|dns) ;; *) usage ;; esac
 
 # -DFUZZING selects the harness's libFuzzer driver; `Extern` enables the @_extern(c) declaration
 # of LLVMFuzzerRunDriver it calls. Own scratch path so the normal .build is untouched.
@@ -80,6 +81,47 @@ seed_gossip() {
   hexseed serf-event 0384a24343c2a54c54696d6501a44e616d65a165a75061796c6f6164a170
 }
 
+# Seeds for the DNS harness: queries of every form the responder answers (as dig sends them,
+# some with EDNS0), a response with compression pointers, and malformed packets.
+seed_dns() {
+  hexseed() { printf '%b' "$(printf %s "$2" | sed 's/../\\x&/g')" >"$CORPUS/seed-$1"; }
+  # q NAME TYPE [EDNS-SIZE]: a query with RD set, ID 0x1234, written from the labels of NAME.
+  q() {
+    local hex="123401000001000000000000" ar=0 label
+    IFS=. read -ra labels <<<"$2"
+    for label in "${labels[@]}"; do
+      [ -n "$label" ] && hex+=$(printf %02x "${#label}")$(printf %s "$label" | od -An -tx1 | tr -d ' \n')
+    done
+    hex+=00$(printf %04x "$3")0001
+    if [ -n "${4:-}" ]; then hex+=000029$(printf %04x "$4")000000000000; ar=1; fi
+    hex=${hex:0:20}$(printf %04x $ar)${hex:24}
+    hexseed "$1" "$hex"
+  }
+  q a-service        web.service.consul 1
+  q srv-service      web.service.consul 33
+  q srv-rfc2782      _web._tcp.service.dc1.consul 33 4096
+  q a-tag            v1.web.service.consul 1
+  q aaaa-service     web.service.consul 28
+  q any-service      ext.service.consul 255
+  q txt-node         n1.node.consul 16
+  q a-node-dc        n1.node.dc1.dc.consul 1
+  q a-addr           c0a80109.addr.dc1.consul 1
+  q aaaa-addr        fd000000000000000000000000000002.addr.consul 28
+  q ptr-v4           1.0.0.10.in-addr.arpa 12
+  q ns-domain        consul 2
+  q soa-alt          alt.example 6
+  q srv-big          big.service.consul 33
+  q srv-big-edns     big.service.alt.example 33 1232
+  q a-big-edns       big.service.consul 1 65000
+  q refused          www.example.com 1
+  q axfr             consul 252
+  hexseed response   12348180000100010000000003776562077365727669636506636f6e73756c0000010001c00c000100010000000000040a000001
+  hexseed pointer-loop 123401000001000000000000c00c00010001
+  hexseed bad-label  1234010000010000000000008000010001
+  hexseed short      1234010000010000
+  hexseed two-opt    123401000001000000000002000001000100002910000000000000000000291000000000000000
+}
+
 # run NAME PRODUCT SEEDFN: builds, seeds and fuzzes one target.
 run() {
   local name=$1 product=$2 seeds=$3
@@ -103,4 +145,5 @@ run() {
 
 [[ $TARGET == all || $TARGET == http1 ]] && run http1 HTTP1Fuzz seed_http1
 [[ $TARGET == all || $TARGET == gossip ]] && run gossip GossipFuzz seed_gossip
+[[ $TARGET == all || $TARGET == dns ]] && run dns DNSFuzz seed_dns
 exit 0

@@ -35,7 +35,8 @@ extension Agent {
             memberlist.probeTimeoutNanos = 100_000_000
             memberlist.suspicionMult = 3
         }
-        let serf = Serf(memberlistConfig: memberlist, tags: tags, random: environment.random, now: environment.clock.now)
+        let serf = Serf(memberlistConfig: memberlist, tags: tags, random: environment.random, now: environment.clock.now,
+                        keyring: gossipKeyring(config.gossipKeys))
         let datacenter = config.datacenter
         let nodeName = config.nodeName
         let nodeID = tags["id"] ?? ""
@@ -49,16 +50,26 @@ extension Agent {
             }
             return nil
         }
-        return GossipPool(serf: serf, clock: environment.clock, datagrams: environment.datagrams, streams: environment.network,
-                          logger: logger.named("serf.lan"))
+        return GossipPool(serf: serf, clock: environment.clock, random: environment.random, datagrams: environment.datagrams,
+                          streams: environment.network, logger: logger.named("serf.lan"),
+                          verifyIncoming: config.encryptVerifyIncoming, verifyOutgoing: config.encryptVerifyOutgoing)
     }
 
     func startGossip() throws {
         guard let lanPool else { return }
         let bind = SocketAddress(host: config.bindAddr, port: config.ports.serfLan)
         try lanPool.start(bind: bind)
-        logger.info("serf: LAN pool started", [("address", bind.description), ("node", config.nodeName)])
+        logger.info("serf: LAN pool started", [("address", bind.description), ("node", config.nodeName),
+                                                ("encrypted", lanPool.serf.keyring == nil ? "false" : "true")])
         lanPool.onEvent = { [weak self] event in self?.gossipEvent(event) }
+        let previous = restoreSerfSnapshot()
+        if !previous.isEmpty {
+            logger.info("serf: Attempting re-join to previously known nodes", [("nodes", previous.joined(separator: " "))])
+            join(previous) { [weak self] joined, _ in
+                self?.logger.info("serf: Re-joined to previously known nodes", [("num_nodes", String(joined))])
+            }
+        }
+        scheduleSerfSnapshotFlush()
         if !config.retryJoin.isEmpty { retryJoin(attempt: 1) }
     }
 
@@ -134,7 +145,11 @@ extension Agent {
         gossipLeft = true
         leaveRaft { [weak self] in
             self?.logger.info("agent: Gracefully leaving the LAN pool")
-            lanPool.leave(completion: completion)
+            lanPool.leave { [weak self] in
+                // The snapshot remembers the leave, so a restart does not silently rejoin.
+                guard let self else { return completion() }
+                self.writeSerfSnapshot(left: true) { _ in completion() }
+            }
         }
     }
 

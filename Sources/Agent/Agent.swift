@@ -25,6 +25,8 @@ public struct AgentEnvironment {
     public var checkRecords: RecordStore?
     /// Last TTL status/output per check with its expiry (`checks/state`), restored at start-up.
     public var checkStateRecords: RecordStore?
+    /// `<data-dir>/serf`: the LAN pool's member snapshot (`local.snapshot`), for rejoining at start.
+    public var serfRecords: RecordStore?
     /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
     public var raftStorage: RaftStorage?
     public var snapshotStore: SnapshotStore?
@@ -71,6 +73,8 @@ public final class Agent: AgentView {
     var lanPool: GossipPool?
     /// Set once the graceful gossip leave finished (the API's leave, then shutdown, ask twice).
     var gossipLeft = false
+    /// The serf snapshot as last written (nothing is rewritten while it stays the same).
+    var lastSerfSnapshot: SerfSnapshot?
     /// Called when the agent cannot go on (retry-join exhausted); the composition root exits 1.
     public var onFatal: (String) -> Void = { _ in }
     /// Called when the agent decides to stop itself (`consul leave`, `/v1/agent/leave`).
@@ -80,6 +84,7 @@ public final class Agent: AgentView {
     /// Definitions from config files by service/check ID, to tell on reload what changed.
     var configServices: [String: JSONValue] = [:]
     var configChecks: [String: JSONValue] = [:]
+    let operatorState = OperatorState()
 
     /// Throws when the server's Raft state cannot be recovered (corrupt log or snapshot).
     public init(config: AgentConfig, nodeID: String, environment: AgentEnvironment) throws {
@@ -117,7 +122,7 @@ public final class Agent: AgentView {
         apiConfig.uiEnabled = false // the web UI arrives with its own issue; `/` says so meanwhile
         checkFactory = makeCheckFactory()
         api = ConsulHTTPAPI(backend: backend, agent: self, clock: environment.clock, random: environment.random,
-                            config: apiConfig, local: self)
+                            config: apiConfig, local: self, operatorAgent: self)
         antiEntropy = AntiEntropy(local: local, backend: backend, clock: environment.clock, random: environment.random,
                                   logger: logger.named("anti_entropy"), nodeRecord: { [unowned self] in self.nodeRecord },
                                   builtIn: { [unowned self] in self.builtInCatalogEntries })
@@ -144,6 +149,7 @@ public final class Agent: AgentView {
     static func dnsConfig(_ c: AgentConfig) -> DNSConfig {
         var d = DNSConfig()
         d.domain = c.domain
+        d.altDomain = c.altDomain
         d.nodeTTL = c.dns.nodeTTLSeconds
         d.serviceTTL = c.dns.serviceTTLSeconds
         d.onlyPassing = c.dns.onlyPassing

@@ -3,7 +3,8 @@ import ConsulState
 import DNS
 import Platform
 
-/// The DNS responder's view of the catalog: the agent's local replica of the state store.
+/// The DNS responder's view of the catalog: the agent's local replica of the state store, read
+/// through StateStore's allocation-lean DNS reads (CatalogDNSReads.swift).
 final class DNSCatalogLookup: DNSLookup {
     private let store: StateStore
     let datacenter: String
@@ -14,14 +15,17 @@ final class DNSCatalogLookup: DNSLookup {
     }
 
     func serviceHealth(name: String, tag: String?, datacenter: String) -> [ServiceInstance] {
-        guard datacenter == self.datacenter else { return [] }
-        let service = store.catalogServices().services.keys.first { $0.lowercased() == name.lowercased() } ?? name
-        return store.serviceHealth(service).rows.map { ServiceInstance(node: $0.node, service: $0.service, checks: $0.checks) }
+        guard datacenter == self.datacenter, let service = store.registeredServiceName(matching: name) else { return [] }
+        var out: [ServiceInstance] = []
+        store.forEachServiceInstance(named: service) { node, instance, statuses in
+            out.append(ServiceInstance(node: node, service: instance, checkStatuses: statuses))
+        }
+        return out
     }
 
     func node(name: String, datacenter: String) -> CatalogNode? {
         guard datacenter == self.datacenter else { return nil }
-        return store.catalogNodes().nodes.first { $0.node.lowercased() == name.lowercased() }
+        return store.catalogNode(matching: name)
     }
 
     func nodes(datacenter: String) -> [CatalogNode] {

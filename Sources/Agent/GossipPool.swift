@@ -4,9 +4,21 @@ import Platform
 /// Runs one gossip pool (LAN, later WAN) for the agent: binds UDP and TCP on the serf port,
 /// feeds datagrams and TCP exchanges to the pure `Serf` core, performs its actions, and arms
 /// one loop timer at the core's next deadline. Transport only; every decision is the core's.
+/// With a keyring it is also the AES-GCM layer (gossip-wire.md §3.4, §3.5): every datagram and
+/// stream message is sealed with the primary key and opened with any installed key.
 final class GossipPool: DatagramSocketDelegate {
     let serf: Serf
     private let clock: EventLoopClock
+    private let random: RandomSource
+    /// Consul's encrypt_verify_incoming / encrypt_verify_outgoing (both default true): off
+    /// lets a pool move to encryption one agent at a time.
+    let verifyIncoming: Bool
+    let verifyOutgoing: Bool
+    /// Datagrams dropped because no installed key opened them.
+    private(set) var undecryptablePackets = 0
+    private var keyringCompletions: [UInt64: (KeyringQueryResult) -> Void] = [:]
+    /// A keyring query changed our keys: the composition root persists them (off the loop).
+    var onKeyringChange: (Keyring) -> Void = { _ in }
     private let datagrams: DatagramNetwork
     private let streams: StreamNetwork
     private let logger: Logger
@@ -21,9 +33,15 @@ final class GossipPool: DatagramSocketDelegate {
     /// Application-level member events (join, leave, failed, update, reap, user events).
     var onEvent: (SerfEvent) -> Void = { _ in }
 
-    init(serf: Serf, clock: EventLoopClock, datagrams: DatagramNetwork, streams: StreamNetwork, logger: Logger) {
+    init(serf: Serf, clock: EventLoopClock, random: RandomSource, datagrams: DatagramNetwork, streams: StreamNetwork, logger: Logger,
+         verifyIncoming: Bool = true, verifyOutgoing: Bool = true) {
         self.serf = serf
         self.clock = clock
+        self.random = random
+        self.verifyIncoming = verifyIncoming
+        self.verifyOutgoing = verifyOutgoing
+        // Piggy-backed broadcasts must leave room for the seal.
+        if serf.keyring != nil && verifyOutgoing { serf.memberlist.encryptionOverhead = GossipEncryption.datagramOverhead }
         self.datagrams = datagrams
         self.streams = streams
         self.logger = logger
@@ -95,10 +113,55 @@ final class GossipPool: DatagramSocketDelegate {
         try serf.userEvent(name: name, payload: payload, coalesce: false, now: clock.now)
     }
 
+    /// Broadcasts a keyring query; `completion` runs on the loop when every live member answered
+    /// or the query timed out.
+    func keyringQuery(_ operation: KeyringOperation, key: [UInt8], completion: @escaping (KeyringQueryResult) -> Void) {
+        let handle = serf.keyringQuery(operation, key: key, now: clock.now)
+        keyringCompletions[handle] = completion
+        pump()
+    }
+
+    // MARK: Encryption
+
+    private var sealing: Keyring? { verifyOutgoing ? serf.keyring : nil }
+
+    private func nonce() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(GossipEncryption.nonceBytes)
+        let a = random.nextUInt64(), b = random.nextUInt64()
+        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: a >> (8 * i))) }
+        for i in 0..<4 { out.append(UInt8(truncatingIfNeeded: b >> (8 * i))) }
+        return out
+    }
+
+    /// A stream message as it goes on the wire: sealed in a frame when we encrypt.
+    fileprivate func wireStream(_ bytes: [UInt8]) -> [UInt8] {
+        guard let keyring = sealing else { return bytes }
+        return GossipEncryption.sealStream(bytes, key: keyring.primaryKey, nonce: nonce())
+    }
+
+    /// One stream message from the buffered bytes, opened when it is a frame; nil = need more.
+    fileprivate func readStream(_ buffer: [UInt8]) throws -> MemberlistMessage? {
+        try GossipEncryption.decodeStreamMessage(buffer, keyring: serf.keyring, verifyIncoming: verifyIncoming)
+    }
+
     // MARK: Datagrams
 
     func socket(_ socket: DatagramSocket, didReceive bytes: UnsafeRawBufferPointer, from sender: SocketAddress) {
-        serf.receivePacket(Array(bytes), from: sender, now: clock.now)
+        var packet = Array(bytes)
+        if let keyring = serf.keyring {
+            do {
+                packet = try GossipEncryption.openDatagram(packet, keys: keyring.keys)
+            } catch {
+                // memberlist: without verify-incoming an unopenable datagram is taken as plaintext.
+                if verifyIncoming {
+                    undecryptablePackets += 1
+                    logger.debug("memberlist: Decrypt packet failed", [("error", "\(error)"), ("from", sender.description)])
+                    return
+                }
+            }
+        }
+        serf.receivePacket(packet, from: sender, now: clock.now)
         pump()
     }
 
@@ -129,9 +192,13 @@ final class GossipPool: DatagramSocketDelegate {
         for action in serf.takeActions() {
             switch action {
             case .sendPacket(let to, let bytes):
-                try? socket?.send(bytes, to: to)
+                if let keyring = sealing {
+                    try? socket?.send(GossipEncryption.sealDatagram(bytes, key: keyring.primaryKey, nonce: nonce()), to: to)
+                } else {
+                    try? socket?.send(bytes, to: to)
+                }
             case .openStream(let id, let to, let bytes, let expectsReply, let timeout):
-                outbound[id] = GossipOutboundStream(id: id, to: to, bytes: bytes, expectsReply: expectsReply,
+                outbound[id] = GossipOutboundStream(id: id, to: to, bytes: wireStream(bytes), expectsReply: expectsReply,
                                                     timeoutNanos: timeout, streams: streams, clock: clock, pool: self)
             case .joinFinished(let id, let joined, let errors):
                 joinCompletions.removeValue(forKey: id)?(joined, errors)
@@ -140,6 +207,8 @@ final class GossipPool: DatagramSocketDelegate {
             }
         }
         for event in serf.takeEvents() { onEvent(event) }
+        for (handle, result) in serf.takeFinishedKeyringQueries() { keyringCompletions.removeValue(forKey: handle)?(result) }
+        if let keyring = serf.takeKeyringChange() { onKeyringChange(keyring) }
         let deadline = serf.nextDeadline
         if timerAt == nil || deadline < timerAt! {
             timer?.cancel()
@@ -175,14 +244,15 @@ private final class GossipInboundStream: StreamConnectionDelegate {
     func connection(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer) {
         guard !done else { return }
         buffer.append(contentsOf: bytes)
+        guard let pool else { return fail("shutting down") }
         do {
-            guard let (message, _) = try MemberlistCodec.decodeStream(buffer) else {
-                if buffer.count > Self.bufferedBytesMax { fail("message too large") }
+            guard let message = try pool.readStream(buffer) else {
+                if buffer.count > Self.bufferedBytesMax + GossipEncryption.streamOverhead { fail("message too large") }
                 return
             }
             done = true
-            if let reply = pool?.inboundMessage(message, from: connection.remoteAddress ?? SocketAddress(host: "0.0.0.0", port: 0)) {
-                stream.write(reply)
+            if let reply = pool.inboundMessage(message, from: connection.remoteAddress ?? SocketAddress(host: "0.0.0.0", port: 0)) {
+                stream.write(pool.wireStream(reply))
             }
             stream.close()
         } catch {
@@ -192,7 +262,8 @@ private final class GossipInboundStream: StreamConnectionDelegate {
 
     private func fail(_ reason: String) {
         done = true
-        stream.write(MemberlistCodec.encodeStream(.err(reason), compress: true))
+        let reply = MemberlistCodec.encodeStream(.err(reason), compress: true)
+        stream.write(pool?.wireStream(reply) ?? reply)
         stream.close()
     }
 
@@ -249,7 +320,8 @@ private final class GossipOutboundStream: StreamConnectionDelegate {
         guard !finished else { return }
         buffer.append(contentsOf: bytes)
         do {
-            if let (message, _) = try MemberlistCodec.decodeStream(buffer) { finish(message, nil) }
+            guard let pool else { return finish(nil, "shutting down") }
+            if let message = try pool.readStream(buffer) { finish(message, nil) }
         } catch {
             finish(nil, "\(error)")
         }

@@ -27,6 +27,17 @@ public struct AgentConfig: Equatable, Sendable {
     public var retryIntervalNanoseconds: UInt64 = 30_000_000_000
     /// `retry_max` / `-retry-max`: attempts before giving up (0 = forever).
     public var retryMax = 0
+    /// `rejoin_after_leave` / `-rejoin`: rejoin from the serf snapshot even after a graceful leave.
+    public var rejoinAfterLeave = false
+    /// `encrypt` / `-encrypt`: base64 gossip key (16, 24 or 32 bytes); validated, seeds the
+    /// keyring file on first start only.
+    public var encryptKey = ""
+    /// `encrypt_verify_incoming` / `encrypt_verify_outgoing`: refuse plaintext / send sealed.
+    public var encryptVerifyIncoming = true
+    public var encryptVerifyOutgoing = true
+    /// The gossip keyring the agent starts with, primary first (raw keys). Filled by the
+    /// composition root from `<data-dir>/serf/local.keyring` or `encrypt`; empty = no encryption.
+    public var gossipKeys: [[UInt8]] = []
     /// Service definitions from config files (singular `service` and plural `services`), in
     /// load order, as raw JSON objects for the agent's own decoder.
     public var services: [JSONValue] = []
@@ -39,6 +50,8 @@ public struct AgentConfig: Equatable, Sendable {
     public var ignoredKeys: [String] = []
     /// `domain`: the DNS zone the agent answers for (as written; the DNS module normalizes it).
     public var domain = "consul."
+    /// `alt_domain` / `-alt-domain`: a second zone answered like `domain` ("" = none).
+    public var altDomain = ""
     /// `recursors` / `-recursor`: upstream resolvers as `ip:port` (port 53 added), deduplicated.
     public var recursors: [String] = []
     /// `dns_config`.
@@ -117,6 +130,10 @@ public struct ConfigLayer: Equatable, Sendable {
     public var retryJoin: [String] = []
     public var retryIntervalNanoseconds: UInt64?
     public var retryMax: Int?
+    public var rejoinAfterLeave: Bool?
+    public var encryptKey: String?
+    public var encryptVerifyIncoming: Bool?
+    public var encryptVerifyOutgoing: Bool?
     /// Each entry one raw service (or check) object; a file's singular `service` and plural
     /// `services` both append here.
     public var services: [JSONValue] = []
@@ -125,6 +142,7 @@ public struct ConfigLayer: Equatable, Sendable {
     public var enableLocalScriptChecks: Bool?
     public var ignoredKeys: [String] = []
     public var domain: String?
+    public var altDomain: String?
     /// Lists concatenate across sources.
     public var recursors: [String] = []
     /// `dns_config` keys, each nil unless this source set it.

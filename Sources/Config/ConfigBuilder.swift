@@ -1,3 +1,5 @@
+import ConsulAPI
+
 /// Merges configuration sources in Consul's order — defaults, `-dev` defaults, config files
 /// (in the order given), then command-line flags — and validates the result.
 public enum ConfigBuilder {
@@ -58,10 +60,15 @@ public enum ConfigBuilder {
         c.retryJoin += l.retryJoin
         if let v = l.retryIntervalNanoseconds { c.retryIntervalNanoseconds = v }
         if let v = l.retryMax { c.retryMax = v }
+        if let v = l.rejoinAfterLeave { c.rejoinAfterLeave = v }
+        if let v = l.encryptKey { c.encryptKey = v }
+        if let v = l.encryptVerifyIncoming { c.encryptVerifyIncoming = v }
+        if let v = l.encryptVerifyOutgoing { c.encryptVerifyOutgoing = v }
         c.services += l.services
         c.checks += l.checks
         c.ignoredKeys += l.ignoredKeys
         if let v = l.domain { c.domain = v }
+        if let v = l.altDomain { c.altDomain = v }
         for r in l.recursors {
             let a = normalizedRecursor(r)
             if !c.recursors.contains(a) { c.recursors.append(a) }
@@ -111,6 +118,12 @@ public enum ConfigBuilder {
             throw ConfigError("Invalid log level: \(c.logLevel). Valid log levels are: [TRACE DEBUG INFO WARN ERR ERROR]")
         }
         c.logLevel = level
+        if !c.encryptKey.isEmpty {
+            guard let key = Base64.decode(c.encryptKey) else { throw ConfigError("encrypt has invalid key: illegal base64 data") }
+            guard [16, 24, 32].contains(key.count) else {
+                throw ConfigError("encrypt has invalid key: key size must be 16, 24 or 32 bytes (got \(key.count))")
+            }
+        }
         guard isIPAddress(c.bindAddr) else { throw ConfigError("bind_addr: \(goQuoted(c.bindAddr)) is not a valid IP address") }
         if !c.advertiseAddr.isEmpty {
             guard isIPAddress(c.advertiseAddr) else { throw ConfigError("advertise_addr: \(goQuoted(c.advertiseAddr)) is not a valid IP address") }
@@ -135,6 +148,13 @@ public enum ConfigBuilder {
         if c.kvMaxValueSize <= 0 { throw ConfigError("limits.kv_max_value_size must be positive") }
         if c.maxQueryTimeNanoseconds == 0 { c.maxQueryTimeNanoseconds = 600_000_000_000 }
         if c.domain.isEmpty { throw ConfigError("domain cannot be empty") }
+        if !c.altDomain.isEmpty {
+            // Consul: the first label may not be a query kind or the datacenter (ambiguous names).
+            let first = c.altDomain.lowercased().split(separator: ".").first.map(String.init) ?? ""
+            if ["service", "connect", "node", "query", "addr", c.datacenter.lowercased()].contains(first) {
+                throw ConfigError("alt_domain cannot start with {service,connect,node,query,addr,\(c.datacenter)}")
+            }
+        }
         for r in c.recursors {
             guard let a = parseRecursor(r), isIPAddress(a.host), (1...65535).contains(a.port) else {
                 throw ConfigError("Invalid recursor address: \(goQuoted(r))")

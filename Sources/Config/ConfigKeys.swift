@@ -25,6 +25,10 @@ extension ConfigFile {
             for item in items { l.retryJoin.append(try ConfigValue.string(key, item)) }
         case "retry_interval": l.retryIntervalNanoseconds = try ConfigValue.duration(key, value)
         case "retry_max": l.retryMax = try ConfigValue.int(key, value)
+        case "rejoin_after_leave": l.rejoinAfterLeave = try ConfigValue.bool(key, value)
+        case "encrypt": l.encryptKey = try ConfigValue.string(key, value)
+        case "encrypt_verify_incoming": l.encryptVerifyIncoming = try ConfigValue.bool(key, value)
+        case "encrypt_verify_outgoing": l.encryptVerifyOutgoing = try ConfigValue.bool(key, value)
         case "default_query_time": l.defaultQueryTimeNanoseconds = try ConfigValue.duration(key, value)
         case "max_query_time": l.maxQueryTimeNanoseconds = try ConfigValue.duration(key, value)
         case "service", "services":
@@ -49,6 +53,7 @@ extension ConfigFile {
                 }
             }
         case "domain": l.domain = try ConfigValue.string(key, value)
+        case "alt_domain": l.altDomain = try ConfigValue.string(key, value)
         case "recursors", "recursor":
             if let s = value.stringValue { l.recursors.append(s); break }
             guard let items = value.arrayValue else { throw ConfigError("\(key): expected a list of strings") }
@@ -110,7 +115,7 @@ extension ConfigFile {
     /// Top-level keys Consul accepts that later issues implement (DNS, ACLs, watches, …).
     static let knownConsulKeys: Set<String> = [
         "acl", "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
-        "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "alt_domain", "audit", "auto_config", "auto_encrypt",
+        "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "audit", "auto_config", "auto_encrypt",
         "auto_reload_config", "autopilot", "cache", "check_output_max_size", "check_update_interval",
         "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",
         "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file", "disable_remote_exec",
@@ -121,7 +126,7 @@ extension ConfigFile {
         "log_file", "log_json", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files", "node_meta",
         "peering", "performance", "pid_file", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
         "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
-        "reconnect_timeout", "reconnect_timeout_wan", "rejoin_after_leave", "reporting",
+        "reconnect_timeout", "reconnect_timeout_wan", "reporting",
         "retry_interval", "retry_interval_wan", "retry_join_wan", "retry_max", "retry_max_wan", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
         "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan", "syslog_facility",

@@ -19,7 +19,7 @@ enum AgentCommand {
             console.error("==> Unexpected extra arguments: \(flags.positional.joined(separator: " "))")
             return 1
         }
-        let config: AgentConfig
+        var config: AgentConfig
         do { config = try loadConfig(flags) } catch {
             console.error("==> \(error)")
             return 1
@@ -30,6 +30,10 @@ enum AgentCommand {
         }
         let nodeID: String
         do { nodeID = try resolveNodeID(config) } catch {
+            console.error("==> \(error)")
+            return 1
+        }
+        do { try GossipKeyringFile.load(&config, console: console) } catch {
             console.error("==> \(error)")
             return 1
         }
@@ -72,10 +76,13 @@ enum AgentCommand {
         f.bool("enable-local-script-checks", "Enables health check scripts from local config file.")
         f.list("retry-join", "<value>", "Address of an agent to join at start time with retries enabled. Can be specified multiple times.")
         f.value("domain", "<value>", "Domain to use for DNS interface.")
+        f.value("alt-domain", "<value>", "Alternate domain to use for DNS interface.")
         f.list("recursor", "<value>", "Address of an upstream DNS server. Can be specified multiple times.")
         f.list("join", "<value>", "Address of an agent to join at start time. Can be specified multiple times.")
         f.value("retry-interval", "<value>", "Time to wait between join attempts.")
+        f.bool("rejoin", "Ignores a previous leave and attempts to rejoin the cluster.")
         f.value("retry-max", "<value>", "Maximum number of join attempts. Defaults to 0, which will retry indefinitely.")
+        f.value("encrypt", "<value>", "Provides the gossip encryption key.")
     }
 
     static func loadConfig(_ flags: GoFlags) throws -> AgentConfig {
@@ -85,6 +92,7 @@ enum AgentCommand {
         layer.datacenter = flags.string("datacenter")
         layer.dataDir = flags.string("data-dir")
         if flags.isSet("server") { layer.server = flags.flag("server") }
+        if flags.isSet("rejoin") { layer.rejoinAfterLeave = flags.flag("rejoin") }
         if flags.isSet("bootstrap") { layer.bootstrap = flags.flag("bootstrap") }
         if flags.isSet("ui") { layer.uiEnabled = flags.flag("ui") }
         if flags.isSet("enable-script-checks") { layer.enableScriptChecks = flags.flag("enable-script-checks") }
@@ -95,7 +103,9 @@ enum AgentCommand {
         layer.logLevel = flags.string("log-level")
         layer.retryJoin = flags.strings("retry-join") + flags.strings("join")
         layer.domain = flags.string("domain")
+        layer.altDomain = flags.string("alt-domain")
         layer.recursors = flags.strings("recursor")
+        layer.encryptKey = flags.string("encrypt")
         let intFlags: [(String, WritableKeyPath<ConfigLayer, Int?>)] = [
             ("bootstrap-expect", \.bootstrapExpect), ("http-port", \.httpPort), ("https-port", \.httpsPort),
             ("dns-port", \.dnsPort), ("grpc-port", \.grpcPort), ("grpc-tls-port", \.grpcTLSPort),
@@ -172,6 +182,7 @@ enum AgentCommand {
                 environment.serviceRecords = try DirectoryRecordStore(directory: config.dataDir + "/services", loop: loop)
                 environment.checkRecords = try DirectoryRecordStore(directory: config.dataDir + "/checks", loop: loop)
                 environment.checkStateRecords = try DirectoryRecordStore(directory: config.dataDir + "/checks/state", loop: loop)
+                environment.serfRecords = try DirectoryRecordStore(directory: config.dataDir + "/serf", loop: loop, rawNames: true)
             }
             if config.server && !config.devMode {
                 // A real server keeps its Raft log and snapshots under the data directory.
@@ -184,6 +195,7 @@ enum AgentCommand {
             return 1
         }
         agent.reloadConfig = { try loadConfig(flags) }
+        GossipKeyringFile.persistChanges(of: agent, config: config, loop: loop)
         console.info("==> Starting Consul agent...")
         console.info(banner(config: config, nodeID: nodeID))
         console.info("")

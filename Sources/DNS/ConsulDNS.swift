@@ -6,6 +6,9 @@ import ConsulAPI
 public struct DNSConfig: Equatable, Sendable {
     /// Lower-case FQDN, e.g. "consul.".
     public var domain = "consul."
+    /// A second zone answered exactly like `domain` ("" = none); answers use whichever zone the
+    /// question used (SRV targets, NS, SOA), except PTR answers, which use `domain`.
+    public var altDomain = ""
     public var nodeTTL: UInt32 = 0
     /// Service name → TTL seconds; exact name beats `prefix*` (longest prefix) beats `*`.
     public var serviceTTL: [String: UInt32] = [:]
@@ -76,6 +79,7 @@ public struct ConsulDNSResponder {
     public init(config: DNSConfig = DNSConfig(), lookup: any DNSLookup) {
         var c = config
         c.domain = ConsulDNSResponder.normalizeDomain(c.domain)
+        if !c.altDomain.isEmpty { c.altDomain = ConsulDNSResponder.normalizeDomain(c.altDomain) }
         self.config = c
         self.lookup = lookup
     }
@@ -127,8 +131,7 @@ public struct ConsulDNSResponder {
         else { return .answer(respond(to: packet, overTCP: overTCP, now: now, random: &random)) }
         var qname = query.questions[0].name.lowercased()
         if !qname.hasSuffix(".") { qname += "." }
-        let domain = config.domain
-        let inDomain = qname == domain || qname.hasSuffix("." + domain)
+        let inDomain = zone(of: qname) != nil
         let arpa = qname.hasSuffix(".in-addr.arpa.") || qname.hasSuffix(".ip6.arpa.")
         if !inDomain && !arpa { return .forward }
         let resp = respond(to: query, overTCP: overTCP, now: now, random: &random)
@@ -187,28 +190,45 @@ public struct ConsulDNSResponder {
         var additional: [DNSRecord] = []
     }
 
-    func soa(_ now: Int64) -> DNSRecord {
-        let d = config.domain
+    /// The zone `qname` (lower-case, with trailing dot) is in: the longer of `domain` and
+    /// `altDomain` that contains it, or nil.
+    func zone(of qname: String) -> String? {
+        let d = config.domain, alt = config.altDomain
+        let inD = Self.name(qname, isIn: d)
+        let inAlt = !alt.isEmpty && Self.name(qname, isIn: alt)
+        if inD && inAlt { return alt.utf8.count > d.utf8.count ? alt : d }
+        return inD ? d : inAlt ? alt : nil
+    }
+
+    /// `name == zone` or `name` ends with "." + zone (both lower-case FQDNs); no allocation.
+    static func name(_ name: String, isIn zone: String) -> Bool {
+        let n = name.utf8, z = zone.utf8
+        guard n.count >= z.count, n.reversed().starts(with: z.reversed()) else { return false }
+        if n.count == z.count { return true }
+        return n[n.index(n.endIndex, offsetBy: -(z.count + 1))] == UInt8(ascii: ".")
+    }
+
+    func soa(_ now: Int64, zone: String) -> DNSRecord {
+        let d = zone
         return DNSRecord(name: d, ttl: config.soaMinTTL,
                          data: .soa(mname: "ns." + d, rname: "hostmaster." + d,
                                     serial: UInt32(truncatingIfNeeded: now), refresh: config.soaRefresh,
                                     retry: config.soaRetry, expire: config.soaExpire,
                                     minimum: config.soaMinTTL))
     }
-    func nxdomain(_ now: Int64) -> Answer { Answer(rcode: .nxDomain, authority: [soa(now)]) }
-    func nodata(_ now: Int64) -> Answer { Answer(rcode: .noError, authority: [soa(now)]) }
+    func nxdomain(_ now: Int64, _ zone: String) -> Answer { Answer(rcode: .nxDomain, authority: [soa(now, zone: zone)]) }
+    func nodata(_ now: Int64, _ zone: String) -> Answer { Answer(rcode: .noError, authority: [soa(now, zone: zone)]) }
 
     static let kinds: Set<String> = ["service", "connect", "virtual", "ingress", "node", "query", "addr"]
 
     func answer<R: RandomNumberGenerator>(_ q: DNSQuestion, now: Int64, random: inout R) -> Answer {
         var qname = q.name.lowercased()
         if !qname.hasSuffix(".") { qname += "." }
-        let domain = config.domain
         let labels: [String]
-        if qname == domain {
-            labels = []
-        } else if qname.hasSuffix("." + domain) {
-            labels = qname.dropLast(domain.count + 1).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        let zone: String
+        if let z = self.zone(of: qname) {
+            zone = z
+            labels = qname == z ? [] : qname.dropLast(z.count + 1).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         } else if qname.hasSuffix(".in-addr.arpa.") || qname.hasSuffix(".ip6.arpa.") {
             return ptr(qname, q, now: now)
         } else {
@@ -217,14 +237,14 @@ public struct ConsulDNSResponder {
         switch q.type {
         case .axfr, DNSType(251): return Answer(rcode: .notImp)
         case .soa:
-            let (ns, glue) = nameservers(random: &random)
-            return Answer(answers: [soa(now)], authority: ns, additional: glue)
+            let (ns, glue) = nameservers(zone: zone, random: &random)
+            return Answer(answers: [soa(now, zone: zone)], authority: ns, additional: glue)
         case .ns:
-            let (ns, glue) = nameservers(random: &random)
+            let (ns, glue) = nameservers(zone: zone, random: &random)
             return Answer(answers: ns, additional: glue)
         default: break
         }
-        if labels.contains("") { return nxdomain(now) }
+        if labels.contains("") { return nxdomain(now, zone) }
 
         var kindIdx = labels.lastIndex(where: { Self.kinds.contains($0) })
         var kind = kindIdx.map { labels[$0] }
@@ -235,23 +255,23 @@ public struct ConsulDNSResponder {
             kindIdx = u; kind = "service"
             parts = Array(labels[...u]); suffix = Array(labels[(u + 1)...])
         } else {
-            return nxdomain(now)
+            return nxdomain(now, zone)
         }
-        guard let kind else { return nxdomain(now) }
+        guard let kind else { return nxdomain(now, zone) }
 
-        if kind == "addr" { return addr(parts, q, now: now) }
+        if kind == "addr" { return addr(parts, q, now: now, zone: zone) }
 
         var dc = lookup.datacenter
         switch suffix.count {
         case 0: break
         case 1: dc = suffix[0]
         case 2 where suffix[1] == "dc": dc = suffix[0]
-        default: return nxdomain(now)   // peers, ports, partitions: unsupported
+        default: return nxdomain(now, zone)   // peers, ports, partitions: unsupported
         }
 
         switch kind {
         case "service":
-            guard !parts.isEmpty else { return nxdomain(now) }
+            guard !parts.isEmpty else { return nxdomain(now, zone) }
             let name: String, tag: String?
             if parts.count == 2, parts[0].hasPrefix("_"), parts[1].hasPrefix("_") {
                 name = String(parts[0].dropFirst())
@@ -260,13 +280,13 @@ public struct ConsulDNSResponder {
                 name = parts[parts.count - 1]
                 tag = parts.count > 1 ? parts.dropLast().joined(separator: ".") : nil
             }
-            guard !name.isEmpty, tag != "" else { return nxdomain(now) }
-            return service(name: name, tag: tag, dc: dc, q, now: now, random: &random)
+            guard !name.isEmpty, tag != "" else { return nxdomain(now, zone) }
+            return service(name: name, tag: tag, dc: dc, q, now: now, zone: zone, random: &random)
         case "node":
-            guard !parts.isEmpty else { return nxdomain(now) }
-            return node(parts.joined(separator: "."), dc: dc, q, now: now)
+            guard !parts.isEmpty else { return nxdomain(now, zone) }
+            return node(parts.joined(separator: "."), dc: dc, q, now: now, zone: zone)
         default:
-            return nxdomain(now)   // connect, ingress, virtual, query: not implemented
+            return nxdomain(now, zone)   // connect, ingress, virtual, query: not implemented
         }
     }
 
@@ -279,16 +299,16 @@ public struct ConsulDNSResponder {
     }
 
     func service<R: RandomNumberGenerator>(name: String, tag: String?, dc: String, _ q: DNSQuestion,
-                                           now: Int64, random: inout R) -> Answer {
+                                           now: Int64, zone: String, random: inout R) -> Answer {
         var insts = lookup.serviceHealth(name: name, tag: tag, datacenter: dc).filter(healthy)
         if let tag {
             let t = tag.lowercased()
             insts = insts.filter { $0.service.tags.contains { $0.lowercased() == t } }
         }
-        guard !insts.isEmpty else { return nxdomain(now) }
+        guard !insts.isEmpty else { return nxdomain(now, zone) }
         insts.shuffle(using: &random)
         let ttl = config.ttl(forService: name)
-        let domain = config.domain
+        let domain = zone
 
         switch q.type {
         case .a, .aaaa, .any, .txt:
@@ -308,7 +328,7 @@ public struct ConsulDNSResponder {
             if config.aRecordLimit > 0 && recs.count > config.aRecordLimit {
                 recs = Array(recs.prefix(config.aRecordLimit))
             }
-            if recs.isEmpty { return nodata(now) }
+            if recs.isEmpty { return nodata(now, zone) }
             return Answer(answers: recs)
         case .srv:
             var out = Answer()
@@ -344,12 +364,12 @@ public struct ConsulDNSResponder {
             }
             return out
         default:
-            return nodata(now)
+            return nodata(now, zone)
         }
     }
 
-    func node(_ name: String, dc: String, _ q: DNSQuestion, now: Int64) -> Answer {
-        guard let n = lookup.node(name: name, datacenter: dc) else { return nxdomain(now) }
+    func node(_ name: String, dc: String, _ q: DNSQuestion, now: Int64, zone: String) -> Answer {
+        guard let n = lookup.node(name: name, datacenter: dc) else { return nxdomain(now, zone) }
         let ttl = config.nodeTTL
         var out = Answer()
         switch q.type {
@@ -365,26 +385,26 @@ public struct ConsulDNSResponder {
             if q.type == .any {
                 out.answers += meta
             } else {
-                if out.answers.isEmpty { return nodata(now) }
+                if out.answers.isEmpty { return nodata(now, zone) }
                 if config.enableAdditionalNodeMetaTXT { out.additional = meta }
             }
             return out
         case .txt:
             out.answers = metaTXT(n, owner: q.name, ttl: ttl)
-            if out.answers.isEmpty { return nodata(now) }
+            if out.answers.isEmpty { return nodata(now, zone) }
             return out
         default:
             return out   // NOERROR, empty, no SOA (Consul quirk)
         }
     }
 
-    func addr(_ parts: [String], _ q: DNSQuestion, now: Int64) -> Answer {
-        guard parts.count == 1, let bytes = IP.fromHex(parts[0]) else { return nxdomain(now) }
+    func addr(_ parts: [String], _ q: DNSQuestion, now: Int64, zone: String) -> Answer {
+        guard parts.count == 1, let bytes = IP.fromHex(parts[0]) else { return nxdomain(now, zone) }
         let rec = DNSRecord(name: q.name, ttl: config.nodeTTL, data: bytes.count == 4 ? .a(bytes) : .aaaa(bytes))
         if q.type == .any || (q.type == .a && bytes.count == 4) || (q.type == .aaaa && bytes.count == 16) {
             return Answer(answers: [rec])
         }
-        return nodata(now)
+        return nodata(now, zone)
     }
 
     func ptr(_ qname: String, _ q: DNSQuestion, now: Int64) -> Answer {
@@ -396,7 +416,7 @@ public struct ConsulDNSResponder {
             let ls = qname.dropLast(".ip6.arpa.".count).split(separator: ".")
             if ls.count == 32, ls.allSatisfy({ $0.count == 1 }) { want = IP.fromHex(ls.reversed().joined()) }
         }
-        guard let want, q.type == .ptr || q.type == .any else { return nxdomain(now) }
+        guard let want, q.type == .ptr || q.type == .any else { return nxdomain(now, config.domain) }
         let dc = lookup.datacenter
         for n in lookup.nodes(datacenter: dc) {
             let b = IP.parseV4(n.address) ?? IP.parseV6(n.address)
@@ -405,10 +425,10 @@ public struct ConsulDNSResponder {
                 return Answer(answers: [DNSRecord(name: q.name, ttl: config.nodeTTL, data: .ptr(t))])
             }
         }
-        return nxdomain(now)
+        return nxdomain(now, config.domain)
     }
 
-    func nameservers<R: RandomNumberGenerator>(random: inout R) -> ([DNSRecord], [DNSRecord]) {
+    func nameservers<R: RandomNumberGenerator>(zone: String, random: inout R) -> ([DNSRecord], [DNSRecord]) {
         let dc = lookup.datacenter
         var servers = lookup.serviceHealth(name: "consul", tag: nil, datacenter: dc).filter(healthy)
         servers.shuffle(using: &random)
@@ -417,8 +437,8 @@ public struct ConsulDNSResponder {
         for s in servers where ns.count < 3 {
             let name = s.node.node
             guard Self.validDNSName(name), seen.insert(name.lowercased()).inserted else { continue }
-            let target = name + ".node." + (s.node.datacenter.isEmpty ? dc : s.node.datacenter) + "." + config.domain
-            ns.append(DNSRecord(name: config.domain, ttl: config.nodeTTL, data: .ns(target)))
+            let target = name + ".node." + (s.node.datacenter.isEmpty ? dc : s.node.datacenter) + "." + zone
+            ns.append(DNSRecord(name: zone, ttl: config.nodeTTL, data: .ns(target)))
             if let v4 = IP.parseV4(s.node.address) { glue.append(DNSRecord(name: target, ttl: config.nodeTTL, data: .a(v4))) }
             else if let v6 = IP.parseV6(s.node.address) { glue.append(DNSRecord(name: target, ttl: config.nodeTTL, data: .aaaa(v6))) }
         }

@@ -82,31 +82,38 @@ public enum DNSParser {
         }
 
         /// Read a (possibly compressed) name; returns presentation form with trailing dot,
-        /// escaping `.`, `\` and non-printable bytes as `\DDD`.
+        /// escaping `.`, `\` and non-printable bytes as `\DDD`. Two passes over the wire form
+        /// (validate and measure, then write), so the String is built in place: one allocation
+        /// at most (none for names of up to 15 bytes).
         mutating func name() throws(DNSParseError) -> String {
-            var out: [UInt8] = []
+            var textLen = 0
             var wireLen = 0
             var p = pos
             var jumped = false
             var jumps = 0
             var lowest = pos   // pointers must go strictly below every position visited so far
+            var end = pos
             while true {
                 guard p < bytes.count else { throw .truncated(at: p) }
                 let len = bytes[p]
                 switch len & 0xC0 {
                 case 0x00:
                     if len == 0 {
-                        if !jumped { pos = p + 1 }
+                        if !jumped { end = p + 1 }
                         wireLen += 1
                         guard wireLen <= 255 else { throw .nameTooLong }
-                        return out.isEmpty ? "." : String(decoding: out, as: UTF8.self)
+                        pos = end
+                        if textLen == 0 { return "." }
+                        return String(unsafeUninitializedCapacity: textLen) { buffer in
+                            Reader.writeName(bytes, from: start, into: buffer)
+                        }
                     }
                     let n = Int(len)
                     guard p + 1 + n <= bytes.count else { throw .truncated(at: p) }
                     wireLen += n + 1
                     guard wireLen <= 255 else { throw .nameTooLong }
-                    for b in bytes[(p + 1)...(p + n)] { Reader.escape(b, into: &out) }
-                    out.append(UInt8(ascii: "."))
+                    for i in (p + 1)...(p + n) { textLen += Reader.isPlain(bytes[i]) ? 1 : 4 }
+                    textLen += 1
                     p += 1 + n
                 case 0xC0:
                     guard p + 1 < bytes.count else { throw .truncated(at: p) }
@@ -115,7 +122,7 @@ public enum DNSParser {
                     guard target < lowest, jumps <= DNSParser.maxPointerJumps else {
                         throw .compressionLoop(at: p)
                     }
-                    if !jumped { pos = p + 2; jumped = true }
+                    if !jumped { end = p + 2; jumped = true }
                     lowest = target
                     p = target
                 default:
@@ -124,13 +131,34 @@ public enum DNSParser {
             }
         }
 
-        static func escape(_ b: UInt8, into out: inout [UInt8]) {
-            if b == UInt8(ascii: ".") || b == UInt8(ascii: "\\") || b < 0x21 || b > 0x7E {
-                out.append(UInt8(ascii: "\\"))
-                let d = [b / 100, (b / 10) % 10, b % 10]
-                for x in d { out.append(UInt8(ascii: "0") + x) }
-            } else {
-                out.append(b)
+        /// The name start this reader is at (before `name()` moves `pos`).
+        private var start: Int { nameStart }
+
+        @inline(__always) static func isPlain(_ b: UInt8) -> Bool {
+            !(b == UInt8(ascii: ".") || b == UInt8(ascii: "\\") || b < 0x21 || b > 0x7E)
+        }
+
+        /// Second pass of `name()`: the name at `p` (already validated) in presentation form.
+        static func writeName(_ bytes: [UInt8], from p: Int, into out: UnsafeMutableBufferPointer<UInt8>) -> Int {
+            var p = p, o = 0
+            while true {
+                let len = bytes[p]
+                if len == 0 { return o }
+                if len & 0xC0 == 0xC0 { p = Int(len & 0x3F) << 8 | Int(bytes[p + 1]); continue }
+                for i in (p + 1)...(p + Int(len)) {
+                    let b = bytes[i]
+                    if isPlain(b) {
+                        out[o] = b; o += 1
+                    } else {
+                        out[o] = UInt8(ascii: "\\")
+                        out[o + 1] = UInt8(ascii: "0") + b / 100
+                        out[o + 2] = UInt8(ascii: "0") + (b / 10) % 10
+                        out[o + 3] = UInt8(ascii: "0") + b % 10
+                        o += 4
+                    }
+                }
+                out[o] = UInt8(ascii: "."); o += 1
+                p += 1 + Int(len)
             }
         }
 

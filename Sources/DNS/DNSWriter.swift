@@ -33,29 +33,49 @@ public enum DNSWriter {
     struct Writer {
         var bytes: [UInt8] = []
         let compress: Bool
-        /// Lower-cased name suffix (wire labels) → offset of its first occurrence.
-        var table: [[[UInt8]]: Int] = [:]
+        /// Offsets of every name suffix written so far (each the start of a label, < 0x4000), in
+        /// order of first occurrence. Compared in place against the message: no per-name keys.
+        var table: [Int] = []
 
-        init(compress: Bool) { self.compress = compress; bytes.reserveCapacity(512) }
+        init(compress: Bool) {
+            self.compress = compress
+            bytes.reserveCapacity(512)
+            if compress { table.reserveCapacity(16) }
+        }
 
         mutating func u16(_ v: UInt16) { bytes.append(UInt8(v >> 8)); bytes.append(UInt8(v & 0xFF)) }
         mutating func u32(_ v: UInt32) { u16(UInt16(v >> 16)); u16(UInt16(v & 0xFFFF)) }
 
-        /// Write `name` (presentation form, `\DDD` / `\X` escapes honoured).
+        /// Write `name` (presentation form, `\DDD` / `\X` escapes honoured). The labels go straight
+        /// into `bytes`; with compression, the longest suffix already in the message is then
+        /// replaced by a pointer to it (unless `allowPointer` is false: SRV targets).
         mutating func name(_ name: String, allowPointer: Bool = true) {
-            let labels = DNSWriter.labels(name)
-            let lower = labels.map { $0.map { (65...90).contains($0) ? $0 + 32 : $0 } }
-            for i in 0..<labels.count {
-                let suffix = Array(lower[i...])
-                if compress, allowPointer, let off = table[suffix] {
-                    u16(0xC000 | UInt16(off))
-                    return
-                }
-                if compress, bytes.count < 0x3FFF, table[suffix] == nil { table[suffix] = bytes.count }
-                bytes.append(UInt8(labels[i].count))
-                bytes += labels[i]
+            let start = bytes.count
+            DNSWriter.appendWire(name, to: &bytes)
+            guard compress else { return }
+            // First label (longest suffix) that is already in the message.
+            var p = start
+            var match: Int?
+            while bytes[p] != 0 {
+                if let off = find(suffixAt: p) { match = off; break }
+                p += 1 + Int(bytes[p])
             }
-            bytes.append(0)
+            // Remember the suffixes before the match (the rest are known already).
+            var q = start
+            while q < p {
+                if q < 0x4000 { table.append(q) }
+                q += 1 + Int(bytes[q])
+            }
+            if allowPointer, let off = match {
+                bytes.removeLast(bytes.count - p)
+                u16(0xC000 | UInt16(off))
+            }
+        }
+
+        /// The offset of an earlier name suffix equal (ASCII case-insensitively) to the labels at `p`.
+        func find(suffixAt p: Int) -> Int? {
+            for off in table where DNSWriter.sameName(bytes, p, off) { return off }
+            return nil
         }
 
         mutating func record(_ r: DNSRecord) {
@@ -70,11 +90,18 @@ public enum DNSWriter {
             case .ns(let n), .cname(let n), .ptr(let n): name(n)
             case .txt(let strings):
                 for s in strings {
-                    var u = Array(s.utf8)
+                    // Character-strings of at most 255 bytes each; "" is one empty string.
+                    let u = s.utf8
+                    var i = u.startIndex
+                    var left = u.count
                     repeat {
-                        let chunk = Array(u.prefix(255)); u.removeFirst(chunk.count)
-                        bytes.append(UInt8(chunk.count)); bytes += chunk
-                    } while !u.isEmpty
+                        let n = min(left, 255)
+                        let j = u.index(i, offsetBy: n)
+                        bytes.append(UInt8(n))
+                        bytes.append(contentsOf: u[i..<j])
+                        i = j
+                        left -= n
+                    } while left > 0
                 }
                 if strings.isEmpty { bytes.append(0) }
             case .srv(let pri, let weight, let port, let target):
@@ -87,6 +114,80 @@ public enum DNSWriter {
             let len = bytes.count - lenAt - 2
             bytes[lenAt] = UInt8(len >> 8); bytes[lenAt + 1] = UInt8(len & 0xFF)
         }
+    }
+
+    /// Whether the (uncompressed) labels at `a` equal the name at `b`, which may end in a pointer;
+    /// both inside `bytes`, which the writer built (pointers there always point backwards).
+    static func sameName(_ bytes: [UInt8], _ a: Int, _ b: Int) -> Bool {
+        var a = a, b = b
+        while true {
+            var lb = bytes[b]
+            while lb & 0xC0 == 0xC0 {
+                b = Int(lb & 0x3F) << 8 | Int(bytes[b + 1])
+                lb = bytes[b]
+            }
+            let la = bytes[a]
+            guard la == lb else { return false }
+            if la == 0 { return true }
+            for i in 1...Int(la) where lower(bytes[a + i]) != lower(bytes[b + i]) { return false }
+            a += 1 + Int(la); b += 1 + Int(lb)
+        }
+    }
+
+    @inline(__always) static func lower(_ c: UInt8) -> UInt8 { c >= 65 && c <= 90 ? c + 32 : c }
+
+    /// Append `name` in wire form (labels, then the root's 0). Escapes: `\DDD` (decimal) and
+    /// `\X`. Empty labels are skipped; labels longer than 63 bytes are cut to 63 (the responder
+    /// never builds such names).
+    static func appendWire(_ name: String, to out: inout [UInt8]) {
+        var lenAt = out.count
+        out.append(0)
+        var len = 0
+        var pending = 0   // escape state: 0 none, 1 after "\\", 2-4 inside \DDD (digits seen = pending-1)
+        var value = 0
+        func put(_ c: UInt8, _ out: inout [UInt8]) {
+            if len < 63 { out.append(c); len += 1 }
+        }
+        var u = name.utf8.makeIterator()
+        var lookahead: UInt8? = nil
+        while let c = lookahead ?? u.next() {
+            lookahead = nil
+            if pending == 1 {
+                if c >= 48 && c <= 57 { pending = 2; value = Int(c - 48); continue }
+                pending = 0; put(c, &out); continue
+            }
+            if pending >= 2 {
+                if c >= 48 && c <= 57 {
+                    value = value * 10 + Int(c - 48)
+                    pending += 1
+                    if pending == 4 { pending = 0; put(UInt8(truncatingIfNeeded: value), &out) }
+                    continue
+                }
+                // Fewer than three digits: the backslash escaped the first digit only.
+                let digits = pending - 1
+                pending = 0
+                var ds: [UInt8] = []
+                var v = value
+                for _ in 0..<digits { ds.insert(UInt8(48 + v % 10), at: 0); v /= 10 }
+                for d in ds { put(d, &out) }
+                lookahead = c
+                continue
+            }
+            if c == UInt8(ascii: "\\") { pending = 1; continue }
+            if c == UInt8(ascii: ".") {
+                if len > 0 { out[lenAt] = UInt8(len); lenAt = out.count; out.append(0); len = 0 }
+                continue
+            }
+            put(c, &out)
+        }
+        if pending == 1 { put(UInt8(ascii: "\\"), &out) }
+        if pending >= 2 {
+            var ds: [UInt8] = []
+            var v = value
+            for _ in 0..<(pending - 1) { ds.insert(UInt8(48 + v % 10), at: 0); v /= 10 }
+            for d in ds { put(d, &out) }
+        }
+        if len > 0 { out[lenAt] = UInt8(len); out.append(0) }
     }
 
     /// Split a presentation-form name into wire labels (root → []). Labels longer than 63

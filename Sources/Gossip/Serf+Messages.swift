@@ -1,6 +1,6 @@
 import Platform
 
-/// serf's own messages: dispatch, user events (deduplicated in a ring), queries (answered),
+/// serf's own messages: dispatch, user events (deduplicated in a ring), queries (answered; ours collected),
 /// push/pull state, and the coordinate carried in acks.
 extension Serf {
     public func notifyMessage(_ bytes: [UInt8], now: Instant) {
@@ -16,8 +16,10 @@ extension Serf {
             handleQuery(query, raw: bytes)
         case .relay(let addr, let port, _, let inner):
             if let host = IPText.text(addr) { memberlist.sendUser(inner, to: SocketAddress(host: host, port: Int(port))) }
-        case .queryResponse, .pushPull:
-            break // we originate no queries; push/pull state only arrives through mergeRemoteState
+        case .queryResponse(let response):
+            collectResponse(response)
+        case .pushPull:
+            break // push/pull state only arrives through mergeRemoteState
         }
     }
 
@@ -70,7 +72,8 @@ extension Serf {
             let ack = QueryResponseMessage(ltime: query.ltime, id: query.id, from: localName, flags: 1, payload: [])
             memberlist.sendUser(SerfCodec.encode(.queryResponse(ack)), to: origin)
         }
-        // `_serf_ping` needs nothing beyond the ack; keyring queries arrive with encryption.
+        // `_serf_ping` needs nothing beyond the ack; keyring queries change and report our keyring.
+        _ = answerInternalQuery(query, origin: origin)
     }
 
     /// Node-name filters must list us; tag filters must match our tag (anchored regex).

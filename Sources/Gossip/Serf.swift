@@ -1,7 +1,7 @@
 import Platform
 
 /// serf over memberlist: member status with Lamport-ordered join/leave intents, tags, user
-/// events, queries (answered, not originated), reaping and reconnecting. Pure like Memberlist:
+/// events, queries (answered; keyring queries also originated), reaping and reconnecting. Pure like Memberlist:
 /// the driver feeds `receivePacket`/`receiveStream`/`streamFinished`/`tick` and performs
 /// `takeActions()`; the application reads `takeEvents()` and `members`.
 public final class Serf: MemberlistDelegate {
@@ -34,10 +34,17 @@ public final class Serf: MemberlistDelegate {
     public var vivaldi: VivaldiClient
     /// Consul's merge delegate: may refuse members (wrong datacenter, duplicate node ID).
     public var memberVeto: ((SerfMember) -> String?)?
+    /// Gossip encryption keys (nil = plaintext pool); keyring queries change them.
+    public internal(set) var keyring: Keyring?
+    var keyringChanged = false
+    var pendingQueries: [UInt64: PendingQuery] = [:]
+    var finishedQueries: [(handle: UInt64, result: KeyringQueryResult)] = []
+    var nextQueryHandle: UInt64 = 0
 
     public init(memberlistConfig: MemberlistConfig, config: SerfConfig = SerfConfig(), tags: [String: String],
-                random: RandomSource, now: Instant) {
+                random: RandomSource, now: Instant, keyring: Keyring? = nil) {
         self.config = config
+        self.keyring = keyring
         self.tags = tags
         self.random = random
         eventRing = Array(repeating: nil, count: config.eventBuffer)
@@ -73,10 +80,15 @@ public final class Serf: MemberlistDelegate {
         memberlist.streamFinished(id: id, reply: reply, error: error, now: now)
     }
 
-    public var nextDeadline: Instant { min(memberlist.nextDeadline, nextReapAt, nextReconnectAt) }
+    public var nextDeadline: Instant {
+        let deadline = min(memberlist.nextDeadline, nextReapAt, nextReconnectAt)
+        guard let query = nextQueryDeadline else { return deadline }
+        return min(deadline, query)
+    }
 
     public func tick(now: Instant) {
         memberlist.tick(now: now)
+        expireQueries(now: now)
         if now >= nextReapAt {
             nextReapAt = now.adding(nanoseconds: config.reapIntervalNanos)
             reap(now: now)

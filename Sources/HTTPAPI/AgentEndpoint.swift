@@ -37,8 +37,19 @@ final class AgentEndpoint {
         writeMember(agent.localMember, &json)
         json.key("Stats")
         json.beginObject()
-        json.key("agent"); json.beginObject(); json.field("check_monitors", "0"); json.field("services", "0"); json.endObject()
-        json.key("build"); json.beginObject(); json.field("version", ConsulVersion.version); json.field("revision", ConsulVersion.revision); json.field("prerelease", ConsulVersion.prerelease); json.endObject()
+        var sections: [(section: String, values: [(String, String)])] = [
+            ("agent", [("check_monitors", "0"), ("services", "0")]),
+            ("build", [("version", ConsulVersion.version), ("revision", ConsulVersion.revision), ("prerelease", ConsulVersion.prerelease)]),
+        ]
+        for extra in agent.stats {
+            if let i = sections.firstIndex(where: { $0.section == extra.section }) { sections[i] = extra } else { sections.append(extra) }
+        }
+        for (section, values) in sections {
+            json.key(section)
+            json.beginObject()
+            for (k, v) in values { json.field(k, v) }
+            json.endObject()
+        }
         json.endObject()
         json.key("Meta")
         json.beginObject()

@@ -75,6 +75,13 @@ public protocol AgentView: AnyObject {
     var lanMembers: [MemberInfo] { get }
     /// Configuration echoed under `DebugConfig` (a flat, free-form map).
     var debugConfig: [(String, String)] { get }
+    /// `Stats` sections of `/v1/agent/self` (`consul info`): section → key/value pairs. A section
+    /// named `agent` or `build` replaces the built-in one.
+    var stats: [(section: String, values: [(String, String)])] { get }
+}
+
+extension AgentView {
+    public var stats: [(section: String, values: [(String, String)])] { [] }
 }
 
 /// Tunables of the HTTP API, with Consul's defaults.

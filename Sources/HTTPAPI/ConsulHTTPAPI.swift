@@ -14,12 +14,15 @@ public final class ConsulHTTPAPI {
     let random: RandomSource
 
     let local: LocalAgent?
+    /// The Raft/autopilot operator surface; nil where no server answers (API unit tests).
+    let operatorAgent: OperatorAgent?
 
     public init(backend: ConsulBackend, agent: AgentView, clock: EventLoopClock, random: RandomSource, config: APIConfig,
-                local: LocalAgent? = nil) {
+                local: LocalAgent? = nil, operatorAgent: OperatorAgent? = nil) {
         self.backend = backend
         self.agent = agent
         self.local = local
+        self.operatorAgent = operatorAgent
         self.clock = clock
         self.random = random
         self.config = config
@@ -42,6 +45,10 @@ public final class ConsulHTTPAPI {
         router.add("/v1/agent/members", methods: ["GET"]) { agentEndpoint.members($0, $1) }
         router.add("/v1/acl/", methods: ["GET", "PUT", "POST", "DELETE"]) { _, r in r.respond(.text(401, "ACL support disabled")) }
         if let local { registerLocalAgentRoutes(AgentLocalEndpoint(api: self, local: local)) }
+        if let local {
+            let keyring = OperatorKeyringEndpoint(api: self, local: local)
+            router.add("/v1/operator/keyring", methods: ["GET", "POST", "PUT", "DELETE"]) { keyring.handle($0, $1) }
+        }
         let catalog = CatalogEndpoint(api: self)
         router.add("/v1/catalog/register", methods: ["PUT"]) { catalog.register($0, $1) }
         router.add("/v1/catalog/deregister", methods: ["PUT"]) { catalog.deregister($0, $1) }
@@ -52,6 +59,13 @@ public final class ConsulHTTPAPI {
         router.add("/v1/catalog/connect/", methods: ["GET"]) { catalog.service($0, $1, connect: true) }
         router.add("/v1/catalog/node/", methods: ["GET"]) { catalog.node($0, $1) }
         router.add("/v1/catalog/node-services/", methods: ["GET"]) { catalog.nodeServices($0, $1) }
+        let operatorEndpoint = OperatorEndpoint(api: self, server: operatorAgent)
+        router.add("/v1/operator/raft/configuration", methods: ["GET"]) { operatorEndpoint.raftConfiguration($0, $1) }
+        router.add("/v1/operator/raft/peer", methods: ["DELETE"]) { operatorEndpoint.removePeer($0, $1) }
+        router.add("/v1/operator/raft/transfer-leader", methods: ["POST"]) { operatorEndpoint.transferLeader($0, $1) }
+        router.add("/v1/operator/autopilot/configuration", methods: ["GET", "PUT"]) { operatorEndpoint.autopilotConfiguration($0, $1) }
+        router.add("/v1/operator/autopilot/health", methods: ["GET"]) { operatorEndpoint.autopilotHealth($0, $1) }
+        router.add("/v1/operator/autopilot/state", methods: ["GET"]) { operatorEndpoint.autopilotState($0, $1) }
         let health = HealthEndpoint(api: self)
         router.add("/v1/health/node/", methods: ["GET"]) { health.node($0, $1) }
         router.add("/v1/health/checks/", methods: ["GET"]) { health.checks($0, $1) }

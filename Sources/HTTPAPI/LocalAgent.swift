@@ -25,4 +25,8 @@ public protocol LocalAgent: AnyObject {
     /// Runs `wake` once after the next change to local services/checks; returns a cancel token.
     func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64
     func cancelLocalWatch(_ token: UInt64)
+    /// `/v1/operator/keyring`: a gossip keyring query to every member; `key` is base64 (empty for
+    /// list). Completes with one response per pool.
+    func keyringOperation(_ kind: KeyringRequestKind, key: String, relayFactor: UInt8, localOnly: Bool,
+                          completion: @escaping (Result<[KeyringPoolResponse], HTTPResponseError>) -> Void)
 }

@@ -11,16 +11,20 @@ public final class DirectoryRecordStore: RecordStore {
     private var queue: [RecordOperation] = []
     private var running = false
 
-    public init(directory: String, loop: EventLoop) throws {
+    /// Names are used as file names verbatim (the caller's names are already safe).
+    private let rawNames: Bool
+
+    public init(directory: String, loop: EventLoop, rawNames: Bool = false) throws {
         self.directory = directory
         self.loop = loop
+        self.rawNames = rawNames
         do { try Files.makeDirectories(directory) } catch { throw StorageError(path: directory, message: "\(error)") }
     }
 
     public func loadAll() throws -> [(name: String, bytes: [UInt8])] {
         var out: [(String, [UInt8])] = []
         for file in try Files.list(directory) where !file.hasSuffix(".tmp") {
-            guard let name = DirectoryRecordStore.decodeName(file) else { continue }
+            guard let name = rawNames ? file : DirectoryRecordStore.decodeName(file) else { continue }
             out.append((name, try Files.read(directory + "/" + file)))
         }
         return out
@@ -34,7 +38,7 @@ public final class DirectoryRecordStore: RecordStore {
         enqueue(RecordOperation(path: path(name), bytes: nil, completion: completion))
     }
 
-    private func path(_ name: String) -> String { directory + "/" + DirectoryRecordStore.encodeName(name) }
+    private func path(_ name: String) -> String { directory + "/" + (rawNames ? name : DirectoryRecordStore.encodeName(name)) }
 
     private func enqueue(_ op: RecordOperation) {
         queue.append(op)

@@ -34,6 +34,10 @@ private final class FakeLocal: LocalAgent {
     func forceLeave(node: String, prune: Bool, wan: Bool) -> HTTPResponseError? { nil }
     func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64 { next += 1; watchers[next] = wake; return next }
     func cancelLocalWatch(_ token: UInt64) { watchers[token] = nil }
+    func keyringOperation(_ kind: KeyringRequestKind, key: String, relayFactor: UInt8, localOnly: Bool,
+                          completion: @escaping (Result<[KeyringPoolResponse], HTTPResponseError>) -> Void) {
+        completion(.success([]))
+    }
 }
 
 private struct Harness {

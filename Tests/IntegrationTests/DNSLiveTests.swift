@@ -29,4 +29,18 @@ import Testing
         #expect(srv.contains("flags: qr aa"))
         #expect(srv.contains("web-1.node.dc1.consul.\t0\tIN\tA\t10.0.0.5"))
     }
+
+    /// `-alt-domain`: the same service answered in both zones, each answer naming the zone asked.
+    @Test func altDomainAnswersInTheZoneAsked() throws {
+        let agent = try AgentProcess(extraArgs: ["-alt-domain", "alt.test"])
+        let register = #"{"Node":"web-1","Address":"10.0.0.5","Service":{"Service":"web","Port":8080}}"#
+        #expect(try HTTP.request("PUT", "/v1/catalog/register", port: agent.httpPort, body: Array(register.utf8)).status == 200)
+        #expect(try dig(agent, ["web.service.alt.test", "+short"]) == "10.0.0.5\n")
+        #expect(try dig(agent, ["web.service.alt.test", "SRV", "+short"]) == "1 1 8080 web-1.node.dc1.alt.test.\n")
+        #expect(try dig(agent, ["web.service.consul", "SRV", "+short", "+tcp"]) == "1 1 8080 web-1.node.dc1.consul.\n")
+        let missing = try dig(agent, ["nope.service.alt.test"])
+        #expect(missing.contains("status: NXDOMAIN"))
+        #expect(missing.contains("SOA\tns.alt.test. hostmaster.alt.test."))
+        #expect(try dig(agent, ["web.service.other.test"]).contains("status: REFUSED"))
+    }
 }

@@ -73,6 +73,37 @@ import Testing
         #expect(try waitForStatus(server, "c1", 3, seconds: 15), "c1 not left\n\(server.log)")
     }
 
+    /// A restarted agent rejoins the members in its serf snapshot without any join flag, but
+    /// not after a graceful leave.
+    @Test func restartRejoinsFromSnapshot() throws {
+        let server = try AgentProcess(extraArgs: ["-server", "-bootstrap", "-data-dir", try dataDir(), "-node", "r-s1",
+                                                  "-bind", "127.0.0.1"], dev: false)
+        defer { server.stop() }
+        let clientDir = try dataDir()
+        var client = try AgentProcess(extraArgs: ["-data-dir", clientDir, "-node", "r-c1", "-bind", "127.0.0.1"], dev: false)
+        defer { client.stop() }
+        let join = try runCLI(["join", "-http-addr=\(client.httpAddress)", "127.0.0.1:\(server.ports["serf-lan-port"]!)"])
+        #expect(join.status == 0)
+        #expect(try waitForStatus(client, "r-s1", 1, seconds: 10))
+        usleep(1_200_000) // the snapshot is written within 500 ms of a change
+        let ports = client.ports
+        client.stop()
+        client = try AgentProcess(extraArgs: ["-data-dir", clientDir, "-node", "r-c1", "-bind", "127.0.0.1"], dev: false, reusing: ports)
+        #expect(try waitForStatus(client, "r-s1", 1, seconds: 15), "no rejoin from the snapshot\n\(client.log)")
+        #expect(try waitForStatus(server, "r-c1", 1, seconds: 15))
+        let snapshot = try String(contentsOfFile: clientDir + "/serf/local.snapshot", encoding: .utf8)
+        #expect(snapshot.contains("alive: r-s1 127.0.0.1:\(server.ports["serf-lan-port"]!)"))
+
+        // After a graceful leave the snapshot says so, and the next start stays alone.
+        let leave = try runCLI(["leave", "-http-addr=\(client.httpAddress)"])
+        #expect(leave.status == 0)
+        _ = client.waitForExit(seconds: 15)
+        #expect(try String(contentsOfFile: clientDir + "/serf/local.snapshot", encoding: .utf8).contains("\nleave\n"))
+        client = try AgentProcess(extraArgs: ["-data-dir", clientDir, "-node", "r-c1", "-bind", "127.0.0.1"], dev: false, reusing: ports)
+        usleep(3_000_000)
+        #expect(try member(client, "r-s1") == nil)
+    }
+
     @Test func joinErrorsAreReported() throws {
         let agent = try AgentProcess()
         defer { agent.stop() }

@@ -10,7 +10,7 @@ final class SerfAgent {
     let rpcPort: Int
     let logURL: URL
 
-    init(name: String, join: String? = nil) throws {
+    init(name: String, join: String? = nil, extraArgs: [String] = []) throws {
         self.name = name
         bindPort = try freePort()
         rpcPort = try freePort()
@@ -18,7 +18,7 @@ final class SerfAgent {
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: SerfAgent.binary!)
         process.arguments = ["agent", "-node=\(name)", "-bind=127.0.0.1:\(bindPort)", "-rpc-addr=127.0.0.1:\(rpcPort)",
-                             "-log-level=debug"] + (join.map { ["-join=\($0)"] } ?? [])
+                             "-log-level=debug"] + (join.map { ["-join=\($0)"] } ?? []) + extraArgs
         let log = try FileHandle(forWritingTo: logURL)
         process.standardOutput = log
         process.standardError = log
@@ -122,5 +122,74 @@ struct SerfInteropLiveTests {
         #expect(try waitUntil(seconds: 15) { try consulStatus(ours, "serfC") == 1 })
         _ = try runTool([SerfAgent.binary!, "leave", "-rpc-addr=127.0.0.1:\(serfC.rpcPort)"], timeoutSeconds: 15)
         #expect(try waitUntil(seconds: 15) { try consulStatus(ours, "serfC") == 3 }, "serfC not left\n\(ours.log)")
+    }
+
+    /// `consul keyring -list` output lines `  <key> [n/total]` → key → "n/total".
+    func listedKeys(_ agent: AgentProcess, primary: Bool = false) throws -> [String: String] {
+        let out = try runCLI(["keyring", primary ? "-list-primary" : "-list", "-http-addr=\(agent.httpAddress)"])
+        var keys: [String: String] = [:]
+        for line in out.stdout.split(separator: "\n") where line.hasPrefix("  ") && line.hasSuffix("]") && !line.contains("===>") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2 { keys[String(parts[0])] = String(parts[1].dropFirst().dropLast()) }
+        }
+        return keys
+    }
+
+    static let keyA = "AAECAwQFBgcICQoLDA0ODw=="
+    static let keyB = "ZGVhZGJlZWZkZWFkYmVlZmRlYWRiZWVmZGVhZGJlZWY="
+    static let keyC = "Y2FmZWJhYmVjYWZlYmFiZWNhZmViYWJlY2FmZWJhYmU="
+
+    /// With the same -encrypt key a real serf agent and ours gossip (and answer each other's
+    /// keyring queries); an agent with another key cannot join.
+    @Test func encryptedPoolWithSerf() throws {
+        let serf = try SerfAgent(name: "serfK", extraArgs: ["-encrypt=\(Self.keyA)"])
+        let ours = try AgentProcess(extraArgs: ["-node", "oursK", "-encrypt", Self.keyA])
+        defer { serf.stop(); ours.stop() }
+        let join = try runCLI(["join", "-http-addr=\(ours.httpAddress)", serf.gossipAddress])
+        #expect(join.status == 0, "\(join.stderr)\n\(ours.log)")
+        #expect(try waitUntil(seconds: 10) { try consulStatus(ours, "serfK") == 1 }, "we never saw serfK alive\n\(ours.log)")
+        #expect(waitUntil(seconds: 10) { serf.status(of: "oursK") == "alive" }, "serf never saw us alive\n\(serf.log)")
+
+        // Our keyring query reaches serf (it answers), and serf's reaches us.
+        #expect(try listedKeys(ours) == [Self.keyA: "2/2"])
+        let install = try runCLI(["keyring", "-install", Self.keyB, "-http-addr=\(ours.httpAddress)"])
+        #expect(install.status == 0, "\(install.stderr)")
+        let serfKeys = try runTool([SerfAgent.binary!, "keys", "-list", "-rpc-addr=127.0.0.1:\(serf.rpcPort)"], timeoutSeconds: 10)
+        #expect(serfKeys.contains(Self.keyB), "\(serfKeys)")
+        _ = try runTool([SerfAgent.binary!, "keys", "-install=\(Self.keyC)", "-rpc-addr=127.0.0.1:\(serf.rpcPort)"], timeoutSeconds: 10)
+        #expect(try listedKeys(ours) == [Self.keyA: "2/2", Self.keyB: "2/2", Self.keyC: "2/2"])
+
+        // Another key: the join fails and serf never lists the stranger.
+        let stranger = try AgentProcess(extraArgs: ["-node", "stranger", "-encrypt", "c3RyYW5nZXJzdHJhbmdlcg=="])
+        defer { stranger.stop() }
+        let refused = try runCLI(["join", "-http-addr=\(stranger.httpAddress)", serf.gossipAddress])
+        #expect(refused.status != 0)
+        #expect(serf.status(of: "stranger") == nil)
+        #expect(try consulStatus(stranger, "serfK") == nil)
+    }
+
+    /// Key rotation across two of our agents: install → use → remove, with list counts at each step.
+    @Test func keyringRotationOnOurAgents() throws {
+        let a = try AgentProcess(extraArgs: ["-node", "rotA", "-encrypt", Self.keyA])
+        let b = try AgentProcess(extraArgs: ["-node", "rotB", "-encrypt", Self.keyA])
+        defer { a.stop(); b.stop() }
+        let join = try runCLI(["join", "-http-addr=\(b.httpAddress)", "127.0.0.1:\(a.ports["serf-lan-port"]!)"])
+        #expect(join.status == 0, "\(join.stderr)")
+        #expect(try waitUntil(seconds: 10) { try consulStatus(a, "rotB") == 1 })
+
+        #expect(try runCLI(["keyring", "-install", Self.keyB, "-http-addr=\(a.httpAddress)"]).status == 0)
+        #expect(try listedKeys(b) == [Self.keyA: "2/2", Self.keyB: "2/2"])
+        #expect(try runCLI(["keyring", "-use", Self.keyB, "-http-addr=\(b.httpAddress)"]).status == 0)
+        #expect(try listedKeys(a, primary: true) == [Self.keyB: "2/2"])
+        // The primary cannot be removed; the old key can.
+        let refused = try runCLI(["keyring", "-remove", Self.keyB, "-http-addr=\(a.httpAddress)"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("Removing the primary key is not allowed"), "\(refused.stderr)")
+        #expect(try runCLI(["keyring", "-remove", Self.keyA, "-http-addr=\(a.httpAddress)"]).status == 0)
+        #expect(try listedKeys(a) == [Self.keyB: "2/2"])
+        // Still gossiping under the new key.
+        #expect(try consulStatus(b, "rotA") == 1)
+        let keygen = try runCLI(["keygen"])
+        #expect(keygen.status == 0 && keygen.stdout.count == 45)
     }
 }

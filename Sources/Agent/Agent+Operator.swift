@@ -1,0 +1,250 @@
+import ConsulAPI
+import Gossip
+import HTTP1
+import HTTPAPI
+import Platform
+import Raft
+import Server
+
+/// What the operator surface keeps between requests: autopilot settings (in memory on the
+/// server that took the PUT — Consul keeps them in Raft; a new leader starts from the
+/// defaults) and when each server's health last changed (autopilot's `StableSince`).
+final class OperatorState {
+    var autopilot = AutopilotConfiguration()
+    var health: [String: (healthy: Bool, sinceUnixNanos: Int64)] = [:]
+}
+
+/// The operator surface of a server (`/v1/operator/raft/*`, `/v1/operator/autopilot/*`):
+/// requests that need the leader are forwarded to it over the server RPC; membership changes
+/// and leadership transfers complete once the Raft core shows their effect, bounded in time.
+extension Agent: OperatorAgent {
+    /// Marks a request already forwarded to the leader, so it is never forwarded twice.
+    static let leaderForwardedHeader = "X-Consul-Forwarded-To-Leader"
+    static let operatorPollNanos: UInt64 = 20_000_000
+    static let membershipChangeTimeoutNanos: UInt64 = 10_000_000_000
+    static let transferTimeoutNanos: UInt64 = 5_000_000_000
+
+    public func routeOperatorRequest(_ request: HTTPRequest, allowStale: Bool, completion: @escaping (OperatorRoute) -> Void) {
+        guard let raftNode else { return completion(.answered(.text(500, "No known Consul servers"))) }
+        let clock = environment.clock
+        let deadline = clock.now.adding(nanoseconds: RaftBackend.holdTimeoutNanos)
+        func retry() {
+            guard clock.now.adding(nanoseconds: RaftBackend.retryNanos) < deadline else {
+                return completion(.answered(.text(500, "No cluster leader")))
+            }
+            clock.schedule(after: RaftBackend.retryNanos) { attempt() }
+        }
+        func attempt() {
+            if raftNode.raft.role == .leader || allowStale { return completion(.local) }
+            guard request.headers[Agent.leaderForwardedHeader] == nil, let rpc, raftNode.raft.leader != nodeID,
+                  let leader = leaderRPCAddress else { return retry() }
+            var forwarded = request
+            forwarded.headers.add(Agent.leaderForwardedHeader, nodeID)
+            let call = RPCRequest(method: .forwardHTTP, deadlineMilliseconds: 0, body: ForwardedHTTP.encode(forwarded))
+            // Membership changes and transfers take up to their own bounds on the leader.
+            rpc.call(leader, call, timeoutNanos: Agent.membershipChangeTimeoutNanos + 5_000_000_000) { result in
+                switch result {
+                case .success(let body):
+                    completion(.answered((try? ForwardedHTTP.decodeResponse(body)) ?? .text(500, "malformed response from the leader")))
+                case .failure(.unreachable):
+                    retry()
+                case .failure(let error):
+                    completion(.answered(.text(500, error.description)))
+                }
+            }
+        }
+        attempt()
+    }
+
+    // MARK: Raft configuration
+
+    public func raftConfiguration() -> RaftConfigurationInfo {
+        guard let raft = raftNode?.raft else { return RaftConfigurationInfo(servers: [], index: 0) }
+        let names = Dictionary(knownServers().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        let servers = raft.configuration.members.map { id in
+            RaftServerInfo(id: id, node: id == nodeID ? config.nodeName : names[id] ?? "(unknown)", address: raftAddress(of: id),
+                           leader: id == raft.leader, voter: raft.configuration.voters.contains(id), lastIndex: lastIndex(of: id))
+        }
+        return RaftConfigurationInfo(servers: servers.sorted { ($0.node, $0.id) < ($1.node, $1.id) },
+                                     index: latestConfigurationIndex)
+    }
+
+    /// A server's RPC address as the Raft configuration lists it.
+    func raftAddress(of id: String) -> String {
+        id == nodeID ? serverAddress : serverAddresses[id]?.description ?? ""
+    }
+
+    /// The newest log index a server is known to hold: exact on the leader (its match index),
+    /// our own elsewhere, and the commit index for the leader as a follower knows it.
+    func lastIndex(of id: String) -> UInt64 {
+        guard let raft = raftNode?.raft else { return 0 }
+        if id == nodeID { return raft.lastIndex }
+        if raft.role == .leader { return raft.matchIndex(of: id) ?? 0 }
+        return id == raft.leader ? raft.commitIndex : 0
+    }
+
+    /// Index of the configuration entry in effect: the newest one in the log, else the snapshot's.
+    var latestConfigurationIndex: UInt64 {
+        guard let raft = raftNode?.raft else { return 0 }
+        var high = raft.lastIndex
+        while high >= raft.firstIndex && high > 0 {
+            let low = max(raft.firstIndex, high > 255 ? high - 255 : 1)
+            if let entry = raft.entries(from: low, to: high).last(where: { $0.kind == .configuration }) { return entry.index }
+            if low <= raft.firstIndex { break }
+            high = low - 1
+        }
+        return raft.latestSnapshot?.index ?? 0
+    }
+
+    // MARK: Membership and leadership
+
+    public func removeRaftPeer(_ peer: RaftPeerSelector, completion: @escaping (HTTPResponseError?) -> Void) {
+        guard let raftNode else { return completion(HTTPResponseError(500, "No known Consul servers")) }
+        let members = raftNode.raft.configuration.members
+        let id: String
+        switch peer {
+        case .id(let wanted):
+            guard members.contains(wanted) else {
+                return completion(HTTPResponseError(500, "id \"\(wanted)\" was not found in the Raft configuration"))
+            }
+            id = wanted
+        case .address(let wanted):
+            guard let match = members.sorted().first(where: { raftAddress(of: $0) == wanted }) else {
+                return completion(HTTPResponseError(500, "address \"\(wanted)\" was not found in the Raft configuration"))
+            }
+            id = match
+        }
+        let deadline = environment.clock.now.adding(nanoseconds: Agent.membershipChangeTimeoutNanos)
+        commitConfigurationChange(.remove(id), deadline: deadline) { [logger] error in
+            if let error {
+                logger.warn("failed to remove Raft peer", [("peer", id), ("error", error.reason)])
+            } else {
+                logger.warn("removed Raft peer", [("peer", id)])
+            }
+            completion(error)
+        }
+    }
+
+    /// Proposes `change` (waiting out a pending change or transfer) and completes once it commits.
+    func commitConfigurationChange(_ change: ConfigurationChange, deadline: Instant,
+                                   completion: @escaping (HTTPResponseError?) -> Void) {
+        guard let raftNode else { return completion(HTTPResponseError(500, "No known Consul servers")) }
+        let clock = environment.clock
+        let raft = raftNode.raft
+        switch raft.proposeConfigurationChange(change) {
+        case .success(let (index, term)):
+            raftNode.process()
+            func poll() {
+                if raft.commitIndex >= index && raft.term(at: index) == term { return completion(nil) }
+                if raft.term != term || raft.role != .leader {
+                    return completion(HTTPResponseError(500, "leadership lost while committing log"))
+                }
+                guard clock.now < deadline else { return completion(HTTPResponseError(500, "timed out enqueuing operation")) }
+                clock.schedule(after: Agent.operatorPollNanos) { poll() }
+            }
+            poll()
+        case .failure(.configurationChangePending), .failure(.transferring):
+            guard clock.now < deadline else { return completion(HTTPResponseError(500, "timed out enqueuing operation")) }
+            clock.schedule(after: Agent.operatorPollNanos) { [weak self] in
+                self?.commitConfigurationChange(change, deadline: deadline, completion: completion)
+            }
+        case .failure(.notLeader):
+            completion(HTTPResponseError(500, "node is not the leader"))
+        case .failure(.invalidChange(let why)):
+            completion(HTTPResponseError(500, why))
+        }
+    }
+
+    public func transferLeadership(to id: String?, completion: @escaping (HTTPResponseError?) -> Void) {
+        guard let raftNode else { return completion(HTTPResponseError(500, "No known Consul servers")) }
+        let raft = raftNode.raft
+        guard raft.role == .leader else { return completion(HTTPResponseError(500, "node is not the leader")) }
+        let target: String
+        if let id {
+            guard raft.configuration.members.contains(id) else {
+                return completion(HTTPResponseError(500, "id \"\(id)\" was not found in the Raft configuration"))
+            }
+            guard id != nodeID else { return completion(HTTPResponseError(500, "cannot transfer leadership to itself")) }
+            guard raft.configuration.voters.contains(id) else {
+                return completion(HTTPResponseError(500, "cannot transfer leadership to a non-voter"))
+            }
+            target = id
+        } else {
+            // hashicorp/raft's choice: the voter with the most of our log; gossip-alive ones first.
+            let alive = Set(knownServers().filter { $0.status == .alive }.map(\.id))
+            let candidates = raft.configuration.voters.filter { $0 != nodeID }
+            guard let best = candidates.max(by: { a, b in
+                (alive.contains(a) ? 1 : 0, raft.matchIndex(of: a) ?? 0, b) < (alive.contains(b) ? 1 : 0, raft.matchIndex(of: b) ?? 0, a)
+            }) else { return completion(HTTPResponseError(500, "cannot find peer")) }
+            target = best
+        }
+        switch raft.transferLeadership(to: target) {
+        case .success: break
+        case .failure(let error): return completion(HTTPResponseError(500, "\(error)"))
+        }
+        raftNode.process()
+        logger.info("transferring leadership", [("to", target)])
+        let clock = environment.clock
+        let deadline = clock.now.adding(nanoseconds: Agent.transferTimeoutNanos)
+        func poll() {
+            if raft.role != .leader, let leader = raft.leader, leader != nodeID { return completion(nil) }
+            guard clock.now < deadline else { return completion(HTTPResponseError(500, "leadership transfer timeout")) }
+            clock.schedule(after: Agent.operatorPollNanos) { poll() }
+        }
+        poll()
+    }
+
+    // MARK: Autopilot
+
+    public var autopilotConfiguration: AutopilotConfiguration { operatorState.autopilot }
+
+    public func setAutopilotConfiguration(_ configuration: AutopilotConfiguration, cas: UInt64?) -> Bool {
+        let current = operatorState.autopilot
+        if let cas, cas != current.modifyIndex { return false }
+        let index = max(current.modifyIndex + 1, raftNode?.raft.commitIndex ?? 0)
+        var next = configuration
+        next.createIndex = current.createIndex == 0 ? index : current.createIndex
+        next.modifyIndex = index
+        operatorState.autopilot = next
+        logger.info("autopilot configuration updated", [("modify_index", String(index))])
+        return true
+    }
+
+    /// Autopilot's health rule (agent.md §7.4): alive in gossip and, as the leader sees it,
+    /// within `MaxTrailingLogs` of its log. Last contact is not measured by the Raft core, so it
+    /// is reported as 0 for servers that are alive.
+    public func autopilotHealth() -> AutopilotHealthInfo {
+        guard let raft = raftNode?.raft else {
+            return AutopilotHealthInfo(healthy: false, failureTolerance: 0, optimisticFailureTolerance: 0, leader: "", voters: [], servers: [])
+        }
+        let now = environment.clock.wallClockNanoseconds
+        let known = Dictionary(knownServers().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let maxTrailing = operatorState.autopilot.maxTrailingLogs
+        let leading = raft.role == .leader
+        var servers: [AutopilotServerInfo] = []
+        for id in raft.configuration.members {
+            let member = known[id]
+            let isSelf = id == nodeID
+            let serfStatus = isSelf ? "alive" : member.map { $0.status.description } ?? "none"
+            let index = lastIndex(of: id)
+            let caughtUp = !leading || isSelf || index + maxTrailing >= raft.lastIndex
+            let healthy = serfStatus == "alive" && caughtUp && raft.leader != nil
+            let prior = operatorState.health[id]
+            let since = prior.map { $0.healthy == healthy ? $0.sinceUnixNanos : now } ?? now
+            operatorState.health[id] = (healthy, since)
+            let build = (isSelf ? serfTags["build"] : member?.tags["build"]) ?? ""
+            servers.append(AutopilotServerInfo(
+                id: id, name: isSelf ? config.nodeName : member?.name ?? "(unknown)", address: raftAddress(of: id),
+                serfStatus: serfStatus, version: String(build.prefix { $0 != ":" }), leader: id == raft.leader,
+                voter: raft.configuration.voters.contains(id), lastContactNanos: 0,
+                lastTerm: healthy || isSelf ? raft.term : 0, lastIndex: index, healthy: healthy, stableSinceUnixNanos: since))
+        }
+        for id in Array(operatorState.health.keys) where !raft.configuration.members.contains(id) { operatorState.health[id] = nil }
+        let voters = raft.configuration.voters
+        let healthyVoters = servers.filter { $0.voter && $0.healthy }.count
+        let tolerance = max(0, healthyVoters - (voters.count / 2 + 1))
+        return AutopilotHealthInfo(healthy: servers.allSatisfy(\.healthy), failureTolerance: tolerance,
+                                   optimisticFailureTolerance: tolerance, leader: raft.leader ?? "",
+                                   voters: voters.sorted(), servers: servers.sorted { $0.name < $1.name })
+    }
+}

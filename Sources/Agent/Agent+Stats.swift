@@ -1,0 +1,122 @@
+import ConsulAPI
+import Glibc
+import Gossip
+import HTTPAPI
+import Raft
+
+/// `Stats` of `/v1/agent/self`, which `consul info` prints: the sections and key names of
+/// Consul's (agent, consul, raft on servers, runtime, serf_lan); `build` stays the endpoint's.
+/// Values Consul reads from Go internals we do not have (goroutines, queue depths) are our
+/// nearest equivalent or 0.
+extension Agent {
+    public var stats: [(section: String, values: [(String, String)])] {
+        var sections: [(section: String, values: [(String, String)])] = [
+            ("agent", agentStats), ("consul", consulStats), ("runtime", Agent.runtimeStats),
+        ]
+        if let raft = raftStats { sections.append(("raft", raft)) }
+        if let serf = serfLANStats { sections.append(("serf_lan", serf)) }
+        return sections
+    }
+
+    var agentStats: [(String, String)] {
+        let checks = local.checks.values
+        return [("check_monitors", String(checks.filter { $0.type == "script" }.count)),
+                ("check_ttls", String(checks.filter { $0.type == "ttl" }.count)),
+                ("checks", String(checks.count)),
+                ("services", String(local.services.count))]
+    }
+
+    var consulStats: [(String, String)] {
+        guard let raft = raftNode?.raft else {
+            let servers = knownServers().filter { $0.status == .alive }.count
+            return [("acl", "disabled"), ("known_servers", String(servers)), ("server", "false")]
+        }
+        return [("acl", "disabled"), ("bootstrap", String(config.bootstrap)), ("known_datacenters", "1"),
+                ("leader", String(raft.role == .leader)), ("leader_addr", leaderAddress), ("server", "true")]
+    }
+
+    /// hashicorp/raft's `Stats()` keys.
+    var raftStats: [(String, String)]? {
+        guard let raftNode else { return nil }
+        let raft = raftNode.raft
+        let configuration = raft.configuration
+        let state: String
+        switch raft.role {
+        case .leader: state = "Leader"
+        case .follower: state = "Follower"
+        case .candidate, .preCandidate: state = "Candidate"
+        }
+        let servers = configuration.members.sorted().map { id in
+            "{Suffrage:\(configuration.voters.contains(id) ? "Voter" : "Nonvoter") ID:\(id) Address:\(raftAddress(of: id))}"
+        }
+        // Peers are the other voters, and only while we vote ourselves.
+        let peers = configuration.voters.contains(nodeID) ? configuration.voters.count - 1 : 0
+        // The core does not time heartbeats; a follower with a known leader reports recent contact.
+        let lastContact = raft.role == .leader ? "0" : raft.leader == nil ? "never" : "0s"
+        return [("applied_index", String(raftNode.appliedIndex)),
+                ("commit_index", String(raft.commitIndex)),
+                ("fsm_pending", "0"),
+                ("last_contact", lastContact),
+                ("last_log_index", String(raft.lastIndex)),
+                ("last_log_term", String(raft.lastTerm)),
+                ("last_snapshot_index", String(raft.latestSnapshot?.index ?? 0)),
+                ("last_snapshot_term", String(raft.latestSnapshot?.term ?? 0)),
+                ("latest_configuration", "[" + servers.joined(separator: " ") + "]"),
+                ("latest_configuration_index", String(latestConfigurationIndex)),
+                ("num_peers", String(peers)),
+                ("protocol_version", "3"),
+                ("protocol_version_max", "3"),
+                ("protocol_version_min", "0"),
+                ("snapshot_version_max", "1"),
+                ("snapshot_version_min", "0"),
+                ("state", state),
+                ("term", String(raft.term))]
+    }
+
+    /// serf's `Stats()` keys for the LAN pool.
+    var serfLANStats: [(String, String)]? {
+        guard let serf = lanPool?.serf else { return nil }
+        let members = serf.members
+        return [("coordinate_resets", "0"),
+                ("encrypted", "false"),
+                ("event_queue", "0"),
+                ("event_time", String(serf.userEventClock)),
+                ("failed", String(members.filter { $0.status == .failed }.count)),
+                ("health_score", "0"),
+                ("intent_queue", String(serf.pendingIntents)),
+                ("left", String(members.filter { $0.status == .left }.count)),
+                ("member_time", String(serf.memberClock)),
+                ("members", String(members.count)),
+                ("query_queue", "0"),
+                ("query_time", String(serf.queryLamportClock))]
+    }
+
+    /// Go's runtime keys; `arch`/`os` in Go's spelling, `version` names the Swift runtime.
+    static var runtimeStats: [(String, String)] {
+        var name = utsname()
+        uname(&name)
+        let machine = withUnsafeBytes(of: &name.machine) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let arch: String
+        switch machine {
+        case "x86_64": arch = "amd64"
+        case "aarch64": arch = "arm64"
+        default: arch = machine
+        }
+        let cpus = String(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        return [("arch", arch), ("cpu_count", cpus), ("goroutines", String(threadCount)), ("max_procs", cpus),
+                ("os", "linux"), ("version", "swift6")]
+    }
+
+    /// Threads of this process (the closest thing to Go's goroutine count).
+    static var threadCount: Int {
+        guard let dir = opendir("/proc/self/task") else { return 0 }
+        defer { closedir(dir) }
+        var count = 0
+        while let entry = readdir(dir) {
+            if entry.pointee.d_name.0 != 46 { count += 1 }  // skip "." and ".."
+        }
+        return count
+    }
+}
