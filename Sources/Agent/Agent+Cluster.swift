@@ -26,7 +26,7 @@ extension Agent: RPCHandler {
             guard let forwarded = try? ForwardedHTTP.decodeRequest(request.body) else {
                 return reply(.error(code: .badRequest, message: "malformed forwarded HTTP request"))
             }
-            api.handle(forwarded, Responder { response in reply(.ok(ForwardedHTTP.encode(response))) })
+            dispatchHTTP(forwarded, Responder { response in reply(.ok(ForwardedHTTP.encode(response))) })
         }
     }
 

@@ -148,7 +148,8 @@ extension Agent {
             lanPool.leave { [weak self] in
                 // The snapshot remembers the leave, so a restart does not silently rejoin.
                 guard let self else { return completion() }
-                self.writeSerfSnapshot(left: true) { _ in completion() }
+                let finish = { self.writeSerfSnapshot(left: true) { _ in completion() } }
+                if let wan = self.wanPool { wan.leave(completion: finish) } else { finish() }
             }
         }
     }
@@ -163,15 +164,19 @@ extension Agent {
     }
 
     public func join(address: String, wan: Bool, completion: @escaping (HTTPResponseError?) -> Void) {
-        if wan { return completion(HTTPResponseError(500, "WAN gossip is not available on this agent")) }
-        join([address]) { joined, errors in
+        let joinPool = wan ? joinWAN : join
+        joinPool([address]) { joined, errors in
             completion(joined > 0 ? nil : HTTPResponseError(500, errors.first ?? "Failed to join \(address)"))
         }
     }
 
     public func forceLeave(node: String, prune: Bool, wan: Bool) -> HTTPResponseError? {
-        guard let lanPool, !wan else { return HTTPResponseError(500, "agent: No node found with name '\(node)'") }
-        return lanPool.forceLeave(node, prune: prune) ? nil : HTTPResponseError(500, "agent: No node found with name '\(node)'")
+        let missing = HTTPResponseError(500, "agent: No node found with name '\(node)'")
+        if wan { return wanPool?.forceLeave(node, prune: prune) == true ? nil : missing }
+        // Without -wan, Consul also tries the WAN pool (as `<node>.<dc>` or the given name).
+        let lan = lanPool?.forceLeave(node, prune: prune) == true
+        let wanHit = wanPool?.forceLeave(node, prune: prune) == true
+        return lan || wanHit ? nil : missing
     }
 }
 

@@ -71,6 +71,8 @@ public final class Agent: AgentView {
     private var dnsListener: DNSListener?
     /// The LAN gossip pool (nil when `ports.serf_lan` is below 1).
     var lanPool: GossipPool?
+    /// The WAN gossip pool (servers only).
+    var wanPool: GossipPool?
     /// Set once the graceful gossip leave finished (the API's leave, then shutdown, ask twice).
     var gossipLeft = false
     /// The serf snapshot as last written (nothing is rewritten while it stays the same).
@@ -131,16 +133,11 @@ public final class Agent: AgentView {
         reaper = CriticalServiceReaper(local: local, clock: environment.clock, logger: logger) { [weak self] id in
             self?.deregisterService(id: id) { _ in }
         }
-        let client = backend as? ClientBackend
-        httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [api] request, responder in
-            // A client agent answers agent-local endpoints itself and forwards the rest to a server.
-            if let client, Agent.forwardsToServer(request.path) {
-                client.forward(request) { responder.respond($0) }
-            } else {
-                api!.handle(request, responder)
-            }
+        httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [unowned self] request, responder in
+            self.dispatchHTTP(request, responder)
         }
         lanPool = Agent.makeLANPool(config: config, tags: serfTags, environment: environment, logger: logger)
+        wanPool = Agent.makeWANPool(config: config, tags: serfTags, environment: environment, logger: logger)
         rpc?.resolve = { [unowned self] id in self.serverAddresses[id] }
         (backend as? RaftBackend)?.leaderAddress = { [unowned self] in self.leaderRPCAddress }
     }
@@ -209,6 +206,7 @@ public final class Agent: AgentView {
             }
         }
         try startGossip()
+        try startWAN()
         applyConfigDefinitions(services: config.services, checks: config.checks)
         restorePersistedDefinitions()
         antiEntropy.start()
@@ -226,6 +224,7 @@ public final class Agent: AgentView {
         httpServer.shutdown()
         dnsListener?.close()
         lanPool?.stop()
+        wanPool?.stop()
         antiEntropy.stop()
         reaper.stop()
         local.stopAll()

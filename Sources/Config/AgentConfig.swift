@@ -27,6 +27,8 @@ public struct AgentConfig: Equatable, Sendable {
     public var retryIntervalNanoseconds: UInt64 = 30_000_000_000
     /// `retry_max` / `-retry-max`: attempts before giving up (0 = forever).
     public var retryMax = 0
+    /// `retry_join_wan` / `-retry-join-wan` / `-join-wan`: servers of other datacenters.
+    public var retryJoinWAN: [String] = []
     /// `rejoin_after_leave` / `-rejoin`: rejoin from the serf snapshot even after a graceful leave.
     public var rejoinAfterLeave = false
     /// `encrypt` / `-encrypt`: base64 gossip key (16, 24 or 32 bytes); validated, seeds the
@@ -130,6 +132,7 @@ public struct ConfigLayer: Equatable, Sendable {
     public var retryJoin: [String] = []
     public var retryIntervalNanoseconds: UInt64?
     public var retryMax: Int?
+    public var retryJoinWAN: [String] = []
     public var rejoinAfterLeave: Bool?
     public var encryptKey: String?
     public var encryptVerifyIncoming: Bool?

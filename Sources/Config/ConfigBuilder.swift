@@ -60,6 +60,7 @@ public enum ConfigBuilder {
         c.retryJoin += l.retryJoin
         if let v = l.retryIntervalNanoseconds { c.retryIntervalNanoseconds = v }
         if let v = l.retryMax { c.retryMax = v }
+        c.retryJoinWAN += l.retryJoinWAN
         if let v = l.rejoinAfterLeave { c.rejoinAfterLeave = v }
         if let v = l.encryptKey { c.encryptKey = v }
         if let v = l.encryptVerifyIncoming { c.encryptVerifyIncoming = v }

@@ -25,6 +25,9 @@ extension ConfigFile {
             for item in items { l.retryJoin.append(try ConfigValue.string(key, item)) }
         case "retry_interval": l.retryIntervalNanoseconds = try ConfigValue.duration(key, value)
         case "retry_max": l.retryMax = try ConfigValue.int(key, value)
+        case "retry_join_wan", "start_join_wan":
+            guard let items = value.arrayValue else { throw ConfigError("\(key): expected a list of strings") }
+            for item in items { l.retryJoinWAN.append(try ConfigValue.string(key, item)) }
         case "rejoin_after_leave": l.rejoinAfterLeave = try ConfigValue.bool(key, value)
         case "encrypt": l.encryptKey = try ConfigValue.string(key, value)
         case "encrypt_verify_incoming": l.encryptVerifyIncoming = try ConfigValue.bool(key, value)
@@ -127,7 +130,7 @@ extension ConfigFile {
         "peering", "performance", "pid_file", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
         "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
         "reconnect_timeout", "reconnect_timeout_wan", "reporting",
-        "retry_interval", "retry_interval_wan", "retry_join_wan", "retry_max", "retry_max_wan", "rpc", "segment",
+        "retry_interval", "retry_interval_wan", "retry_max", "retry_max_wan", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
         "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan", "syslog_facility",
         "telemetry", "tls", "translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets", "watches", "xds",

@@ -81,6 +81,8 @@ enum AgentCommand {
         f.list("join", "<value>", "Address of an agent to join at start time. Can be specified multiple times.")
         f.value("retry-interval", "<value>", "Time to wait between join attempts.")
         f.bool("rejoin", "Ignores a previous leave and attempts to rejoin the cluster.")
+        f.list("retry-join-wan", "<value>", "Address of a Consul server to join -wan at start time with retries enabled.")
+        f.list("join-wan", "<value>", "Address of a Consul server to join -wan at start time.")
         f.value("retry-max", "<value>", "Maximum number of join attempts. Defaults to 0, which will retry indefinitely.")
         f.value("encrypt", "<value>", "Provides the gossip encryption key.")
     }
@@ -102,6 +104,7 @@ enum AgentCommand {
         layer.clientAddr = flags.string("client")
         layer.logLevel = flags.string("log-level")
         layer.retryJoin = flags.strings("retry-join") + flags.strings("join")
+        layer.retryJoinWAN = flags.strings("retry-join-wan") + flags.strings("join-wan")
         layer.domain = flags.string("domain")
         layer.altDomain = flags.string("alt-domain")
         layer.recursors = flags.strings("recursor")

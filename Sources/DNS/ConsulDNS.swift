@@ -108,8 +108,7 @@ public struct ConsulDNSResponder {
             m.header = h
             return DNSWriter.serialize(m)
         }
-        let resp = respond(to: query, overTCP: overTCP, now: now, random: &random)
-        return DNSWriter.serialize(resp, compress: !config.disableCompression)
+        return answerAndBytes(query, overTCP: overTCP, now: now, random: &random).bytes
     }
 
     /// What to do with one query when recursors may be configured.
@@ -125,18 +124,26 @@ public struct ConsulDNSResponder {
     /// recursors when `config.recursorsConfigured` (Consul's `handleRecurse` and PTR fallback).
     public func handle<R: RandomNumberGenerator>(packet: [UInt8], overTCP: Bool, now: Int64,
                                                  random: inout R) -> Disposition {
-        guard config.recursorsConfigured, packet.count >= 12, packet[2] & 0x80 == 0,
-              let query = try? DNSParser.parse(packet),
+        guard config.recursorsConfigured else {
+            return .answer(respond(to: packet, overTCP: overTCP, now: now, random: &random))
+        }
+        guard packet.count >= 12, packet[2] & 0x80 == 0, let query = try? DNSParser.parse(packet),
               query.header.opcode == 0, query.questions.count == 1
         else { return .answer(respond(to: packet, overTCP: overTCP, now: now, random: &random)) }
-        var qname = query.questions[0].name.lowercased()
-        if !qname.hasSuffix(".") { qname += "." }
+        let qname = Self.canonical(query.questions[0].name)
         let inDomain = zone(of: qname) != nil
         let arpa = qname.hasSuffix(".in-addr.arpa.") || qname.hasSuffix(".ip6.arpa.")
         if !inDomain && !arpa { return .forward }
-        let resp = respond(to: query, overTCP: overTCP, now: now, random: &random)
+        let (resp, bytes) = answerAndBytes(query, overTCP: overTCP, now: now, random: &random)
         if arpa && !inDomain && resp.header.rcode == .nxDomain { return .forward }
-        return .answer(DNSWriter.serialize(resp, compress: !config.disableCompression))
+        return .answer(bytes)
+    }
+
+    /// Lower-case FQDN; allocates only when the name has upper-case letters or no final dot.
+    static func canonical(_ name: String) -> String {
+        var s = name.utf8.contains { $0 >= 65 && $0 <= 90 } ? name.lowercased() : name
+        if !s.hasSuffix(".") { s += "." }
+        return s
     }
 
     /// SERVFAIL (RA set) echoing the query's ID, flags and question: every recursor failed.
@@ -158,6 +165,12 @@ public struct ConsulDNSResponder {
     /// Answer a parsed query (exposed for tests and for in-process use).
     public func respond<R: RandomNumberGenerator>(to query: DNSMessage, overTCP: Bool, now: Int64,
                                                   random: inout R) -> DNSMessage {
+        answerAndBytes(query, overTCP: overTCP, now: now, random: &random).message
+    }
+
+    /// The answer and its wire form (serialized once, by the size trimming that needs it anyway).
+    func answerAndBytes<R: RandomNumberGenerator>(_ query: DNSMessage, overTCP: Bool, now: Int64,
+                                                  random: inout R) -> (message: DNSMessage, bytes: [UInt8]) {
         var m = DNSMessage()
         m.header.id = query.header.id
         m.header.qr = true
@@ -167,8 +180,11 @@ public struct ConsulDNSResponder {
         m.header.aa = true
         m.questions = query.questions
         if let e = query.edns { m.edns = DNSEDNS(udpPayloadSize: e.udpPayloadSize) }
-        guard query.header.opcode == 0 else { m.header.rcode = .notImp; m.header.aa = false; return m }
-        guard query.questions.count == 1 else { m.header.rcode = .formErr; m.header.aa = false; return m }
+        guard query.header.opcode == 0, query.questions.count == 1 else {
+            m.header.rcode = query.header.opcode == 0 ? .formErr : .notImp
+            m.header.aa = false
+            return (m, DNSWriter.serialize(m, compress: !config.disableCompression))
+        }
         let q = query.questions[0]
 
         let a = answer(q, now: now, random: &random)
@@ -177,8 +193,8 @@ public struct ConsulDNSResponder {
         m.answers = a.answers
         m.authority = a.authority
         m.additional = a.additional
-        trim(&m, overTCP: overTCP, ednsSize: query.edns?.udpPayloadSize)
-        return m
+        let bytes = trim(&m, overTCP: overTCP, ednsSize: query.edns?.udpPayloadSize)
+        return (m, bytes)
     }
 
     // MARK: - Answers
@@ -219,16 +235,22 @@ public struct ConsulDNSResponder {
     func nxdomain(_ now: Int64, _ zone: String) -> Answer { Answer(rcode: .nxDomain, authority: [soa(now, zone: zone)]) }
     func nodata(_ now: Int64, _ zone: String) -> Answer { Answer(rcode: .noError, authority: [soa(now, zone: zone)]) }
 
-    static let kinds: Set<String> = ["service", "connect", "virtual", "ingress", "node", "query", "addr"]
+    /// A label naming a query kind (agent.md §1.2). A switch, not a Set<String>: no String to build.
+    static func isKind(_ label: Substring) -> Bool {
+        switch label {
+        case "service", "connect", "virtual", "ingress", "node", "query", "addr": return true
+        default: return false
+        }
+    }
 
     func answer<R: RandomNumberGenerator>(_ q: DNSQuestion, now: Int64, random: inout R) -> Answer {
-        var qname = q.name.lowercased()
-        if !qname.hasSuffix(".") { qname += "." }
-        let labels: [String]
+        let qname = Self.canonical(q.name)
+        let labels: [Substring]
         let zone: String
         if let z = self.zone(of: qname) {
             zone = z
-            labels = qname == z ? [] : qname.dropLast(z.count + 1).split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            labels = qname.utf8.count == z.utf8.count ? []
+                : qname.dropLast(z.count + 1).split(separator: ".", omittingEmptySubsequences: false)
         } else if qname.hasSuffix(".in-addr.arpa.") || qname.hasSuffix(".ip6.arpa.") {
             return ptr(qname, q, now: now)
         } else {
@@ -246,26 +268,25 @@ public struct ConsulDNSResponder {
         }
         if labels.contains("") { return nxdomain(now, zone) }
 
-        var kindIdx = labels.lastIndex(where: { Self.kinds.contains($0) })
-        var kind = kindIdx.map { labels[$0] }
-        var parts: [String], suffix: [String]
-        if let k = kindIdx {
-            parts = Array(labels[..<k]); suffix = Array(labels[(k + 1)...])
+        let kind: Substring
+        let parts: ArraySlice<Substring>, suffix: ArraySlice<Substring>
+        if let k = labels.lastIndex(where: Self.isKind) {
+            kind = labels[k]
+            parts = labels[..<k]; suffix = labels[(k + 1)...]
         } else if q.type == .srv, let u = labels.lastIndex(where: { $0.hasPrefix("_") }) {
-            kindIdx = u; kind = "service"
-            parts = Array(labels[...u]); suffix = Array(labels[(u + 1)...])
+            kind = "service"
+            parts = labels[...u]; suffix = labels[(u + 1)...]
         } else {
             return nxdomain(now, zone)
         }
-        guard let kind else { return nxdomain(now, zone) }
 
         if kind == "addr" { return addr(parts, q, now: now, zone: zone) }
 
         var dc = lookup.datacenter
         switch suffix.count {
         case 0: break
-        case 1: dc = suffix[0]
-        case 2 where suffix[1] == "dc": dc = suffix[0]
+        case 1: dc = String(suffix[suffix.startIndex])
+        case 2 where suffix[suffix.startIndex + 1] == "dc": dc = String(suffix[suffix.startIndex])
         default: return nxdomain(now, zone)   // peers, ports, partitions: unsupported
         }
 
@@ -273,11 +294,13 @@ public struct ConsulDNSResponder {
         case "service":
             guard !parts.isEmpty else { return nxdomain(now, zone) }
             let name: String, tag: String?
-            if parts.count == 2, parts[0].hasPrefix("_"), parts[1].hasPrefix("_") {
-                name = String(parts[0].dropFirst())
-                tag = parts[1] == "_tcp" ? nil : String(parts[1].dropFirst())
+            let p0 = parts[parts.startIndex]
+            if parts.count == 2, p0.hasPrefix("_"), parts[parts.startIndex + 1].hasPrefix("_") {
+                let p1 = parts[parts.startIndex + 1]
+                name = String(p0.dropFirst())
+                tag = p1 == "_tcp" ? nil : String(p1.dropFirst())
             } else {
-                name = parts[parts.count - 1]
+                name = String(parts[parts.endIndex - 1])
                 tag = parts.count > 1 ? parts.dropLast().joined(separator: ".") : nil
             }
             guard !name.isEmpty, tag != "" else { return nxdomain(now, zone) }
@@ -288,6 +311,21 @@ public struct ConsulDNSResponder {
         default:
             return nxdomain(now, zone)   // connect, ingress, virtual, query: not implemented
         }
+    }
+
+    /// One SRV answer per unique (node, address, port).
+    struct SRVKey: Hashable {
+        var node: String
+        var address: String
+        var port: Int
+    }
+
+    /// Concatenation into one buffer sized up front (one allocation, not one per `+`).
+    static func join(_ parts: String...) -> String {
+        var s = ""
+        s.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count })
+        for p in parts { s += p }
+        return s
     }
 
     func healthy(_ i: ServiceInstance) -> Bool {
@@ -313,6 +351,7 @@ public struct ConsulDNSResponder {
         switch q.type {
         case .a, .aaaa, .any, .txt:
             var recs: [DNSRecord] = []
+            recs.reserveCapacity(insts.count)
             var cname: DNSRecord?
             for i in insts {
                 let addr = i.service.address.isEmpty ? i.node.address : i.service.address
@@ -332,21 +371,23 @@ public struct ConsulDNSResponder {
             return Answer(answers: recs)
         case .srv:
             var out = Answer()
-            var seen = Set<String>()
-            var glueSeen = Set<String>()
+            out.answers.reserveCapacity(insts.count)
+            out.additional.reserveCapacity(insts.count)
+            var seen = Set<SRVKey>(minimumCapacity: insts.count)
+            var glueSeen = Set<String>(minimumCapacity: insts.count)
             for i in insts {
                 let svcAddr = i.service.address
                 let addr = svcAddr.isEmpty ? i.node.address : svcAddr
-                guard seen.insert(i.node.node + "\u{0}" + addr + "\u{0}" + String(i.service.port)).inserted else { continue }
+                guard seen.insert(SRVKey(node: i.node.node, address: addr, port: i.service.port)).inserted else { continue }
                 let idc = i.node.datacenter.isEmpty ? dc : i.node.datacenter
-                let ip4 = IP.parseV4(addr), ip6 = IP.parseV6(addr)
+                let ip4 = IP.parseV4(addr), ip6 = ip4 == nil ? IP.parseV6(addr) : nil
                 let target: String
                 if ip4 == nil && ip6 == nil {
                     target = fqdn(addr)
                 } else if svcAddr.isEmpty {
-                    target = i.node.node + ".node." + idc + "." + domain
+                    target = Self.join(i.node.node, ".node.", idc, ".", domain)
                 } else {
-                    target = IP.hex(ip4 ?? ip6!) + ".addr." + idc + "." + domain
+                    target = Self.join(IP.hex(ip4 ?? ip6!), ".addr.", idc, ".", domain)
                 }
                 let weight: Int
                 switch i.aggregateStatus {
@@ -357,7 +398,7 @@ public struct ConsulDNSResponder {
                 out.answers.append(DNSRecord(name: q.name, ttl: ttl, data: .srv(
                     priority: 1, weight: UInt16(clamping: weight), port: UInt16(clamping: i.service.port),
                     target: target)))
-                if glueSeen.insert(target.lowercased()).inserted {
+                if glueSeen.insert(Self.canonical(target)).inserted {
                     if let v4 = ip4 { out.additional.append(DNSRecord(name: target, ttl: ttl, data: .a(v4))) }
                     if let v6 = ip6 { out.additional.append(DNSRecord(name: target, ttl: ttl, data: .aaaa(v6))) }
                 }
@@ -398,8 +439,8 @@ public struct ConsulDNSResponder {
         }
     }
 
-    func addr(_ parts: [String], _ q: DNSQuestion, now: Int64, zone: String) -> Answer {
-        guard parts.count == 1, let bytes = IP.fromHex(parts[0]) else { return nxdomain(now, zone) }
+    func addr(_ parts: ArraySlice<Substring>, _ q: DNSQuestion, now: Int64, zone: String) -> Answer {
+        guard parts.count == 1, let bytes = IP.fromHex(parts[parts.startIndex]) else { return nxdomain(now, zone) }
         let rec = DNSRecord(name: q.name, ttl: config.nodeTTL, data: bytes.count == 4 ? .a(bytes) : .aaaa(bytes))
         if q.type == .any || (q.type == .a && bytes.count == 4) || (q.type == .aaaa && bytes.count == 16) {
             return Answer(answers: [rec])
@@ -482,7 +523,8 @@ public struct ConsulDNSResponder {
 
     // MARK: - Transport trimming (§1.5)
 
-    func trim(_ m: inout DNSMessage, overTCP: Bool, ednsSize: UInt16?) {
+    /// Trims `m` to the transport's limits and returns its final wire form.
+    func trim(_ m: inout DNSMessage, overTCP: Bool, ednsSize: UInt16?) -> [UInt8] {
         let original = m.answers.count
         let isSRV = m.questions.first?.type == .srv
         let maxSize: Int
@@ -497,25 +539,46 @@ public struct ConsulDNSResponder {
             let limit = config.udpAnswerLimit > 0 ? min(8, config.udpAnswerLimit) : 8
             if m.answers.count > limit { m.answers.removeLast(m.answers.count - limit) }
         }
-        if isSRV { resyncAdditional(&m) }
+        if isSRV && m.answers.count < original { resyncAdditional(&m) }
         let compress = !config.disableCompression
-        var size = DNSWriter.serialize(m, compress: compress).count
-        if size > maxSize, m.authority.contains(where: { $0.type == .ns }) {
+        var bytes = DNSWriter.serialize(m, compress: compress)
+        if bytes.count > maxSize, m.authority.contains(where: { $0.type == .ns }) {
             m.authority.removeAll { $0.type == .ns }
-            size = DNSWriter.serialize(m, compress: compress).count
+            bytes = DNSWriter.serialize(m, compress: compress)
         }
-        while size > maxSize && m.answers.count > 1 {
-            m.answers.removeLast()
-            if isSRV { resyncAdditional(&m) }
-            size = DNSWriter.serialize(m, compress: compress).count
+        if bytes.count > maxSize && m.answers.count > 1 {
+            // Largest answer count that fits, by bisection over the count (size grows with it).
+            var lo = 1, hi = m.answers.count - 1   // `hi + 1` answers are known not to fit
+            let all = m.answers, allAdditional = m.additional
+            var best: (count: Int, message: DNSMessage, bytes: [UInt8])?
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                var t = m
+                t.answers = Array(all.prefix(mid))
+                t.additional = allAdditional
+                if isSRV { resyncAdditional(&t) }
+                let b = DNSWriter.serialize(t, compress: compress)
+                if b.count <= maxSize { best = (mid, t, b); lo = mid + 1 } else { hi = mid - 1 }
+            }
+            if let best {
+                m = best.message; bytes = best.bytes
+            } else {
+                m.answers = Array(all.prefix(1))
+                if isSRV { resyncAdditional(&m) }
+                bytes = DNSWriter.serialize(m, compress: compress)
+            }
         }
         var forceTC = false
-        if size > maxSize {
+        if bytes.count > maxSize {
             m.additional = []
-            size = DNSWriter.serialize(m, compress: compress).count
-            if size > maxSize { m.answers = []; m.authority = []; forceTC = true }
+            bytes = DNSWriter.serialize(m, compress: compress)
+            if bytes.count > maxSize { m.answers = []; m.authority = []; forceTC = true }
         }
-        if forceTC || (config.enableTruncate && m.answers.count < original) { m.header.tc = true }
+        if forceTC || (config.enableTruncate && m.answers.count < original) {
+            m.header.tc = true
+            bytes = DNSWriter.serialize(m, compress: compress)
+        }
+        return bytes
     }
 
     func resyncAdditional(_ m: inout DNSMessage) {
@@ -527,16 +590,26 @@ public struct ConsulDNSResponder {
 
 /// IP address helpers (no Foundation).
 enum IP {
-    static func parseV4(_ s: String) -> [UInt8]? {
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
-        var out: [UInt8] = []
-        for p in parts {
-            guard !p.isEmpty, p.count <= 3, p.allSatisfy({ $0.isASCII && $0.isNumber }),
-                  let v = Int(p), v <= 255 else { return nil }
-            out.append(UInt8(v))
+    /// Dotted quad (1-3 decimal digits per part, each ≤ 255) → 4 bytes; the result is the only
+    /// allocation.
+    static func parseV4<S: StringProtocol>(_ s: S) -> [UInt8]? {
+        var a: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        var part = 0, value = 0, digits = 0
+        for c in s.utf8 {
+            if c == UInt8(ascii: ".") {
+                guard digits > 0, part < 3 else { return nil }
+                switch part { case 0: a.0 = UInt8(value); case 1: a.1 = UInt8(value); default: a.2 = UInt8(value) }
+                part += 1; value = 0; digits = 0
+            } else if c >= 48 && c <= 57, digits < 3 {
+                value = value * 10 + Int(c - 48); digits += 1
+                guard value <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
-        return out
+        guard part == 3, digits > 0 else { return nil }
+        a.3 = UInt8(value)
+        return [a.0, a.1, a.2, a.3]
     }
 
     static func parseV6(_ s: String) -> [UInt8]? {
@@ -546,7 +619,7 @@ enum IP {
             var out: [UInt16] = []
             let gs = part.split(separator: ":", omittingEmptySubsequences: false)
             for (i, g) in gs.enumerated() {
-                if i == gs.count - 1, g.contains("."), let v4 = parseV4(String(g)) {
+                if i == gs.count - 1, g.contains("."), let v4 = parseV4(g) {
                     out.append(UInt16(v4[0]) << 8 | UInt16(v4[1]))
                     out.append(UInt16(v4[2]) << 8 | UInt16(v4[3]))
                     continue
@@ -576,7 +649,7 @@ enum IP {
         return s
     }
 
-    static func fromHex(_ s: String) -> [UInt8]? {
+    static func fromHex<S: StringProtocol>(_ s: S) -> [UInt8]? {
         let u = Array(s.utf8)
         guard u.count == 8 || u.count == 32 else { return nil }
         func nib(_ c: UInt8) -> UInt8? {

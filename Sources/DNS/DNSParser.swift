@@ -86,6 +86,7 @@ public enum DNSParser {
         /// (validate and measure, then write), so the String is built in place: one allocation
         /// at most (none for names of up to 15 bytes).
         mutating func name() throws(DNSParseError) -> String {
+            let start = pos
             var textLen = 0
             var wireLen = 0
             var p = pos
@@ -130,9 +131,6 @@ public enum DNSParser {
                 }
             }
         }
-
-        /// The name start this reader is at (before `name()` moves `pos`).
-        private var start: Int { nameStart }
 
         @inline(__always) static func isPlain(_ b: UInt8) -> Bool {
             !(b == UInt8(ascii: ".") || b == UInt8(ascii: "\\") || b < 0x21 || b > 0x7E)

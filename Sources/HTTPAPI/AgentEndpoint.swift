@@ -62,18 +62,14 @@ final class AgentEndpoint {
 
     func members(_ request: HTTPRequest, _ responder: Responder) {
         let pretty = api.config.prettyByDefault || request.query.has("pretty")
-        // `?wan` counts only with a value (`?wan=1`); the WAN pool arrives with gossip.
+        // `?wan` counts only with a value (`?wan=1`).
         let wan = !(request.query["wan"] ?? "").isEmpty
         if wan, let segment = request.query["segment"], !segment.isEmpty, segment != "_all" {
             return responder.respond(.text(400, "Cannot provide a segment with wan=true"))
         }
         var json = JSONWriter(pretty: pretty, reserve: 512)
         json.beginArray()
-        for member in api.agent.lanMembers {
-            var m = member
-            if wan { m.name = "\(member.name).\(api.agent.datacenter)" }
-            if !wan || api.agent.isServer { writeMember(m, &json) }
-        }
+        for member in wan ? api.agent.wanMembers : api.agent.lanMembers { writeMember(member, &json) }
         json.endArray()
         responder.respond(.json(&json))
     }

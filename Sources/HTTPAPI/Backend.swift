@@ -73,6 +73,10 @@ public protocol AgentView: AnyObject {
     var raftPeers: [String] { get }
     var localMember: MemberInfo { get }
     var lanMembers: [MemberInfo] { get }
+    /// The WAN pool (`<node>.<dc>` names); empty on clients.
+    var wanMembers: [MemberInfo] { get }
+    /// Our datacenter first, then every other one the WAN pool knows.
+    var knownDatacenters: [String] { get }
     /// Configuration echoed under `DebugConfig` (a flat, free-form map).
     var debugConfig: [(String, String)] { get }
     /// `Stats` sections of `/v1/agent/self` (`consul info`): section → key/value pairs. A section
@@ -93,4 +97,9 @@ public struct APIConfig: Sendable {
     public var prettyByDefault = false
     public var uiEnabled = false
     public init() {}
+}
+
+extension AgentView {
+    public var wanMembers: [MemberInfo] { [] }
+    public var knownDatacenters: [String] { [datacenter] }
 }

@@ -34,10 +34,10 @@ final class CatalogEndpoint {
         api.writeTrue(.catalogDeregister(r), responder)
     }
 
-    /// Only the local datacenter until WAN federation lands; no index header, no leader needed.
+    /// Datacenters known through the WAN pool, ours first; no index header, no leader needed.
     func datacenters(_ request: HTTPRequest, _ responder: Responder) {
         var json = JSONWriter(pretty: api.config.prettyByDefault || request.query.has("pretty"))
-        json.stringList([api.agent.datacenter])
+        json.stringList(api.agent.knownDatacenters)
         responder.respond(.json(&json))
     }
 

@@ -1,0 +1,122 @@
+import Config
+import ConsulAPI
+import Gossip
+import HTTP1
+import HTTPAPI
+import Platform
+import Server
+
+/// Servers also gossip in the WAN pool (`<node>.<dc>` on the serf WAN port), which is how they
+/// find the servers of other datacenters: `/v1/catalog/datacenters`, `members -wan`,
+/// `join -wan`, and requests with `?dc=<other>` forwarded to a server of that datacenter.
+extension Agent {
+    static func makeWANPool(config: AgentConfig, tags: [String: String], environment: AgentEnvironment, logger: Logger) -> GossipPool? {
+        guard config.server, config.ports.serfWan > 0, let ip = IPText.bytes(config.effectiveAdvertiseAddr) else { return nil }
+        var memberlist = MemberlistConfig.wan(name: "\(config.nodeName).\(config.datacenter)", addr: ip, port: UInt16(config.ports.serfWan))
+        if config.devMode {
+            memberlist.gossipIntervalNanos = 100_000_000
+            memberlist.probeIntervalNanos = 100_000_000
+            memberlist.probeTimeoutNanos = 100_000_000
+            memberlist.suspicionMult = 3
+        }
+        var wanTags = tags
+        wanTags["wan_join_port"] = nil
+        let serf = Serf(memberlistConfig: memberlist, tags: wanTags, random: environment.random, now: environment.clock.now,
+                        keyring: gossipKeyring(config.gossipKeys))
+        // Consul's WAN merge rule: only servers.
+        serf.memberVeto = { member in
+            member.tags["role"] == "consul" ? nil : "Member '\(member.name)' is not a server"
+        }
+        return GossipPool(serf: serf, clock: environment.clock, random: environment.random, datagrams: environment.datagrams,
+                          streams: environment.network, logger: logger.named("serf.wan"),
+                          verifyIncoming: config.encryptVerifyIncoming, verifyOutgoing: config.encryptVerifyOutgoing)
+    }
+
+    func startWAN() throws {
+        guard let wanPool else { return }
+        let bind = SocketAddress(host: config.bindAddr, port: config.ports.serfWan)
+        try wanPool.start(bind: bind)
+        logger.info("serf: WAN pool started", [("address", bind.description), ("node", "\(config.nodeName).\(config.datacenter)")])
+        if !config.retryJoinWAN.isEmpty { retryJoinWAN(attempt: 1) }
+    }
+
+    func retryJoinWAN(attempt: Int) {
+        joinWAN(config.retryJoinWAN) { [weak self] joined, errors in
+            guard let self, joined == 0 else { return }
+            self.logger.warn("Join cluster failed, will retry", [("cluster", "WAN"), ("error", errors.joined(separator: "; "))])
+            if self.config.retryMax > 0 && attempt >= self.config.retryMax { return }
+            self.environment.clock.schedule(after: self.config.retryIntervalNanoseconds) { [weak self] in
+                self?.retryJoinWAN(attempt: attempt + 1)
+            }
+        }
+    }
+
+    func joinWAN(_ addresses: [String], completion: @escaping (Int, [String]) -> Void) {
+        guard let wanPool else { return completion(0, ["WAN gossip is only available on servers"]) }
+        var resolved: [SocketAddress] = []
+        var errors: [String] = []
+        var outstanding = addresses.count
+        if addresses.isEmpty { return completion(0, []) }
+        for address in addresses {
+            let (host, port) = splitJoinAddress(address, defaultPort: config.ports.serfWan)
+            environment.resolver.resolve(host: host) { result in
+                switch result {
+                case .success(let ips) where !ips.isEmpty: resolved.append(SocketAddress(host: ips[0], port: port))
+                case .success: errors.append("\(address): no addresses")
+                case .failure(let error): errors.append("\(address): \(error.message)")
+                }
+                outstanding -= 1
+                guard outstanding == 0 else { return }
+                if resolved.isEmpty { return completion(0, errors) }
+                wanPool.join(resolved) { joined, more in completion(joined, errors + more) }
+            }
+        }
+    }
+
+    public var wanMembers: [MemberInfo] {
+        guard let wanPool else { return [] }
+        return wanPool.serf.members.map { member in
+            MemberInfo(name: member.name, address: member.address.host, port: member.address.port,
+                       tags: member.tags.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, status: member.status.rawValue)
+        }
+    }
+
+    /// Our datacenter first, then the others the WAN pool knows (alive servers), by name.
+    public var knownDatacenters: [String] {
+        var others = Set<String>()
+        for member in wanPool?.serf.members ?? [] where member.status == .alive {
+            if let dc = member.tags["dc"], dc != config.datacenter { others.insert(dc) }
+        }
+        return [config.datacenter] + others.sorted()
+    }
+
+    /// A server's RPC address in another datacenter, from the WAN pool (random among the alive).
+    func remoteServer(in datacenter: String) -> SocketAddress? {
+        let candidates = (wanPool?.serf.members ?? []).filter { $0.status == .alive && $0.tags["dc"] == datacenter }
+            .compactMap { m in m.tags["port"].flatMap(Int.init).map { SocketAddress(host: m.address.host, port: $0) } }
+        guard !candidates.isEmpty else { return nil }
+        return candidates[Int(environment.random.next(below: UInt64(candidates.count)))]
+    }
+
+    /// Every HTTP request (and every one a client forwarded to us) goes through here: another
+    /// datacenter's requests go to one of its servers, a client's non-agent requests to a
+    /// server of ours, the rest to the local API.
+    func dispatchHTTP(_ request: HTTPRequest, _ responder: Responder) {
+        let dc = request.query["dc"] ?? ""
+        if config.server, !dc.isEmpty, dc != config.datacenter, Agent.forwardsToServer(request.path) {
+            guard let rpc, let server = remoteServer(in: dc) else { return responder.respond(.text(500, "No path to datacenter")) }
+            let call = RPCRequest(method: .forwardHTTP, deadlineMilliseconds: 0, body: ForwardedHTTP.encode(request))
+            rpc.call(server, call, timeoutNanos: 700_000_000_000) { result in
+                switch result {
+                case .success(let body): responder.respond((try? ForwardedHTTP.decodeResponse(body)) ?? .text(500, "malformed response from remote datacenter"))
+                case .failure(let e): responder.respond(.text(500, e.description))
+                }
+            }
+            return
+        }
+        if let client = backend as? ClientBackend, Agent.forwardsToServer(request.path) {
+            return client.forward(request) { responder.respond($0) }
+        }
+        api.handle(request, responder)
+    }
+}
