@@ -33,8 +33,9 @@ test: deps lint-imports build
 	CONSUL_BINARY=$(CURDIR)/$(BINARY) $(SWIFT) test $(SWIFT_FLAGS)
 
 ## lint-imports: the dependency rule of docs/architecture.md
-## bench-deps: what only the benchmarks need (etcd 3.4 to compare against, strace to count fsyncs)
-BENCH_PACKAGES := etcd-server strace
+## bench-deps: what only the benchmarks need (etcd 3.4 to compare against, strace to count fsyncs,
+##             dnsperf for DNS queries/s)
+BENCH_PACKAGES := etcd-server strace dnsperf
 bench-deps:
 	@missing=""; for p in $(BENCH_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
@@ -50,9 +51,11 @@ lint-imports:
 ## bench: requests/s and p99 for KV and status endpoints vs nginx (wrk), RSS, start-up time,
 ##        and Raft log appends/s with 1, 16 and 256 writes in flight (group commit); catalog
 ##        registrations/s, idle CPU with 10,000 blocking health watchers and their wake-up latency;
-##        a 3-server cluster's put / ?consistent / ?stale throughput vs a 3-member etcd 3.4
+##        a 3-server cluster's put / ?consistent / ?stale throughput vs a 3-member etcd 3.4;
+##        DNS A and SRV queries/s and allocations per query vs dnsmasq (dnsperf, 100 outstanding)
 bench: build bench-deps
 	scripts/bench.sh $(BINARY)
+	scripts/bench-dns.sh $(BINARY)
 	scripts/bench-cluster.sh $(BINARY)
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product raft-storage-bench
 	.build/release/raft-storage-bench --entries 20000

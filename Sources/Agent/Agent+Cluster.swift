@@ -19,7 +19,16 @@ extension Agent: RPCHandler {
     public func handleRequest(_ request: RPCRequest, from peer: SocketAddress?, reply: @escaping (RPCResponse) -> Void) {
         guard let backend = backend as? RaftBackend else { return reply(.error(code: .internal, message: "not a server")) }
         switch request.method {
-        case .apply: backend.serveApply(request.body, reply: reply)
+        case .apply:
+            // From a client agent or a follower: apply here if leading, else forward on.
+            guard let command = try? Command(encoded: request.body) else { return reply(.error(code: .badRequest, message: "malformed command")) }
+            backend.apply(command) { result in
+                switch result {
+                case .success(let r): reply(.ok(RPCReplyCodec.encode(r)))
+                case .failure(.noLeader): reply(.error(code: .noLeader, message: "No cluster leader"))
+                case .failure(.other(let message)): reply(.error(code: .rejected, message: message))
+                }
+            }
         case .readIndex: backend.serveReadIndex(consistent: request.body.first == 1, reply: reply)
         case .peers: reply(.ok(RPCReplyCodec.encode(strings: raftPeers)))
         case .forwardHTTP:

@@ -120,3 +120,35 @@ extension Agent {
         api.handle(request, responder)
     }
 }
+
+/// Coordinates from the gossip pools (LAN for nodes, WAN for datacenters' servers).
+extension Agent {
+    static func nodeCoordinate(_ name: String, _ c: Coordinate) -> NodeCoordinate {
+        NodeCoordinate(node: name, vec: c.vec, error: c.error, adjustment: c.adjustment, height: c.height)
+    }
+
+    public var localCoordinate: NodeCoordinate? {
+        lanPool.map { Agent.nodeCoordinate(config.nodeName, $0.serf.vivaldi.coordinate) }
+    }
+
+    public var lanCoordinates: [NodeCoordinate] {
+        guard let lanPool else { return [] }
+        var out = [Agent.nodeCoordinate(config.nodeName, lanPool.serf.vivaldi.coordinate)]
+        for member in lanPool.serf.members where member.name != config.nodeName && member.status == .alive {
+            if let c = lanPool.serf.peerCoordinates[member.name] { out.append(Agent.nodeCoordinate(member.name, c)) }
+        }
+        return out.sorted { $0.node < $1.node }
+    }
+
+    public var wanCoordinates: [(String, [NodeCoordinate])] {
+        guard let wanPool else { return [] }
+        var byDC: [String: [NodeCoordinate]] = [:]
+        let me = "\(config.nodeName).\(config.datacenter)"
+        byDC[config.datacenter, default: []].append(Agent.nodeCoordinate(me, wanPool.serf.vivaldi.coordinate))
+        for member in wanPool.serf.members where member.name != me && member.status == .alive {
+            guard let dc = member.tags["dc"], let c = wanPool.serf.peerCoordinates[member.name] else { continue }
+            byDC[dc, default: []].append(Agent.nodeCoordinate(member.name, c))
+        }
+        return knownDatacenters.compactMap { dc in byDC[dc].map { (dc, $0.sorted { $0.node < $1.node }) } }
+    }
+}

@@ -128,19 +128,6 @@ public final class RaftBackend: ConsulBackend {
         }
     }
 
-    /// The leader's side of a forwarded write.
-    func serveApply(_ body: [UInt8], reply: @escaping (RPCResponse) -> Void) {
-        guard node.raft.role == .leader else { return reply(.error(code: .notLeader, message: "not the leader")) }
-        guard let command = try? Command(encoded: body) else { return reply(.error(code: .badRequest, message: "malformed command")) }
-        node.propose(command) { result in
-            switch result {
-            case .success(let r): reply(.ok(RPCReplyCodec.encode(r)))
-            case .failure(.notLeader): reply(.error(code: .notLeader, message: "not the leader"))
-            case .failure(let e): reply(.error(code: .rejected, message: RaftBackend.describe(e)))
-            }
-        }
-    }
-
     static func describe(_ e: RaftNodeError) -> String {
         switch e {
         case .notLeader: return "No cluster leader"

@@ -20,6 +20,7 @@ public enum CLI {
         ("members", Entry(synopsis: "Lists the members of a Consul cluster", run: { MembersCommand.run($0, $1) })),
         ("operator", Entry(synopsis: "Provides cluster-level tools for Consul operators", run: { OperatorCommand.run($0, $1) })),
         ("reload", Entry(synopsis: "Triggers the agent to reload configuration files", run: { ReloadCommand.run($0, $1) })),
+        ("rtt", Entry(synopsis: "Estimates network round trip time between nodes", run: { RTTCommand.run($0, $1) })),
         ("services", Entry(synopsis: "Interact with services", run: { ServicesCommand.run($0, $1) })),
         ("validate", Entry(synopsis: "Validate config files/directories", run: { ValidateCommand.run($0, $1) })),
         ("version", Entry(synopsis: "Prints the Consul version", run: { VersionCommand.run($0, $1) })),

@@ -136,6 +136,7 @@ extension Serf {
 
     public func notifyPingComplete(node: String, rttNanos: UInt64, payload: [UInt8]?) {
         guard let payload, !payload.isEmpty, let other = try? SerfCodec.decodeCoordinatePayload(payload) else { return }
+        peerCoordinates[node] = other
         _ = vivaldi.update(node: node, other: other, rttSeconds: Double(rttNanos) / 1e9)
     }
 }

@@ -32,6 +32,8 @@ public final class Serf: MemberlistDelegate {
     var nextReapAt: Instant
     var nextReconnectAt: Instant
     public var vivaldi: VivaldiClient
+    /// The last coordinate each member reported in an ack (what `/v1/coordinate/nodes` shows).
+    public internal(set) var peerCoordinates: [String: Coordinate] = [:]
     /// Consul's merge delegate: may refuse members (wrong datacenter, duplicate node ID).
     public var memberVeto: ((SerfMember) -> String?)?
     /// Gossip encryption keys (nil = plaintext pool); keyring queries change them.
@@ -195,6 +197,7 @@ public final class Serf: MemberlistDelegate {
             if age > limit {
                 membersByName[member.name] = nil
                 vivaldi.forget(node: member.name)
+                peerCoordinates[member.name] = nil
                 events.append(.memberReap(member))
             }
         }

@@ -27,12 +27,8 @@ final class AgentEndpoint {
         for (k, v) in agent.debugConfig { json.field(k, v) }
         json.endObject()
         json.key("Coord")
-        json.beginObject()
-        json.key("Vec"); json.beginArray(); for _ in 0..<8 { json.int(0) }; json.endArray()
-        json.key("Error"); json.rawNumber("1.5")
-        json.key("Adjustment"); json.int(0)
-        json.key("Height"); json.rawNumber("0.00001")
-        json.endObject()
+        CoordinateEndpoint.writeCoordinate(agent.localCoordinate
+            ?? NodeCoordinate(node: agent.nodeName, vec: Array(repeating: 0, count: 8), error: 1.5, adjustment: 0, height: 1e-5), &json)
         json.key("Member")
         writeMember(agent.localMember, &json)
         json.key("Stats")

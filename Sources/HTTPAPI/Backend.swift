@@ -77,6 +77,12 @@ public protocol AgentView: AnyObject {
     var wanMembers: [MemberInfo] { get }
     /// Our datacenter first, then every other one the WAN pool knows.
     var knownDatacenters: [String] { get }
+    /// This agent's LAN coordinate (nil before gossip runs).
+    var localCoordinate: NodeCoordinate? { get }
+    /// LAN coordinates known here: ours and every member's last reported one.
+    var lanCoordinates: [NodeCoordinate] { get }
+    /// WAN coordinates of servers, grouped by datacenter.
+    var wanCoordinates: [(String, [NodeCoordinate])] { get }
     /// Configuration echoed under `DebugConfig` (a flat, free-form map).
     var debugConfig: [(String, String)] { get }
     /// `Stats` sections of `/v1/agent/self` (`consul info`): section → key/value pairs. A section
@@ -102,4 +108,7 @@ public struct APIConfig: Sendable {
 extension AgentView {
     public var wanMembers: [MemberInfo] { [] }
     public var knownDatacenters: [String] { [datacenter] }
+    public var localCoordinate: NodeCoordinate? { nil }
+    public var lanCoordinates: [NodeCoordinate] { [] }
+    public var wanCoordinates: [(String, [NodeCoordinate])] { [] }
 }

@@ -53,6 +53,10 @@ public final class ConsulHTTPAPI {
         router.add("/v1/catalog/register", methods: ["PUT"]) { catalog.register($0, $1) }
         router.add("/v1/catalog/deregister", methods: ["PUT"]) { catalog.deregister($0, $1) }
         router.add("/v1/catalog/datacenters", methods: ["GET"]) { catalog.datacenters($0, $1) }
+        let coordinates = CoordinateEndpoint(api: self)
+        router.add("/v1/coordinate/nodes", methods: ["GET"]) { coordinates.nodes($0, $1) }
+        router.add("/v1/coordinate/node/", methods: ["GET"]) { coordinates.node($0, $1) }
+        router.add("/v1/coordinate/datacenters", methods: ["GET"]) { coordinates.datacenters($0, $1) }
         router.add("/v1/catalog/nodes", methods: ["GET"]) { catalog.nodes($0, $1) }
         router.add("/v1/catalog/services", methods: ["GET"]) { catalog.services($0, $1) }
         router.add("/v1/catalog/service/", methods: ["GET"]) { catalog.service($0, $1, connect: false) }

@@ -70,6 +70,9 @@ final class FakeAgent: AgentView {
         MemberInfo(name: nodeName, address: "127.0.0.1", port: 8301, tags: [("role", "consul"), ("dc", datacenter)], status: 1)
     }
     var lanMembers: [MemberInfo] { [localMember] }
+    var wanMembers: [MemberInfo] {
+        [MemberInfo(name: "\(nodeName).\(datacenter)", address: "127.0.0.1", port: 8302, tags: localMember.tags, status: 1)]
+    }
     var debugConfig: [(String, String)] = [("Datacenter", "dc1")]
 }
 

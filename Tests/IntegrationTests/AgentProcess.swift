@@ -106,8 +106,39 @@ func consulBinary() throws -> String {
     return path
 }
 
-/// A port the kernel just handed out on loopback (closed again, so the agent can bind it).
+/// A loopback port free for both TCP and UDP right now (closed again, so the agent can bind it),
+/// never one handed out recently in this process (the kernel may repeat a just-closed port).
 func freePort() throws -> Int {
+    for _ in 0..<100 {
+        let port = tcpEphemeralPort()
+        guard udpPortFree(port), claimPort(port) else { continue }
+        return port
+    }
+    throw AgentError.noBinary
+}
+
+private let recentPortsLock = NSLock()
+nonisolated(unsafe) private var recentPorts = Set<Int>()
+
+/// True the first time this process hands out `port`.
+private func claimPort(_ port: Int) -> Bool {
+    recentPortsLock.lock()
+    defer { recentPortsLock.unlock() }
+    return recentPorts.insert(port).inserted
+}
+
+private func udpPortFree(_ port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = in_port_t(UInt16(port).bigEndian)
+    let len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } } == 0
+}
+
+private func tcpEphemeralPort() -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var addr = sockaddr_in()

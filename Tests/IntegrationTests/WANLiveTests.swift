@@ -43,6 +43,15 @@ import Testing
         #expect(body(west, "/v1/kv/where?raw").1 == "west")
         #expect(body(east, "/v1/kv/where?raw").0 == 404)
         #expect(body(east, "/v1/kv/where?raw&dc=west").1 == "west")
+        // Coordinates: both servers probed each other over the WAN (5 s probe interval).
+        let coordDeadline = Date().addingTimeInterval(20)
+        var rtt = try runCLI(["rtt", "-wan", "-http-addr=\(east.httpAddress)", "w1.west"])
+        while rtt.status != 0 && Date() < coordDeadline { usleep(500_000); rtt = try runCLI(["rtt", "-wan", "-http-addr=\(east.httpAddress)", "w1.west"]) }
+        #expect(rtt.stdout.hasPrefix("Estimated w1.west <-> e1.east rtt: ") && rtt.stdout.contains(" ms (using WAN coordinates)"), "\(rtt.stdout)\(rtt.stderr)")
+        let missing = try runCLI(["rtt", "-http-addr=\(east.httpAddress)", "nobody"])
+        #expect(missing.status == 1 && missing.stderr.contains("Could not find a coordinate for node \"nobody\""))
+        let coordinates = body(east, "/v1/coordinate/nodes")
+        #expect(coordinates.0 == 200 && coordinates.1.contains(#""Node":"e1""#), "\(coordinates.1)")
         let unknown = body(east, "/v1/kv/where?dc=nowhere")
         #expect(unknown.0 == 500 && unknown.1 == "No path to datacenter")
     }
