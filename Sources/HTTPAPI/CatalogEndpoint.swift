@@ -45,7 +45,8 @@ final class CatalogEndpoint {
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
         if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         api.read(options, responder) { store, meta in
-            let (nodes, index) = store.catalogNodes()
+            let (unsorted, index) = store.catalogNodes()
+            let nodes = self.api.sortedNear(unsorted, request) { $0.node }
             var json = JSONWriter(pretty: options.pretty, reserve: 256 * nodes.count + 2)
             json.beginArray()
             for n in nodes where q.nodeMetaMatches(n.meta) && q.matches({ var w = JSONWriter(); n.write(to: &w); return w }) {
@@ -92,7 +93,8 @@ final class CatalogEndpoint {
         if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         let tags = request.query.values("tag")
         api.read(options, responder) { store, meta in
-            let (rows, index) = store.serviceNodes(name, tags: tags)
+            let (unsorted, index) = store.serviceNodes(name, tags: tags)
+            let rows = self.api.sortedNear(unsorted, request) { $0.node.node }
             var json = JSONWriter(pretty: options.pretty, reserve: 512 * rows.count + 2)
             json.beginArray()
             // Mesh-capable instances (connect) arrive with the service mesh; none exist yet.

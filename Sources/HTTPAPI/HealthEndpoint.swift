@@ -58,7 +58,8 @@ final class HealthEndpoint {
         }
         let tags = request.query.values("tag")
         api.read(options, responder) { store, meta in
-            let (rows, index) = store.serviceHealth(name, tags: tags)
+            let (unsorted, index) = store.serviceHealth(name, tags: tags)
+            let rows = self.api.sortedNear(unsorted, request) { $0.node.node }
             var json = JSONWriter(pretty: options.pretty, reserve: 1024 * rows.count + 2)
             json.beginArray()
             if !connect {

@@ -74,6 +74,8 @@ final class FakeAgent: AgentView {
         [MemberInfo(name: "\(nodeName).\(datacenter)", address: "127.0.0.1", port: 8302, tags: localMember.tags, status: 1)]
     }
     var debugConfig: [(String, String)] = [("Datacenter", "dc1")]
+    var coordinates: [NodeCoordinate] = []
+    var lanCoordinates: [NodeCoordinate] { coordinates }
 }
 
 /// The dev backend's rules: every command applied at once at the next index; always the leader.
