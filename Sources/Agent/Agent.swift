@@ -62,6 +62,9 @@ public final class Agent: AgentView {
     /// When each non-voter was added (autopilot promotes after a stable period).
     var nonVoterSince: [String: Instant] = [:]
     var stopping = false
+    /// Leader duty state: whether we led at the last session sweep, and destroys in flight.
+    var sessionSweepWasLeader = false
+    var sessionDestroysInFlight: Set<String> = []
     var api: ConsulHTTPAPI!
     private var httpServer: HTTPServer!
     public let local = LocalState()
@@ -107,6 +110,8 @@ public final class Agent: AgentView {
             }
             let node = try Agent.makeRaftNode(config: config, nodeID: nodeID, environment: environment, transport: transport)
             raftNode = node
+            let clock = environment.clock
+            node.store.monotonicNow = { clock.now.nanoseconds }
             let raftBackend = RaftBackend(node: node, clock: environment.clock)
             raftBackend.rpc = rpc
             backend = raftBackend
@@ -175,6 +180,7 @@ public final class Agent: AgentView {
                                          ("last_index", String(raftNode.raft.lastIndex))])
             raftNode.start()
             try startServerRPC()
+            scheduleSessionSweep()
         }
         if config.ports.dns > 0 {
             let responder = ConsulDNSResponder(config: Agent.dnsConfig(config), lookup: DNSCatalogLookup(store: backend.store, datacenter: config.datacenter))

@@ -36,6 +36,8 @@ public final class RaftBackend: ConsulBackend {
             self.clock.schedule(after: RaftBackend.retryNanos) { self.applyRetrying(command, deadline: deadline, completion: completion) }
         }
         if node.raft.role == .leader {
+            // Lock-delay is judged on the leader's clock before proposing, never while applying.
+            if case .kvLock(let key, _, _, _) = command, store.lockDelayed(key) { return completion(.success(.bool(false))) }
             node.propose(command) { result in
                 switch result {
                 case .success(let r): completion(.success(r))

@@ -65,10 +65,11 @@ extension StateStore {
         default: return .failure("not a catalog command")
         }
         commitCatalogChanges(touched, at: index, woken: &woken)
+        if !sessions.byID.isEmpty { invalidateSessions(onNodes: touched.nodes, at: index, woken: &woken) }
         return result
     }
 
-    private func register(_ r: RegisterRequest, at index: UInt64, changes: inout CatalogChanges) -> CommandResult {
+    func register(_ r: RegisterRequest, at index: UInt64, changes: inout CatalogChanges) -> CommandResult {
         let name = r.node.node
         guard !name.isEmpty else { return .failure("Must provide node") }
         if !r.skipNodeUpdate && r.node.address.isEmpty { return .failure("Must provide address if SkipNodeUpdate is not set") }
@@ -144,7 +145,7 @@ extension StateStore {
         return .bool(true)
     }
 
-    private func deregister(_ r: DeregisterRequest, at index: UInt64, changes: inout CatalogChanges) -> CommandResult {
+    func deregister(_ r: DeregisterRequest, at index: UInt64, changes: inout CatalogChanges) -> CommandResult {
         let name = r.node
         guard !name.isEmpty else { return .failure("Must provide node") }
         if !r.serviceID.isEmpty {
@@ -168,7 +169,7 @@ extension StateStore {
     }
 
     /// Stamps indexes and wakes exactly the watchers of what changed.
-    private func commitCatalogChanges(_ c: CatalogChanges, at index: UInt64, woken: inout [() -> Void]) {
+    func commitCatalogChanges(_ c: CatalogChanges, at index: UInt64, woken: inout [() -> Void]) {
         guard c.any else { return }
         var serviceNames = c.serviceNames
         for node in c.nodes {

@@ -17,6 +17,18 @@ public enum Command: Equatable, Sendable {
     case catalogRegister(RegisterRequest)
     /// Remove a node (with its services and checks), one service (with its checks), or one check.
     case catalogDeregister(DeregisterRequest)
+    /// Create a session (its ID chosen by the proposer); refused unless its node and checks are healthy.
+    case sessionCreate(Session)
+    /// Invalidate a session: its locks are released or its keys deleted, per its behavior.
+    case sessionDestroy(id: String)
+    /// Restart a session's TTL clock; answers the session, or `false` when it is gone.
+    case sessionRenew(id: String)
+    /// `?acquire=`: take (or keep) the key's lock for `session` and write the value.
+    case kvLock(key: String, value: [UInt8], flags: UInt64, session: String)
+    /// `?release=`: drop `session`'s lock and write the value.
+    case kvUnlock(key: String, value: [UInt8], flags: UInt64, session: String)
+    /// `/v1/txn`: every operation applies, or none does.
+    case txn([TxnOp])
 }
 
 /// What an applied command reports back to whoever proposed it.
@@ -25,4 +37,7 @@ public enum CommandResult: Equatable, Sendable {
     case bool(Bool)
     /// The command was refused by the state machine (every replica refuses it alike).
     case failure(String)
+    /// A JSON answer built by the state machine (txn results, a renewed session); `ok` false
+    /// means the request failed as a whole (a txn's 409).
+    case json(ok: Bool, body: [UInt8])
 }

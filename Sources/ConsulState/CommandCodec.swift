@@ -6,6 +6,7 @@ extension Command {
     enum Code: UInt8 {
         case kvSet = 1, kvCAS = 2, kvDelete = 3, kvDeleteCAS = 4, kvDeleteTree = 5
         case catalogRegister = 6, catalogDeregister = 7
+        case sessionCreate = 8, sessionDestroy = 9, sessionRenew = 10, kvLock = 11, kvUnlock = 12, txn = 13
     }
 
     public var encoded: [UInt8] {
@@ -25,6 +26,19 @@ extension Command {
             w.u8(Code.catalogRegister.rawValue); w.blob(request.encodedJSON())
         case let .catalogDeregister(request):
             w.u8(Code.catalogDeregister.rawValue); w.string(request.node); w.string(request.serviceID); w.string(request.checkID)
+        case let .sessionCreate(session):
+            w.u8(Code.sessionCreate.rawValue); session.encode(into: &w)
+        case let .sessionDestroy(id):
+            w.u8(Code.sessionDestroy.rawValue); w.string(id)
+        case let .sessionRenew(id):
+            w.u8(Code.sessionRenew.rawValue); w.string(id)
+        case let .kvLock(key, value, flags, session):
+            w.u8(Code.kvLock.rawValue); w.string(key); w.blob(value); w.u64(flags); w.string(session)
+        case let .kvUnlock(key, value, flags, session):
+            w.u8(Code.kvUnlock.rawValue); w.string(key); w.blob(value); w.u64(flags); w.string(session)
+        case let .txn(ops):
+            w.u8(Code.txn.rawValue); w.u32(UInt32(ops.count))
+            for op in ops { op.encode(into: &w) }
         }
         return w.bytes
     }
@@ -45,6 +59,17 @@ extension Command {
             }
         case .catalogDeregister:
             self = .catalogDeregister(DeregisterRequest(node: try r.string(), serviceID: try r.string(), checkID: try r.string()))
+        case .sessionCreate: self = .sessionCreate(try Session.decode(from: &r))
+        case .sessionDestroy: self = .sessionDestroy(id: try r.string())
+        case .sessionRenew: self = .sessionRenew(id: try r.string())
+        case .kvLock: self = .kvLock(key: try r.string(), value: try r.blob(), flags: try r.u64(), session: try r.string())
+        case .kvUnlock: self = .kvUnlock(key: try r.string(), value: try r.blob(), flags: try r.u64(), session: try r.string())
+        case .txn:
+            let count = Int(try r.u32())
+            guard count <= 4096 else { throw DecodeError("txn with \(count) operations") }
+            var ops: [TxnOp] = []
+            for _ in 0..<count { ops.append(try TxnOp.decode(from: &r)) }
+            self = .txn(ops)
         }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after command") }
     }

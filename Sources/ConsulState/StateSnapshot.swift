@@ -3,8 +3,8 @@ import ConsulAPI
 /// The whole state as bytes for a Raft snapshot, and back. Format version first, so later
 /// tables (catalog, sessions) can be added without breaking old snapshots.
 extension StateStore {
-    /// 1: KV only. 2: KV + catalog.
-    static let snapshotVersion: UInt8 = 2
+    /// 1: KV only. 2: KV + catalog. 3: + sessions.
+    static let snapshotVersion: UInt8 = 3
 
     public func snapshot() -> [UInt8] {
         var w = ByteWriter()
@@ -21,6 +21,10 @@ extension StateStore {
         w.u64(UInt64(tombs.count))
         for (key, idx) in tombs { w.string(key); w.u64(idx) }
         catalog.encode(into: &w)
+        let all = sessions.all
+        w.u64(sessions.index)
+        w.u64(UInt64(all.count))
+        for s in all { s.encode(into: &w) }
         return w.bytes
     }
 
@@ -28,7 +32,7 @@ extension StateStore {
     public func restore(_ bytes: [UInt8]) throws(DecodeError) {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard version == 1 || version == 2 else { throw DecodeError("unsupported snapshot version \(version)") }
+        guard (1...3).contains(version) else { throw DecodeError("unsupported snapshot version \(version)") }
         let newIndex = try r.u64()
         let newTableIndex = try r.u64()
         var pairs: [KVPair] = []
@@ -39,8 +43,14 @@ extension StateStore {
         var tombs: [(String, UInt64)] = []
         for _ in 0..<(try r.u64()) { tombs.append((try r.string(), try r.u64())) }
         let restoredCatalog = version >= 2 ? try CatalogTables.decode(from: &r) : CatalogTables()
+        var restoredSessions = SessionTable()
+        if version >= 3 {
+            restoredSessions.index = try r.u64()
+            for _ in 0..<(try r.u64()) { restoredSessions.insert(try Session.decode(from: &r)) }
+        }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after snapshot") }
         catalog = restoredCatalog
+        sessions = restoredSessions
         replaceAll(index: newIndex, kvTableIndex: newTableIndex, pairs: pairs, tombstones: tombs)
     }
 }

@@ -6,12 +6,18 @@ public final class StateStore {
     /// Index of the last applied command (the Raft index once Raft drives it).
     public private(set) var index: UInt64 = 0
     /// Highest index of any KV change, deletes included — what an absent-key read reports.
-    public private(set) var kvTableIndex: UInt64 = 0
-    private var kv = KVTable()
+    public internal(set) var kvTableIndex: UInt64 = 0
+    var kv = KVTable()
     /// Deleted keys and the index they were deleted at, so a prefix's index never goes back.
-    private var tombstones: [String: UInt64] = [:]
+    var tombstones: [String: UInt64] = [:]
     var catalog = CatalogTables()
+    var sessions = SessionTable()
+    /// Replica-local timing of sessions (lock-delays, TTL clocks) — never replicated, as in Consul.
+    var sessionTimers = SessionTimers()
     public var watches = WatchRegistry()
+    /// Monotonic nanoseconds, for lock-delays and TTL clocks only (replicated state never
+    /// depends on it). The server wires its loop clock in; tests pass a fake.
+    public var monotonicNow: () -> UInt64 = { 0 }
 
     public init() {}
 
@@ -26,13 +32,16 @@ public final class StateStore {
         let result: CommandResult
         switch command {
         case .catalogRegister, .catalogDeregister: result = applyCatalog(command, at: index, woken: &woken)
+        case .sessionCreate, .sessionDestroy, .sessionRenew, .kvLock, .kvUnlock:
+            result = applySession(command, at: index, woken: &woken)
+        case .txn(let ops): result = applyTxn(ops, at: index, woken: &woken)
         default: result = applyKV(command, at: index, woken: &woken)
         }
         for callback in woken { callback() }
         return result
     }
 
-    private func applyKV(_ command: Command, at index: UInt64, woken: inout [() -> Void]) -> CommandResult {
+    func applyKV(_ command: Command, at index: UInt64, woken: inout [() -> Void]) -> CommandResult {
         switch command {
         case let .kvSet(key, value, flags):
             setKey(key, value: value, flags: flags, at: index, woken: &woken)
@@ -54,18 +63,18 @@ public final class StateStore {
             let keys = Array(kv.keys(withPrefix: prefix))
             guard !keys.isEmpty else { return .bool(true) }
             for key in keys {
-                kv.remove(key)
+                if let old = kv.remove(key), !old.session.isEmpty { sessions.released(key, by: old.session) }
                 tombstones[key] = index
             }
             kvTableIndex = index
             woken += watches.fire(.kvPrefix(prefix))
             return .bool(true)
-        case .catalogRegister, .catalogDeregister:
+        default:
             return .failure("not a KV command")
         }
     }
 
-    private func setKey(_ key: String, value: [UInt8], flags: UInt64, at index: UInt64, woken: inout [() -> Void]) {
+    func setKey(_ key: String, value: [UInt8], flags: UInt64, at index: UInt64, woken: inout [() -> Void]) {
         var entry = kv[key] ?? KVPair(key: key, createIndex: index)
         // Rewriting identical content is a no-op, so watchers of the key are not woken for nothing.
         if entry.modifyIndex != 0 && entry.value == value && entry.flags == flags { return }
@@ -78,8 +87,9 @@ public final class StateStore {
         woken += watches.fire(.kvKey(key))
     }
 
-    private func deleteKey(_ key: String, at index: UInt64, woken: inout [() -> Void]) {
-        guard kv.remove(key) != nil else { return }
+    func deleteKey(_ key: String, at index: UInt64, woken: inout [() -> Void]) {
+        guard let old = kv.remove(key) else { return }
+        if !old.session.isEmpty { sessions.released(key, by: old.session) }
         tombstones[key] = index
         kvTableIndex = index
         woken += watches.fire(.kvKey(key))
@@ -146,6 +156,9 @@ public final class StateStore {
         kv = KVTable()
         for p in pairs { kv.upsert(p) }
         tombstones = Dictionary(newTombs, uniquingKeysWith: { a, _ in a })
+        sessions.rebuildHeldKeys(from: pairs)
+        sessionTimers = SessionTimers()
+        sessionTimers.resetAll(sessions.byID.keys, now: monotonicNow())
         for callback in watches.fireAll() { callback() }
     }
 

@@ -14,6 +14,10 @@ public enum WatchScope: Hashable, Sendable {
     case node(String)
     /// Any check's status (health/state).
     case checks
+    /// Any session created, renewed away or invalidated.
+    case sessions
+    /// Any prepared query.
+    case preparedQueries
 }
 
 /// A registered waiter; cancel it when the query ends some other way (timeout, disconnect).

@@ -76,6 +76,15 @@ public final class ConsulHTTPAPI {
         router.add("/v1/health/service/", methods: ["GET"]) { health.service($0, $1, connect: false) }
         router.add("/v1/health/connect/", methods: ["GET"]) { health.service($0, $1, connect: true) }
         router.add("/v1/health/state/", methods: ["GET"]) { health.state($0, $1) }
+        let sessions = SessionEndpoint(api: self)
+        router.add("/v1/session/create", methods: ["PUT"]) { sessions.create($0, $1) }
+        router.add("/v1/session/destroy/", methods: ["PUT"]) { sessions.destroy($0, $1) }
+        router.add("/v1/session/renew/", methods: ["PUT"]) { sessions.renew($0, $1) }
+        router.add("/v1/session/info/", methods: ["GET"]) { sessions.info($0, $1) }
+        router.add("/v1/session/node/", methods: ["GET"]) { sessions.node($0, $1) }
+        router.add("/v1/session/list", methods: ["GET"]) { sessions.all($0, $1) }
+        let txn = TxnEndpoint(api: self)
+        router.add("/v1/txn", methods: ["PUT"]) { txn.handle($0, $1) }
         let uiEnabled = config.uiEnabled
         router.fallback = { request, responder in
             guard request.path == "/" else { return responder.respond(HTTPResponse(status: 404)) }
@@ -143,6 +152,7 @@ public final class ConsulHTTPAPI {
             case .failure(let error): responder.respond(.text(500, error.message))
             case .success(.bool(let ok)): responder.respond(.jsonBool(ok, pretty: options.pretty))
             case .success(.failure(let reason)): responder.respond(.text(500, reason))
+            case .success(.json(let ok, let body)): responder.respond(.jsonDocument(body, status: ok ? 200 : 409, pretty: options.pretty))
             }
         }
     }
@@ -153,7 +163,7 @@ public final class ConsulHTTPAPI {
             switch outcome {
             case .failure(let error): responder.respond(.text(500, error.message))
             case .success(.failure(let reason)): responder.respond(.text(500, reason))
-            case .success(.bool): responder.respond(.jsonBool(true, pretty: self.config.prettyByDefault))
+            case .success(.bool), .success(.json): responder.respond(.jsonBool(true, pretty: self.config.prettyByDefault))
             }
         }
     }

@@ -106,19 +106,21 @@ final class KVEndpoint {
             }
             casIndex = value
         }
-        if request.query.has("acquire") || request.query.has("release") {
-            // Sessions arrive with their own issue; until then no session ID can be valid.
-            let session = request.query["acquire"] ?? request.query["release"] ?? ""
-            let reason = session.isEmpty ? "missing session" : "invalid session \(goQuote(session))"
-            return responder.respond(.text(500, reason))
-        }
         let size = Int(request.headers["Content-Length"] ?? "") ?? request.body.count
         let maxSize = api.config.kvMaxValueSize
         if size > maxSize || request.body.count > maxSize {
             return responder.respond(.text(413, "Request body(\(max(size, request.body.count)) bytes) too large, max size: \(maxSize) bytes. See \(KVEndpoint.maxValueSizeDocs)."))
         }
-        let command: Command = casIndex.map { .kvCAS(key: key, value: request.body, flags: flags, index: $0) }
-            ?? .kvSet(key: key, value: request.body, flags: flags)
+        let command: Command
+        if let session = request.query["acquire"] {
+            command = .kvLock(key: key, value: request.body, flags: flags, session: session)
+        } else if let session = request.query["release"] {
+            command = .kvUnlock(key: key, value: request.body, flags: flags, session: session)
+        } else if let casIndex {
+            command = .kvCAS(key: key, value: request.body, flags: flags, index: casIndex)
+        } else {
+            command = .kvSet(key: key, value: request.body, flags: flags)
+        }
         api.write(command, options: options, responder)
     }
 

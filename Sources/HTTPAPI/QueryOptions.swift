@@ -62,6 +62,16 @@ extension HTTPResponse {
         return HTTPResponse(status: status, headers: h, body: writer.finish())
     }
 
+    /// JSON the state machine rendered compactly; re-indented when `?pretty` asks for it.
+    static func jsonDocument(_ body: [UInt8], status: Int, pretty: Bool) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        guard pretty, let value = try? JSONParser.parse(body) else { return HTTPResponse(status: status, headers: headers, body: body) }
+        var writer = JSONWriter(pretty: true, reserve: body.count * 2)
+        value.write(to: &writer)
+        return HTTPResponse(status: status, headers: headers, body: writer.finish())
+    }
+
     /// The literal `true`/`false` body of KV writes.
     static func jsonBool(_ value: Bool, pretty: Bool) -> HTTPResponse {
         var writer = JSONWriter(pretty: pretty, reserve: 8)

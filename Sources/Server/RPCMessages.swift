@@ -100,6 +100,10 @@ public enum RPCReplyCodec {
         case .failure(let reason):
             w.u8(2)
             w.raw(reason)
+        case .json(let ok, let body):
+            w.u8(3)
+            w.bool(ok)
+            w.raw(body)
         }
         return w.bytes
     }
@@ -113,6 +117,9 @@ public enum RPCReplyCodec {
             return .bool(v)
         case 2:
             return .failure(try r.utf8(r.rest(), "command result failure"))
+        case 3:
+            let ok = try r.bool("command result ok")
+            return .json(ok: ok, body: r.rest())
         case let tag:
             throw .unknownTag(field: "command result", value: tag)
         }
