@@ -16,6 +16,7 @@ public enum CLI {
         ("keyring", Entry(synopsis: "Manages gossip layer encryption keys", run: { KeyringCommand.run($0, $1) })),
         ("kv", Entry(synopsis: "Interact with the key-value store", run: { KVCommand.run($0, $1) })),
         ("leave", Entry(synopsis: "Gracefully leaves the Consul cluster and shuts down", run: { LeaveCommand.run($0, $1) })),
+        ("lock", Entry(synopsis: "Execute a command holding a lock", run: { LockCommand.run($0, $1) })),
         ("maint", Entry(synopsis: "Controls node or service maintenance mode", run: { MaintCommand.run($0, $1) })),
         ("members", Entry(synopsis: "Lists the members of a Consul cluster", run: { MembersCommand.run($0, $1) })),
         ("operator", Entry(synopsis: "Provides cluster-level tools for Consul operators", run: { OperatorCommand.run($0, $1) })),
