@@ -6,7 +6,7 @@ import Platform
 /// The DNS responder's view of the catalog: the agent's local replica of the state store, read
 /// through StateStore's allocation-lean DNS reads (CatalogDNSReads.swift).
 final class DNSCatalogLookup: DNSLookup {
-    private let store: StateStore
+    let store: StateStore
     let datacenter: String
 
     init(store: StateStore, datacenter: String) {
@@ -37,4 +37,18 @@ final class DNSCatalogLookup: DNSLookup {
 struct AgentRandom: RandomNumberGenerator {
     let source: RandomSource
     mutating func next() -> UInt64 { source.nextUInt64() }
+}
+
+extension DNSCatalogLookup {
+    func preparedQuery(_ idOrName: String, datacenter: String) -> (instances: [ServiceInstance], service: String, ttl: UInt32?)? {
+        guard datacenter == self.datacenter, let query = store.resolvePreparedQuery(idOrName) else { return nil }
+        let instances = store.executePreparedQuery(query).rows.map {
+            ServiceInstance(node: $0.node, service: $0.service, checks: $0.checks)
+        }
+        var ttl: UInt32?
+        if !query.dnsTTL.isEmpty, let nanos = GoDuration.parse(query.dnsTTL), nanos >= 0 {
+            ttl = UInt32(clamping: nanos / GoDuration.second)
+        }
+        return (instances, query.service, ttl)
+    }
 }

@@ -29,6 +29,9 @@ public enum Command: Equatable, Sendable {
     case kvUnlock(key: String, value: [UInt8], flags: UInt64, session: String)
     /// `/v1/txn`: every operation applies, or none does.
     case txn([TxnOp])
+    /// Create or replace a prepared query (its ID chosen by the proposer).
+    case querySet(PreparedQuery, create: Bool)
+    case queryDelete(id: String)
 }
 
 /// What an applied command reports back to whoever proposed it.

@@ -7,6 +7,7 @@ extension Command {
         case kvSet = 1, kvCAS = 2, kvDelete = 3, kvDeleteCAS = 4, kvDeleteTree = 5
         case catalogRegister = 6, catalogDeregister = 7
         case sessionCreate = 8, sessionDestroy = 9, sessionRenew = 10, kvLock = 11, kvUnlock = 12, txn = 13
+        case querySet = 14, queryDelete = 15
     }
 
     public var encoded: [UInt8] {
@@ -39,6 +40,10 @@ extension Command {
         case let .txn(ops):
             w.u8(Code.txn.rawValue); w.u32(UInt32(ops.count))
             for op in ops { op.encode(into: &w) }
+        case let .querySet(query, create):
+            w.u8(Code.querySet.rawValue); w.u8(create ? 1 : 0); w.blob(query.encodedJSON())
+        case let .queryDelete(id):
+            w.u8(Code.queryDelete.rawValue); w.string(id)
         }
         return w.bytes
     }
@@ -70,6 +75,10 @@ extension Command {
             var ops: [TxnOp] = []
             for _ in 0..<count { ops.append(try TxnOp.decode(from: &r)) }
             self = .txn(ops)
+        case .querySet:
+            let create = try r.u8() == 1
+            self = .querySet(try PreparedQuery.decode(encodedJSON: try r.blob()), create: create)
+        case .queryDelete: self = .queryDelete(id: try r.string())
         }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after command") }
     }

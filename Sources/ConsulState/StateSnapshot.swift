@@ -3,7 +3,7 @@ import ConsulAPI
 /// The whole state as bytes for a Raft snapshot, and back. Format version first, so later
 /// tables (catalog, sessions) can be added without breaking old snapshots.
 extension StateStore {
-    /// 1: KV only. 2: KV + catalog. 3: + sessions.
+    /// 1: KV only. 2: KV + catalog. 3: + sessions and prepared queries.
     static let snapshotVersion: UInt8 = 3
 
     public func snapshot() -> [UInt8] {
@@ -25,6 +25,10 @@ extension StateStore {
         w.u64(sessions.index)
         w.u64(UInt64(all.count))
         for s in all { s.encode(into: &w) }
+        w.u64(queries.index)
+        let allQueries = queries.all
+        w.u64(UInt64(allQueries.count))
+        for q in allQueries { w.blob(q.encodedJSON()) }
         return w.bytes
     }
 
@@ -48,9 +52,15 @@ extension StateStore {
             restoredSessions.index = try r.u64()
             for _ in 0..<(try r.u64()) { restoredSessions.insert(try Session.decode(from: &r)) }
         }
+        var restoredQueries = PreparedQueryTable()
+        if version >= 3 {
+            restoredQueries.index = try r.u64()
+            for _ in 0..<(try r.u64()) { restoredQueries.put(try PreparedQuery.decode(encodedJSON: try r.blob())) }
+        }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after snapshot") }
         catalog = restoredCatalog
         sessions = restoredSessions
+        queries = restoredQueries
         replaceAll(index: newIndex, kvTableIndex: newTableIndex, pairs: pairs, tombstones: tombs)
     }
 }

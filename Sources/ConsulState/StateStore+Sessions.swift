@@ -74,6 +74,7 @@ extension StateStore {
         }
         sessions.index = index
         woken += watches.fire(.sessions)
+        deleteQueries(boundTo: id, at: index, woken: &woken)
     }
 
     /// After a catalog change on `nodes`: sessions whose node or bound checks are gone or critical die.

@@ -6,7 +6,7 @@ extension StateStore {
     func applyTxn(_ ops: [TxnOp], at index: UInt64, woken: inout [() -> Void]) -> CommandResult {
         // Copy-on-write snapshot of the replicated tables: O(1) now, a copy only of what the
         // transaction goes on to change.
-        let saved = (kv, tombstones, kvTableIndex, catalog, sessions)
+        let saved = (kv, tombstones, kvTableIndex, catalog, sessions, queries)
         var run = TxnRun()
         var changes = CatalogChanges()
         for (i, op) in ops.enumerated() { evaluate(op, at: index, opIndex: i, into: &run, changes: &changes, woken: &woken) }
@@ -14,7 +14,7 @@ extension StateStore {
             commitCatalogChanges(changes, at: index, woken: &woken)
             if changes.any && !sessions.byID.isEmpty { invalidateSessions(onNodes: changes.nodes, at: index, woken: &woken) }
         } else {
-            (kv, tombstones, kvTableIndex, catalog, sessions) = saved
+            (kv, tombstones, kvTableIndex, catalog, sessions, queries) = saved
             // Watchers already taken off the registry still run: they re-read, find nothing
             // newer and wait again.
         }

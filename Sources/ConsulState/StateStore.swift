@@ -12,6 +12,7 @@ public final class StateStore {
     var tombstones: [String: UInt64] = [:]
     var catalog = CatalogTables()
     var sessions = SessionTable()
+    var queries = PreparedQueryTable()
     /// Replica-local timing of sessions (lock-delays, TTL clocks) — never replicated, as in Consul.
     var sessionTimers = SessionTimers()
     public var watches = WatchRegistry()
@@ -35,6 +36,7 @@ public final class StateStore {
         case .sessionCreate, .sessionDestroy, .sessionRenew, .kvLock, .kvUnlock:
             result = applySession(command, at: index, woken: &woken)
         case .txn(let ops): result = applyTxn(ops, at: index, woken: &woken)
+        case .querySet, .queryDelete: result = applyQuery(command, at: index, woken: &woken)
         default: result = applyKV(command, at: index, woken: &woken)
         }
         for callback in woken { callback() }

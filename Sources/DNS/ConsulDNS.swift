@@ -66,10 +66,14 @@ public protocol DNSLookup {
     func node(name: String, datacenter: String) -> CatalogNode?
     /// All nodes (for PTR). Default: none.
     func nodes(datacenter: String) -> [CatalogNode]
+    /// Executes the prepared query `idOrName`: its instances (already filtered by the query's
+    /// rules), its service name and its `DNS.TTL` in seconds if set; nil when no query matches.
+    func preparedQuery(_ idOrName: String, datacenter: String) -> (instances: [ServiceInstance], service: String, ttl: UInt32?)?
 }
 
 extension DNSLookup {
     public func nodes(datacenter: String) -> [CatalogNode] { [] }
+    public func preparedQuery(_ idOrName: String, datacenter: String) -> (instances: [ServiceInstance], service: String, ttl: UInt32?)? { nil }
 }
 
 public struct ConsulDNSResponder {
@@ -308,8 +312,11 @@ public struct ConsulDNSResponder {
         case "node":
             guard !parts.isEmpty else { return nxdomain(now, zone) }
             return node(parts.joined(separator: "."), dc: dc, q, now: now, zone: zone)
+        case "query":
+            guard suffix.count <= 1 else { return nxdomain(now, zone) }
+            return preparedQuery(parts, dc: dc, q, now: now, zone: zone, random: &random)
         default:
-            return nxdomain(now, zone)   // connect, ingress, virtual, query: not implemented
+            return nxdomain(now, zone)   // connect, ingress, virtual: not implemented
         }
     }
 
@@ -345,7 +352,11 @@ public struct ConsulDNSResponder {
         }
         guard !insts.isEmpty else { return nxdomain(now, zone) }
         insts.shuffle(using: &random)
-        let ttl = config.ttl(forService: name)
+        return serviceAnswer(insts, ttl: config.ttl(forService: name), dc: dc, q, now: now, zone: zone)
+    }
+
+    /// A/AAAA/SRV answers for healthy, shuffled instances.
+    func serviceAnswer(_ insts: [ServiceInstance], ttl: UInt32, dc: String, _ q: DNSQuestion, now: Int64, zone: String) -> Answer {
         let domain = zone
 
         switch q.type {

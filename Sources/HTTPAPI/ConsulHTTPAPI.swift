@@ -83,6 +83,9 @@ public final class ConsulHTTPAPI {
         router.add("/v1/session/info/", methods: ["GET"]) { sessions.info($0, $1) }
         router.add("/v1/session/node/", methods: ["GET"]) { sessions.node($0, $1) }
         router.add("/v1/session/list", methods: ["GET"]) { sessions.all($0, $1) }
+        let queries = PreparedQueryEndpoint(api: self)
+        router.add("/v1/query", methods: ["GET", "POST"]) { queries.general($0, $1) }
+        router.add("/v1/query/", methods: ["GET", "PUT", "DELETE"]) { queries.specific($0, $1) }
         let txn = TxnEndpoint(api: self)
         router.add("/v1/txn", methods: ["PUT"]) { txn.handle($0, $1) }
         let uiEnabled = config.uiEnabled

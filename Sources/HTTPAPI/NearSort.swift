@@ -5,8 +5,13 @@ import HTTP1
 /// near node leaves the order alone.
 extension ConsulHTTPAPI {
     func sortedNear<Row>(_ rows: [Row], _ request: HTTPRequest, node: (Row) -> String) -> [Row] {
-        guard var origin = request.query["near"], !origin.isEmpty else { return rows }
-        if origin == "_agent" { origin = agent.nodeName }
+        guard let origin = request.query["near"], !origin.isEmpty else { return rows }
+        return sortedNear(rows, origin: origin, node: node)
+    }
+
+    /// `origin` is a node name or `_agent`; an unknown origin leaves the order alone.
+    func sortedNear<Row>(_ rows: [Row], origin requested: String, node: (Row) -> String) -> [Row] {
+        let origin = requested == "_agent" ? agent.nodeName : requested
         let coordinates = Dictionary(agent.lanCoordinates.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
         guard let from = coordinates[origin] else { return rows }
         let keyed = rows.enumerated().map { (i, row) -> (Double, Int, Row) in
