@@ -141,6 +141,7 @@ public final class Agent: AgentView {
         httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [unowned self] request, responder in
             self.dispatchHTTP(request, responder)
         }
+        api.remoteDispatch = { [unowned self] request, responder in self.dispatchHTTP(request, responder) }
         lanPool = Agent.makeLANPool(config: config, tags: serfTags, environment: environment, logger: logger)
         wanPool = Agent.makeWANPool(config: config, tags: serfTags, environment: environment, logger: logger)
         rpc?.resolve = { [unowned self] id in self.serverAddresses[id] }

@@ -5,6 +5,11 @@ public struct ServiceHealth: Sendable {
     public var node: CatalogNode
     public var service: NodeService
     public var checks: [HealthCheck]
+    public init(node: CatalogNode, service: NodeService, checks: [HealthCheck]) {
+        self.node = node
+        self.service = service
+        self.checks = checks
+    }
 }
 
 /// Catalog and health queries, each returning the index a blocking query on it reports and

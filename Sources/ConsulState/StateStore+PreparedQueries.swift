@@ -66,15 +66,23 @@ extension StateStore {
 }
 
 extension StateStore {
-    /// The instances a (resolved) query returns, before ordering: its service's instances with
-    /// the query's tag (`!tag` excludes), node-meta and service-meta rules, minus unhealthy ones —
-    /// any critical check (bar `IgnoreCheckIDs`), or with `OnlyPassing` any non-passing one.
+    /// The instances a (resolved) query returns here, before ordering.
     public func executePreparedQuery(_ q: PreparedQuery) -> (rows: [ServiceHealth], index: UInt64) {
         let (rows, index) = serviceHealth(q.service)
+        return (PreparedQueryFilter.apply(q, to: rows), index)
+    }
+}
+
+/// A query's rules over `health/service` rows — local ones, or a failover datacenter's.
+public enum PreparedQueryFilter {
+    /// Keeps instances with the query's tags (`!tag` excludes), node-meta and service-meta, and
+    /// drops unhealthy ones: any critical check (bar `IgnoreCheckIDs`), or with `OnlyPassing`
+    /// any non-passing one.
+    public static func apply(_ q: PreparedQuery, to rows: [ServiceHealth]) -> [ServiceHealth] {
         let required = q.tags.filter { !$0.hasPrefix("!") }.map { $0.lowercased() }
         let excluded = q.tags.filter { $0.hasPrefix("!") }.map { $0.dropFirst().lowercased() }
         let ignored = Set(q.ignoreCheckIDs)
-        let kept = rows.filter { row in
+        return rows.filter { row in
             let tags = Set(row.service.tags.map { $0.lowercased() })
             guard required.allSatisfy(tags.contains), !excluded.contains(where: tags.contains) else { return false }
             guard q.nodeMeta.allSatisfy({ row.node.meta[$0.key] == $0.value }),
@@ -85,6 +93,5 @@ extension StateStore {
             }
             return true
         }
-        return (kept, index)
     }
 }

@@ -16,6 +16,9 @@ public final class ConsulHTTPAPI {
     let local: LocalAgent?
     /// The Raft/autopilot operator surface; nil where no server answers (API unit tests).
     let operatorAgent: OperatorAgent?
+    /// Sends a request through the agent's own dispatch (so `?dc=` reaches another datacenter);
+    /// prepared-query failover uses it. Nil in API unit tests.
+    public var remoteDispatch: ((HTTPRequest, Responder) -> Void)?
 
     public init(backend: ConsulBackend, agent: AgentView, clock: EventLoopClock, random: RandomSource, config: APIConfig,
                 local: LocalAgent? = nil, operatorAgent: OperatorAgent? = nil) {

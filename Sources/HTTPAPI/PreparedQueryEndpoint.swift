@@ -143,34 +143,97 @@ final class PreparedQueryEndpoint {
             guard let n = Int(text), n >= 0 else { return responder.respond(.text(400, "Bad limit: strconv.Atoi: parsing \(goQuote(text)): invalid syntax")) }
             limit = n
         }
-        api.read(options, responder) { store, meta in
-            guard let q = store.resolvePreparedQuery(idOrName) else {
-                return QueryResult(response: .text(404, PreparedQueryEndpoint.notFound), index: 0, watched: [])
+        api.backend.prepareRead(options.consistency) { [self] outcome in
+            let meta: QueryMeta
+            switch outcome {
+            case .failure(let error): return responder.respond(.text(500, error.message))
+            case .success(let m): meta = m
             }
-            var (rows, index) = store.executePreparedQuery(q)
-            // Shuffled, unless `?near` (or the query's Near) asks for RTT order.
-            var shuffler = APIRandom(source: self.api.random)
-            rows.shuffle(using: &shuffler)
-            let near = request.query["near"] ?? (q.near.isEmpty ? nil : q.near)
-            if let near { rows = self.api.sortedNear(rows, origin: near) { $0.node.node } }
-            if limit > 0 && rows.count > limit { rows = Array(rows.prefix(limit)) }
-            var json = JSONWriter(pretty: options.pretty, reserve: 1024 * rows.count + 128)
-            json.beginObject()
-            json.field("Service", q.service)
-            json.key("Nodes")
-            json.beginArray()
-            for row in rows { HealthEndpoint.writeRow(row, &json) }
-            json.endArray()
-            json.key("DNS")
-            json.beginObject()
-            json.field("TTL", q.dnsTTL)
-            json.endObject()
-            json.field("Datacenter", self.api.agent.datacenter)
-            json.field("Failovers", 0)
-            json.endObject()
-            var response = HTTPResponse.json(&json)
-            response.setQueryMeta(index: index, meta: meta, consistency: options.consistency)
-            return QueryResult(response: response, index: index, watched: [])
+            let store = api.backend.store
+            guard let q = store.resolvePreparedQuery(idOrName) else { return responder.respond(.text(404, PreparedQueryEndpoint.notFound)) }
+            let (rows, index) = store.executePreparedQuery(q)
+            let answer = { (rows: [ServiceHealth], datacenter: String, failovers: Int) in
+                responder.respond(self.executeResponse(q, rows, request: request, limit: limit, datacenter: datacenter,
+                                                       failovers: failovers, index: index, meta: meta, options: options))
+            }
+            let targets = failoverTargets(q)
+            if !rows.isEmpty || targets.isEmpty || api.remoteDispatch == nil {
+                return answer(rows, api.agent.datacenter, 0)
+            }
+            failover(q, targets: targets[...], tried: 0, answer: answer)
+        }
+    }
+
+    /// NearestN other datacenters (in the WAN pool's order), then the listed ones; never our own.
+    private func failoverTargets(_ q: PreparedQuery) -> [String] {
+        let local = api.agent.datacenter
+        var out: [String] = []
+        for dc in api.agent.knownDatacenters where dc != local && out.count < q.failoverNearestN { out.append(dc) }
+        for dc in q.failoverDatacenters where dc != local && !out.contains(dc) { out.append(dc) }
+        return out
+    }
+
+    /// Asks each failover datacenter in turn for the service's health and applies the query's
+    /// rules here; the first with instances answers.
+    private func failover(_ q: PreparedQuery, targets: ArraySlice<String>, tried: Int,
+                          answer: @escaping ([ServiceHealth], String, Int) -> Void) {
+        guard let dc = targets.first, let dispatch = api.remoteDispatch else { return answer([], api.agent.datacenter, tried) }
+        let target = "/v1/health/service/" + percentEncode(q.service, keep: "") + "?dc=" + percentEncode(dc, keep: "")
+        guard let remote = try? HTTPRequest(method: "GET", target: target, headers: HTTPHeaders(), body: []) else {
+            return answer([], api.agent.datacenter, tried)
+        }
+        dispatch(remote, Responder { [self] response in
+            let rows = response.status == 200 ? PreparedQueryEndpoint.healthRows(response.body) : []
+            let kept = PreparedQueryFilter.apply(q, to: rows)
+            if !kept.isEmpty { return answer(kept, dc, tried + 1) }
+            failover(q, targets: targets.dropFirst(), tried: tried + 1, answer: answer)
+        })
+    }
+
+    private func executeResponse(_ q: PreparedQuery, _ found: [ServiceHealth], request: HTTPRequest, limit: Int, datacenter: String,
+                                 failovers: Int, index: UInt64, meta: QueryMeta, options: QueryOptions) -> HTTPResponse {
+        var rows = found
+        // Shuffled, unless `?near` (or the query's Near) asks for RTT order.
+        var shuffler = APIRandom(source: api.random)
+        rows.shuffle(using: &shuffler)
+        if let near = request.query["near"] ?? (q.near.isEmpty ? nil : q.near) {
+            rows = api.sortedNear(rows, origin: near) { $0.node.node }
+        }
+        if limit > 0 && rows.count > limit { rows = Array(rows.prefix(limit)) }
+        var json = JSONWriter(pretty: options.pretty, reserve: 1024 * rows.count + 128)
+        json.beginObject()
+        json.field("Service", q.service)
+        json.key("Nodes")
+        json.beginArray()
+        for row in rows { HealthEndpoint.writeRow(row, &json) }
+        json.endArray()
+        json.key("DNS")
+        json.beginObject()
+        json.field("TTL", q.dnsTTL)
+        json.endObject()
+        json.field("Datacenter", datacenter)
+        json.field("Failovers", failovers)
+        json.endObject()
+        var response = HTTPResponse.json(&json)
+        response.setQueryMeta(index: index, meta: meta, consistency: options.consistency)
+        return response
+    }
+
+    /// `health/service` rows from another datacenter's answer (malformed rows are skipped).
+    static func healthRows(_ body: [UInt8]) -> [ServiceHealth] {
+        guard let items = (try? JSONParser.parse(body))?.arrayValue else { return [] }
+        return items.compactMap { item -> ServiceHealth? in
+            guard let n = item["Node"], let s = item["Service"], s.objectValue != nil,
+                  let service = try? NodeService.decode(JSONFields(s)) else { return nil }
+            var node = CatalogNode()
+            node.id = n["ID"]?.stringValue ?? ""
+            node.node = n["Node"]?.stringValue ?? ""
+            node.address = n["Address"]?.stringValue ?? ""
+            node.datacenter = n["Datacenter"]?.stringValue ?? ""
+            node.taggedAddresses = (try? JSONFields(n).stringMap("TaggedAddresses")) ?? [:]
+            node.meta = (try? JSONFields(n).stringMap("Meta")) ?? [:]
+            let checks = (item["Checks"]?.arrayValue ?? []).compactMap { try? HealthCheck.decode(JSONFields($0)) }
+            return ServiceHealth(node: node, service: service, checks: checks)
         }
     }
 }
