@@ -187,6 +187,7 @@ public struct WatchProgress: Sendable {
     }
 
     /// Records a failure; returns how long to wait before retrying (5 s × failures², ≤ 180 s).
+    @discardableResult
     public mutating func failed() -> UInt64 {
         failures += 1
         lastIndex = nil
