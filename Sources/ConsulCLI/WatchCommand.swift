@@ -68,7 +68,9 @@ enum WatchCommand {
             guard !handlerArgs.isEmpty else {
                 var json = JSONWriter(pretty: true)
                 data.write(to: &json)
-                console.info(String(decoding: json.finish(), as: UTF8.self))
+                var text = String(decoding: json.finish(), as: UTF8.self)
+                while text.hasSuffix("\n") { text.removeLast() }
+                console.info(text)
                 return false
             }
             var input = data.encoded()
