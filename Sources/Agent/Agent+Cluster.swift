@@ -41,7 +41,8 @@ extension Agent: RPCHandler {
 
     /// Client agents forward everything but their own agent endpoints (and the UI).
     static func forwardsToServer(_ path: String) -> Bool {
-        path.hasPrefix("/v1/") && !path.hasPrefix("/v1/agent/")
+        // User events are agent-local too: fired into our own gossip pool, listed from our own log.
+        path.hasPrefix("/v1/") && !path.hasPrefix("/v1/agent/") && !path.hasPrefix("/v1/event/")
     }
 
     /// A client's view of usable servers changed.

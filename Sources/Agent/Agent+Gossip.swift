@@ -84,7 +84,9 @@ extension Agent {
         case .memberFailed(let m): serfLogger.info("serf: EventMemberFailed", [("name", m.name), ("address", m.address.host)])
         case .memberUpdate(let m): serfLogger.info("serf: EventMemberUpdate", [("name", m.name)])
         case .memberReap(let m): serfLogger.info("serf: EventMemberReap", [("name", m.name)])
-        case .user(let name, _, _, _): serfLogger.debug("serf: user event", [("name", name)])
+        case .user(let name, let payload, let ltime, _):
+            serfLogger.debug("serf: user event", [("name", name)])
+            receiveSerfUserEvent(name: name, payload: payload, ltime: ltime)
         }
     }
 

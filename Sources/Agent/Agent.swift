@@ -90,6 +90,8 @@ public final class Agent: AgentView {
     var configServices: [String: JSONValue] = [:]
     var configChecks: [String: JSONValue] = [:]
     let operatorState = OperatorState()
+    /// User events this agent received (`/v1/event/list`).
+    let eventLog = UserEventLog()
 
     /// Throws when the server's Raft state cannot be recovered (corrupt log or snapshot).
     public init(config: AgentConfig, nodeID: String, environment: AgentEnvironment) throws {
@@ -130,6 +132,7 @@ public final class Agent: AgentView {
         checkFactory = makeCheckFactory()
         api = ConsulHTTPAPI(backend: backend, agent: self, clock: environment.clock, random: environment.random,
                             config: apiConfig, local: self, operatorAgent: self)
+        api.registerEventRoutes(self)
         antiEntropy = AntiEntropy(local: local, backend: backend, clock: environment.clock, random: environment.random,
                                   logger: logger.named("anti_entropy"), nodeRecord: { [unowned self] in self.nodeRecord },
                                   builtIn: { [unowned self] in self.builtInCatalogEntries })

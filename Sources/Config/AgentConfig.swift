@@ -48,6 +48,8 @@ public struct AgentConfig: Equatable, Sendable {
     public var enableScriptChecks = false
     /// Check definitions from config files (`check` and `checks`), in load order, raw.
     public var checks: [JSONValue] = []
+    /// `watches`: raw watch definitions in load order, validated at load (`AgentWatchDefinition`).
+    public var watches: [JSONValue] = []
     /// Keys Consul knows that this build accepts but does not act on yet (reported at start).
     public var ignoredKeys: [String] = []
     /// `domain`: the DNS zone the agent answers for (as written; the DNS module normalizes it).
@@ -141,6 +143,7 @@ public struct ConfigLayer: Equatable, Sendable {
     /// `services` both append here.
     public var services: [JSONValue] = []
     public var checks: [JSONValue] = []
+    public var watches: [JSONValue] = []
     public var enableScriptChecks: Bool?
     public var enableLocalScriptChecks: Bool?
     public var ignoredKeys: [String] = []

@@ -67,6 +67,7 @@ public enum ConfigBuilder {
         if let v = l.encryptVerifyOutgoing { c.encryptVerifyOutgoing = v }
         c.services += l.services
         c.checks += l.checks
+        c.watches += l.watches
         c.ignoredKeys += l.ignoredKeys
         if let v = l.domain { c.domain = v }
         if let v = l.altDomain { c.altDomain = v }
@@ -149,6 +150,9 @@ public enum ConfigBuilder {
         if c.kvMaxValueSize <= 0 { throw ConfigError("limits.kv_max_value_size must be positive") }
         if c.maxQueryTimeNanoseconds == 0 { c.maxQueryTimeNanoseconds = 600_000_000_000 }
         if c.domain.isEmpty { throw ConfigError("domain cannot be empty") }
+        for (i, watch) in c.watches.enumerated() {
+            do { _ = try AgentWatchDefinition.parse(watch) } catch { throw ConfigError("watches[\(i)]: \(error.message)") }
+        }
         if !c.altDomain.isEmpty {
             // Consul: the first label may not be a query kind or the datacenter (ambiguous names).
             let first = c.altDomain.lowercased().split(separator: ".").first.map(String.init) ?? ""

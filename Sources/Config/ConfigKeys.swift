@@ -38,6 +38,7 @@ extension ConfigFile {
             l.services += try ConfigValue.objects(key, value).map(ServiceShape.normalized)
         case "check", "checks":
             l.checks += try ConfigValue.objects(key, value)
+        case "watches": l.watches += try ConfigValue.objects(key, value)
         case "ports":
             for (name, v) in try ConfigValue.object(key, value) {
                 let port = try ConfigValue.int("ports.\(name)", v)

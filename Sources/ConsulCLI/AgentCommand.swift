@@ -209,6 +209,7 @@ enum AgentCommand {
             console.error("==> Error starting agent: \(error)")
             return 1
         }
+        AgentWatches.start(config.watches, agent: agent, loop: loop)
 
         var exitCode: Int32 = 0
         var signals: [SignalWatcher] = []

@@ -9,6 +9,7 @@ public enum CLI {
     static let commands: [(String, Entry)] = [
         ("agent", Entry(synopsis: "Runs a Consul agent", run: { AgentCommand.run($0, $1) })),
         ("catalog", Entry(synopsis: "Interact with the catalog", run: { CatalogCommand.run($0, $1) })),
+        ("event", Entry(synopsis: "Fire a new event", run: { EventCommand.run($0, $1) })),
         ("force-leave", Entry(synopsis: "Forces a member of the cluster to enter the \"left\" state", run: { ForceLeaveCommand.run($0, $1) })),
         ("info", Entry(synopsis: "Provides debugging information for operators.", run: { InfoCommand.run($0, $1) })),
         ("join", Entry(synopsis: "Tell Consul agent to join cluster", run: { JoinCommand.run($0, $1) })),
@@ -25,6 +26,7 @@ public enum CLI {
         ("services", Entry(synopsis: "Interact with services", run: { ServicesCommand.run($0, $1) })),
         ("validate", Entry(synopsis: "Validate config files/directories", run: { ValidateCommand.run($0, $1) })),
         ("version", Entry(synopsis: "Prints the Consul version", run: { VersionCommand.run($0, $1) })),
+        ("watch", Entry(synopsis: "Watch for changes in Consul", run: { WatchCommand.run($0, $1) })),
     ]
 
     public static func main(_ arguments: [String], console: Console = Console()) -> Int32 {

@@ -66,7 +66,7 @@ public final class ConsulHTTPClient {
 
     /// Sends one request; `query` values are encoded here. Adds `dc`/`stale` for reads when set.
     public func send(_ method: String, _ path: String, query: [(String, String?)] = [], body: [UInt8]? = nil,
-                     serverFlags: Bool = true) throws -> HTTPClientResponse {
+                     serverFlags: Bool = true, headers: [(String, String)] = []) throws -> HTTPClientResponse {
         var items = query
         if serverFlags {
             if !settings.datacenter.isEmpty { items.append(("dc", settings.datacenter)) }
@@ -80,6 +80,7 @@ public final class ConsulHTTPClient {
         }
         var request = Array("\(method) \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\nUser-Agent: consul-swift-cli\r\nConnection: close\r\n".utf8)
         if !settings.token.isEmpty { request += Array("X-Consul-Token: \(settings.token)\r\n".utf8) }
+        for (name, value) in headers { request += Array("\(name): \(value)\r\n".utf8) }
         if let body {
             request += Array("Content-Length: \(body.count)\r\n\r\n".utf8)
             request += body

@@ -101,7 +101,10 @@ struct HCLConfigTests {
         #expect(hcl.services.first?["name"] == .string("web"))
         #expect(hcl.services.first?["check"]?["interval"] == .string("10s"))
         #expect(hcl.checks.map { $0["id"] } == [.string("disk"), .string("mem")])
-        #expect(hcl.ignoredKeys == ["watches"])
+        #expect(hcl.ignoredKeys.isEmpty)
+        #expect(hcl.watches.count == 1)
+        let watch = try AgentWatchDefinition.parse(hcl.watches[0])
+        #expect(watch.plan.key == "config/web" && watch.handler == .args(["/usr/local/bin/reload.sh"]))
     }
 
     /// Proves every key a .json file accepts is accepted by .hcl with the same effect.
