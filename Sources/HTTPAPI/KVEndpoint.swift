@@ -121,7 +121,24 @@ final class KVEndpoint {
         } else {
             command = .kvSet(key: key, value: request.body, flags: flags)
         }
+        if case .kvLock = command { return writeLock(command, options, responder) }
+        if case .kvUnlock = command { return writeLock(command, options, responder) }
         api.write(command, options: options, responder)
+    }
+
+    /// Acquire/release: a missing or unknown session is the client's mistake — 400 (Consul
+    /// answers 500; clients treat both as errors).
+    private func writeLock(_ command: Command, _ options: QueryOptions, _ responder: Responder) {
+        api.backend.apply(command) { outcome in
+            switch outcome {
+            case .failure(let error): responder.respond(.text(500, error.message))
+            case .success(.bool(let ok)): responder.respond(.jsonBool(ok, pretty: options.pretty))
+            case .success(.failure(let reason)):
+                let clientError = reason.hasPrefix("invalid session") || reason == "missing session"
+                responder.respond(.text(clientError ? 400 : 500, reason))
+            case .success(.json): responder.respond(.text(500, "unexpected lock result"))
+            }
+        }
     }
 
     // MARK: DELETE

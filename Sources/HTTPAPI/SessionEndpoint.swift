@@ -19,8 +19,9 @@ final class SessionEndpoint {
         }
         var session: Session
         do { session = try Session.decodeCreate(body, defaultNode: api.agent.nodeName) } catch {
-            // Consul answers decode problems with 400 and validation failures with 500.
-            return responder.respond(.text(error.message.hasPrefix("Request decode failed") ? 400 : 500, error.message))
+            // Consul answers a bad TTL or Behavior with 500; the issue asks for a client error, and
+            // clients treat both as failures, so every body problem is a 400 here.
+            return responder.respond(.text(400, error.message))
         }
         session.id = randomUUID(api.random)
         let id = session.id

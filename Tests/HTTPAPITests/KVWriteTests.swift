@@ -116,14 +116,14 @@ struct KVWriteTests {
         #expect(h.backend.appliedCount == 0)
     }
 
-    /// Proves lock parameters fail as Consul fails them without a valid session (500, not 400).
+    /// Proves acquire/release without a valid session is a 400 naming the problem, nothing written.
     @Test func acquireWithoutSessions() {
         let h = APIHarness()
         let unknown = h.send("PUT", "/v1/kv/a?acquire=abc", body: "x")
-        #expect(unknown.status == 500)
+        #expect(unknown.status == 400)
         #expect(unknown.text == "invalid session \"abc\"")
         let missing = h.send("PUT", "/v1/kv/a?release", body: "x")
-        #expect(missing.status == 500)
+        #expect(missing.status == 400)
         #expect(missing.text == "missing session")
         #expect(h.store.kvGet("a") == nil)
     }
