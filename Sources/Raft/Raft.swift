@@ -70,6 +70,8 @@ public final class Raft {
 
     // Pending output
     var outbox: [Message] = []
+    /// Entries proposed with `broadcast: false` not yet offered to followers.
+    var appendsPending = false
     var outboxAfterPersist: [Message] = []
     var readStates: [ReadState] = []
     var pendingSnapshot: Snapshot?
@@ -140,12 +142,23 @@ public final class Raft {
     }
 
     /// Proposes an FSM command; returns the index and term it will commit at if it commits.
-    public func propose(_ data: [UInt8]) -> Result<(index: UInt64, term: UInt64), ProposeError> {
+    /// With `broadcast: false` the entry waits for `flushAppends()`, so a burst of proposals
+    /// reaches each follower as one message.
+    public func propose(_ data: [UInt8], broadcast: Bool = true) -> Result<(index: UInt64, term: UInt64), ProposeError> {
         guard role == .leader else { return .failure(.notLeader(leader: leader)) }
         guard leadTransferee == nil else { return .failure(.transferring) }
         let entry = appendAsLeader(kind: .command, data: data)
-        broadcastAppend()
+        if broadcast { broadcastAppend() } else { appendsPending = true }
         return .success((entry.index, entry.term))
+    }
+
+    /// Offers entries proposed without broadcast to every follower — only while still leader:
+    /// a server that stepped down meanwhile must never send its log as if it led.
+    public func flushAppends() {
+        guard appendsPending else { return }
+        appendsPending = false
+        guard role == .leader else { return }
+        broadcastAppend()
     }
 
     /// Asks for a linearizable read point; the answer arrives as a ReadState in a later Ready.

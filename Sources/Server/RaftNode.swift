@@ -36,6 +36,7 @@ public final class RaftNode {
     private var afterPersistQueue: [[Message]] = []
     private var processing = false
     private var pendingProcess = false
+    private var flushScheduled = false
     public private(set) var appliedIndex: UInt64 = 0
     /// Called after each committed command applies (simulation checkers, metrics).
     public var onApply: ((Entry, CommandResult?) -> Void)?
@@ -111,14 +112,28 @@ public final class RaftNode {
 
     public func propose(_ command: Command, completion: @escaping (Result<CommandResult, RaftNodeError>) -> Void) {
         guard !stopped else { return completion(.failure(.leadershipLost)) }
-        switch raft.propose(command.encoded) {
+        switch raft.propose(command.encoded, broadcast: false) {
         case .success(let (index, term)):
             proposals[index] = (term, completion)
-            process()
+            scheduleFlush()
         case .failure(.notLeader(let leader)):
             completion(.failure(.notLeader(leader: leader)))
         case .failure(let other):
             completion(.failure(.rejected("\(other)")))
+        }
+    }
+
+    /// Proposals made during one loop turn go out together on the next: one append message per
+    /// follower and one storage batch for the lot (what makes writes under load cheap).
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        clock.schedule(after: 0) { [weak self] in
+            guard let self else { return }
+            self.flushScheduled = false
+            guard !self.stopped else { return }
+            self.raft.flushAppends()
+            self.process()
         }
     }
 
