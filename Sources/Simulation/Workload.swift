@@ -118,6 +118,7 @@ public final class Workload {
                 switch result {
                 case .success(.bool(let ok)): finish(kind == .put(v) ? .ok : .created(ok))
                 case .success(.failure): finish(.failed) // refused alike on every replica: not applied
+                case .success(.json): finish(.unknown) // never produced by KV set/CAS
                 case .failure(.notLeader): finish(.failed)
                 case .failure: finish(.unknown)
                 }
