@@ -456,6 +456,29 @@ struct TxnStateTests {
         #expect(answer.results[0]["KV"]?["Session"] == nil)
     }
 
+    /// Proves the leader's pre-check refuses a txn `lock` inside a lock-delay with Consul's text (every delayed op, by OpIndex), and passes once it runs out.
+    @Test func lockDelayRefusal() throws {
+        let h = SessionHarness()
+        h.register()
+        h.create("old", lockDelay: 2_000_000_000)
+        h.create("new")
+        h.lock("k", "old")
+        h.lock("k2", "old")
+        h.apply(.sessionDestroy(id: "old"))
+        let ops = [kv("set", "x", "1"), kv("lock", "k", session: "new"), kv("lock", "free", session: "new"),
+                   kv("lock", "k2", session: "new"), kv("get", "k")]
+        let refused = try TxnAnswer(try #require(h.store.lockDelayRefusal(ops)))
+        #expect(!refused.ok)
+        #expect(refused.resultsAreNull)
+        #expect(refused.errors == ["1: failed to lock key \"k\" due to lock delay", "3: failed to lock key \"k2\" due to lock delay"])
+        // Only lock verbs are judged: a set or check of a delayed key passes.
+        #expect(h.store.lockDelayRefusal([kv("set", "k", "v"), kv("get", "k"), kv("unlock", "k", session: "new")]) == nil)
+        h.now += 2_000_000_000
+        #expect(h.store.lockDelayRefusal(ops) == nil)
+        #expect(try h.txn(ops).ok)
+        #expect(h.holder("k") == "new")
+    }
+
     // MARK: Read-only
 
     /// Proves readTxn answers reads (and read failures with their OpIndex) without changing state or the index.

@@ -144,6 +144,10 @@ import Testing
         let destroyed = Date()
         #expect(try live.holder("live/contend") == "")
         #expect(try !live.acquire("live/contend", b, "B"))
+        // A txn lock is refused by the same delay, with Consul's text.
+        let txnLock = try live.put("/v1/txn", #"[{"KV":{"Verb":"lock","Key":"live/contend","Session":"\#(b)"}}]"#)
+        #expect(txnLock.status == 409)
+        #expect(txnLock.bodyText.contains(#"failed to lock key \"live/contend\" due to lock delay"#), "\(txnLock.bodyText)")
         var wonAfter: Double?
         while Date().timeIntervalSince(destroyed) < 6 {
             if try live.acquire("live/contend", b, "B") { wonAfter = Date().timeIntervalSince(destroyed); break }
