@@ -396,7 +396,8 @@ struct TxnStateTests {
         #expect(!answer.ok)
         #expect(answer.resultsAreNull)
         #expect(answer.errors == ["8: failed to set key \"keep\", index is stale", "9: key \"missing\" doesn't exist"])
-        #expect(h.stateBytes == before)
+        let unchanged = h.stateBytes == before
+        #expect(unchanged, "the failed txn changed the replicated state")
         #expect(h.store.kvTableIndex == kvIndex)
         #expect(h.store.catalogNodes().index == nodesIndex)
         #expect(h.store.sessionsIndex == sessionsIndex)
