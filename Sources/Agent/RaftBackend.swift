@@ -38,6 +38,7 @@ public final class RaftBackend: ConsulBackend {
         if node.raft.role == .leader {
             // Lock-delay is judged on the leader's clock before proposing, never while applying.
             if case .kvLock(let key, _, _, _) = command, store.lockDelayed(key) { return completion(.success(.bool(false))) }
+            if case .txn(let ops) = command, let refused = store.lockDelayRefusal(ops) { return completion(.success(refused)) }
             node.propose(command) { result in
                 switch result {
                 case .success(let r): completion(.success(r))

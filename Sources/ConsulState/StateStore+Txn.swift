@@ -32,6 +32,19 @@ extension StateStore {
         return run.outcome
     }
 
+    /// The leader's pre-check before proposing a transaction (Consul's `Txn.preCheck`): each
+    /// `lock` of a key still inside a lock-delay fails the whole txn, or nil when none does.
+    /// Judged on this replica's clock, like `lockDelayed`, never while applying.
+    public func lockDelayRefusal(_ ops: [TxnOp]) -> CommandResult? {
+        var run = TxnRun()
+        for (i, op) in ops.enumerated() {
+            if case let .kv("lock", key, _, _, _, _) = op, lockDelayed(key) {
+                run.errors.append((i, "failed to lock key \(goQuoted(key)) due to lock delay"))
+            }
+        }
+        return run.errors.isEmpty ? nil : run.outcome
+    }
+
     private func evaluate(_ op: TxnOp, at index: UInt64, opIndex: Int, into run: inout TxnRun,
                           changes: inout CatalogChanges, woken: inout [() -> Void]) {
         let outcome: TxnStep
