@@ -95,16 +95,16 @@ struct SessionEndpointTests {
         #expect(h.store.session(ns)?.lockDelay == 2_500_000_000)
     }
 
-    /// Proves bad TTLs and behaviors are 500 with Consul's texts, malformed JSON is 400, and none reaches the backend.
+    /// Proves bad TTLs and behaviors are 400 (client errors, issue #9) with Consul's texts, malformed JSON is 400, and none reaches the backend.
     @Test func createValidation() {
         let h = APIHarness()
         h.registerNode("node1")
         let cases: [(String, Int, String)] = [
-            (#"{"TTL":"5s"}"#, 500, "Invalid Session TTL '5000000000', must be between [10s=24h0m0s]"),
-            (#"{"TTL":"25h"}"#, 500, "Invalid Session TTL '90000000000000', must be between [10s=24h0m0s]"),
-            (#"{"TTL":"9.999s"}"#, 500, "Invalid Session TTL '9999000000', must be between [10s=24h0m0s]"),
-            (#"{"TTL":"abc"}"#, 500, #"Session TTL 'abc' invalid: time: invalid duration "abc""#),
-            (#"{"Behavior":"explode"}"#, 500, "Invalid Behavior setting 'explode'"),
+            (#"{"TTL":"5s"}"#, 400, "Invalid Session TTL '5000000000', must be between [10s=24h0m0s]"),
+            (#"{"TTL":"25h"}"#, 400, "Invalid Session TTL '90000000000000', must be between [10s=24h0m0s]"),
+            (#"{"TTL":"9.999s"}"#, 400, "Invalid Session TTL '9999000000', must be between [10s=24h0m0s]"),
+            (#"{"TTL":"abc"}"#, 400, #"Session TTL 'abc' invalid: time: invalid duration "abc""#),
+            (#"{"Behavior":"explode"}"#, 400, "Invalid Behavior setting 'explode'"),
         ]
         for (body, status, text) in cases {
             let answer = h.send("PUT", "/v1/session/create", body: body)
@@ -264,12 +264,12 @@ struct SessionEndpointTests {
         #expect(after.value == Array("released".utf8))
         #expect(h.send("GET", "/v1/kv/leader").text?.contains("Session") == false)
 
-        // Unknown and empty sessions are errors (500), not false.
+        // Unknown and empty sessions are client errors (400), not false.
         let unknown = h.send("PUT", "/v1/kv/leader?acquire=nope")
-        #expect(unknown.status == 500)
+        #expect(unknown.status == 400)
         #expect(unknown.text == #"invalid session "nope""#)
         let empty = h.send("PUT", "/v1/kv/leader?acquire=")
-        #expect(empty.status == 500)
+        #expect(empty.status == 400)
         #expect(empty.text == "missing session")
 
         // Destroying the holder through the API releases the key, keeping its value.
