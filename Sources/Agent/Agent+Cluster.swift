@@ -107,6 +107,7 @@ extension Agent: RPCHandler {
             self.serversChanged()
             if self.raftNode?.raft.role == .leader {
                 self.autopilotStep()
+                self.pruneDeadServers()
                 self.reconcileMembers()
             }
             self.scheduleServerMaintenance()

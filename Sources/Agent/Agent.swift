@@ -61,6 +61,8 @@ public final class Agent: AgentView {
     var serverAddresses: [String: SocketAddress] = [:]
     /// When each non-voter was added (autopilot promotes after a stable period).
     var nonVoterSince: [String: Instant] = [:]
+    /// Servers in the Raft configuration that gossip reports failed, and since when.
+    var failedServersSince: [String: Instant] = [:]
     var stopping = false
     /// Leader duty state: whether we led at the last session sweep, and destroys in flight.
     var sessionSweepWasLeader = false

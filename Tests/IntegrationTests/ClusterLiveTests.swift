@@ -46,6 +46,13 @@ import Testing
         return String(decoding: r.body, as: UTF8.self)
     }
 
+    /// Servers in the Raft configuration, as `/v1/operator/raft/configuration` lists them.
+    func raftServerCount(_ agent: AgentProcess) -> Int {
+        guard let r = try? HTTP.request("GET", "/v1/operator/raft/configuration", port: agent.httpPort, timeoutMs: 5000),
+              r.status == 200 else { return -1 }
+        return String(decoding: r.body, as: UTF8.self).components(separatedBy: "\"Voter\"").count - 1
+    }
+
     func tempDir() throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("consul-cluster-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -176,7 +183,9 @@ import Testing
         #expect(!webNodes(agents[1]).contains("\"c1\""))
     }
 
-    /// Five servers tolerate two failures (the leader among them) and refuse writes without quorum.
+    /// Five servers tolerate two failures (the leader among them); autopilot then removes the dead
+    /// two from the Raft configuration, so the three left tolerate one more failure; with two of
+    /// those gone there is no quorum and writes are refused (not hung).
     @Test func fiveServersSurviveTwoFailures() throws {
         var agents: [AgentProcess] = []
         defer { for a in agents { a.stop() } }
@@ -196,10 +205,22 @@ import Testing
         #expect(put(survivors[0], "five", "2"))
         for s in survivors { #expect(get(s, "five", query: "&consistent") == "2") }
 
-        // A third failure leaves two of five: no quorum, writes fail (after rpc_hold_timeout) rather than hang.
+        // Dead-server cleanup: failed in gossip for the stabilization time → out of the configuration.
+        let pruneDeadline = Date().addingTimeInterval(60)
+        var voters = 5
+        while Date() < pruneDeadline {
+            voters = raftServerCount(survivors[0])
+            if voters == 3 { break }
+            usleep(500_000)
+        }
+        #expect(voters == 3, "the two dead servers were removed from the Raft configuration")
+        survivors[1].stop()
+        #expect(put(survivors[0], "five", "3"), "two of three voters still make a quorum")
+
+        // Another failure leaves one: no quorum, writes fail (after rpc_hold_timeout) rather than hang.
         survivors[2].stop()
         let started = Date()
-        #expect(!put(survivors[0], "five", "3"))
+        #expect(!put(survivors[0], "five", "4"))
         #expect(Date().timeIntervalSince(started) < 15)
     }
 }
