@@ -30,6 +30,9 @@ public struct AgentEnvironment {
     /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
     public var raftStorage: RaftStorage?
     public var snapshotStore: SnapshotStore?
+    /// `raft/peers.json` when the operator left one, and how to delete it once applied.
+    public var peersJSON: [UInt8]?
+    public var removePeersJSON: () -> Void = {}
 
     public init(clock: EventLoopClock, network: StreamNetwork, random: RandomSource, logSink: LogSink,
                 datagrams: DatagramNetwork, resolver: Resolver, processes: ProcessRunner,
@@ -64,6 +67,9 @@ public final class Agent: AgentView {
     /// Servers in the Raft configuration that gossip reports failed, and since when.
     var failedServersSince: [String: Instant] = [:]
     var stopping = false
+    /// A `raft/peers.json` recovery to make durable before Raft starts.
+    var peersRecovery: RaftNodeRecovery.PeersRecovery?
+    var recoveredPeerAddresses: [(id: String, address: SocketAddress)] = []
     /// Leader duty state: whether we led at the last session sweep, and destroys in flight.
     var sessionSweepWasLeader = false
     var sessionDestroysInFlight: Set<String> = []
@@ -112,8 +118,12 @@ public final class Agent: AgentView {
                 rpc = serverRPC
                 transport = serverRPC
             }
-            let node = try Agent.makeRaftNode(config: config, nodeID: nodeID, environment: environment, transport: transport)
+            let peers = try environment.peersJSON.map { bytes in try PeersFile.parse(bytes) }
+            let (node, recovery) = try Agent.makeRaftNode(config: config, nodeID: nodeID, environment: environment,
+                                                          transport: transport, peers: peers?.configuration)
             raftNode = node
+            peersRecovery = recovery
+            recoveredPeerAddresses = peers?.addresses ?? []
             let clock = environment.clock
             node.store.monotonicNow = { clock.now.nanoseconds }
             let raftBackend = RaftBackend(node: node, clock: environment.clock)
@@ -184,9 +194,13 @@ public final class Agent: AgentView {
             raftLogger.info("starting", [("storage", config.devMode ? "memory" : config.dataDir + "/raft"),
                                          ("first_index", String(raftNode.raft.firstIndex)),
                                          ("last_index", String(raftNode.raft.lastIndex))])
-            raftNode.start()
-            try startServerRPC()
-            scheduleSessionSweep()
+            if let recovery = peersRecovery {
+                try startAfterPeersRecovery(recovery)
+            } else {
+                raftNode.start()
+                try startServerRPC()
+                scheduleSessionSweep()
+            }
         }
         if config.ports.dns > 0 {
             let responder = ConsulDNSResponder(config: Agent.dnsConfig(config), lookup: DNSCatalogLookup(store: backend.store, datacenter: config.datacenter))
@@ -291,7 +305,7 @@ public final class Agent: AgentView {
 
     /// Raft for a server: Consul's dev timings in -dev (in-memory log), raft_multiplier 5 otherwise.
     private static func makeRaftNode(config: AgentConfig, nodeID: String, environment: AgentEnvironment,
-                                     transport: RaftTransport) throws -> RaftNode {
+                                     transport: RaftTransport, peers: Configuration?) throws -> (RaftNode, RaftNodeRecovery.PeersRecovery?) {
         let tickMilliseconds = config.devMode ? 5 : 10
         var raftConfig = RaftConfig.consul(id: nodeID, raftMultiplier: config.devMode ? 1 : 5, tickMilliseconds: tickMilliseconds)
         if config.devMode {
@@ -304,12 +318,12 @@ public final class Agent: AgentView {
         let storage = environment.raftStorage ?? MemoryRaftStorage()
         let snapshots = environment.snapshotStore ?? MemorySnapshotStore()
         let bootstrap = config.bootstrap ? Configuration(voters: [nodeID]) : nil
-        let (raft, store) = try RaftNodeRecovery.recover(config: raftConfig, storage: storage, snapshots: snapshots,
-                                                          bootstrap: bootstrap)
+        let (raft, store, recovery) = try RaftNodeRecovery.recover(config: raftConfig, storage: storage, snapshots: snapshots,
+                                                                    bootstrap: bootstrap, peers: peers)
         let node = RaftNode(raft: raft, store: store, storage: storage, transport: transport,
                             clock: environment.clock, tickNanoseconds: UInt64(tickMilliseconds) * 1_000_000)
         node.snapshotStore = snapshots
-        return node
+        return (node, recovery)
     }
 
     public var localMember: MemberInfo {

@@ -191,6 +191,11 @@ enum AgentCommand {
                 // A real server keeps its Raft log and snapshots under the data directory.
                 environment.raftStorage = try SQLiteRaftStorage(directory: config.dataDir + "/raft", loop: loop)
                 environment.snapshotStore = try LZ4SnapshotStore(directory: config.dataDir + "/raft/snapshots", loop: loop)
+                let peersPath = config.dataDir + "/raft/peers.json"
+                if Files.exists(peersPath) {
+                    environment.peersJSON = try Files.read(peersPath)
+                    environment.removePeersJSON = { unlink(peersPath) }
+                }
             }
             agent = try Agent(config: config, nodeID: nodeID, environment: environment)
         } catch {

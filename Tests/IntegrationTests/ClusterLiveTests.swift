@@ -223,4 +223,48 @@ import Testing
         #expect(!put(survivors[0], "five", "4"))
         #expect(Date().timeIntervalSince(started) < 15)
     }
+
+    /// Proves `raft/peers.json` recovery: a 3-server cluster loses two servers for good; the
+    /// operator writes a peers.json naming only the survivor, which then starts as a one-server
+    /// cluster with every acknowledged write, accepts new ones, deletes the file, and stays that
+    /// way across a SIGKILL and restart; a malformed peers.json refuses start-up.
+    @Test func peersJSONRecoversTheSurvivor() throws {
+        let dirs = [try tempDir(), try tempDir(), try tempDir()]
+        var agents: [AgentProcess] = []
+        defer { for a in agents { a.stop() } }
+        agents.append(try start("r1", dataDir: dirs[0], join: nil))
+        let seed = "127.0.0.1:\(agents[0].ports["serf-lan-port"]!)"
+        for i in 2...3 { agents.append(try start("r\(i)", dataDir: dirs[i - 1], join: seed)) }
+        _ = try #require(agreedLeader(agents, seconds: 60), "no leader among 3")
+        for (i, agent) in agents.enumerated() { #expect(put(agent, "precious/\(i)", "v\(i)")) }
+        for a in agents { a.stop() }
+
+        let ports = agents[0].ports
+        let nodeID = try String(contentsOfFile: dirs[0] + "/node-id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let peersPath = dirs[0] + "/raft/peers.json"
+        try Data("[{\"id\": \"\(nodeID)\"}]".utf8).write(to: URL(fileURLWithPath: peersPath))
+        let refused = try runCLI(["agent", "-server", "-data-dir", dirs[0], "-node", "r1", "-bind", "127.0.0.1",
+                                  "-http-port", String(ports["http-port"]!), "-server-port", String(ports["server-port"]!)],
+                                 timeoutSeconds: 20)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("raft/peers.json"), "\(refused.stderr)")
+
+        let peers = "[{\"id\": \"\(nodeID)\", \"address\": \"127.0.0.1:\(ports["server-port"]!)\", \"non_voter\": false}]"
+        try Data(peers.utf8).write(to: URL(fileURLWithPath: peersPath))
+        var survivor = try AgentProcess(extraArgs: ["-server", "-data-dir", dirs[0], "-node", "r1", "-bind", "127.0.0.1"],
+                                        dev: false, reusing: ports)
+        agents.append(survivor)
+        _ = try #require(agreedLeader([survivor], seconds: 30), "the survivor did not lead")
+        for i in 0..<3 { #expect(get(survivor, "precious/\(i)") == "v\(i)") }
+        #expect(put(survivor, "after", "recovery"))
+        #expect(!FileManager.default.fileExists(atPath: peersPath))
+
+        survivor.stop()
+        survivor = try AgentProcess(extraArgs: ["-server", "-data-dir", dirs[0], "-node", "r1", "-bind", "127.0.0.1"],
+                                    dev: false, reusing: ports)
+        agents.append(survivor)
+        _ = try #require(agreedLeader([survivor], seconds: 30), "no leader after restarting the recovered server")
+        #expect(get(survivor, "after") == "recovery")
+        #expect(get(survivor, "precious/2") == "v2")
+    }
 }
