@@ -18,6 +18,14 @@ final class OperatorState {
 /// requests that need the leader are forwarded to it over the server RPC; membership changes
 /// and leadership transfers complete once the Raft core shows their effect, bounded in time.
 extension Agent: OperatorAgent {
+    /// Autopilot's LastContact: the leader's view of when `id` last answered (0 for itself).
+    func lastContactNanos(of id: String) -> Int64 {
+        guard let raftNode, id != nodeID else { return 0 }
+        if raftNode.raft.role != .leader { return id == raftNode.raft.leader ? Int64((raftNode.lastContactMilliseconds ?? 0) * 1_000_000) : 0 }
+        guard let at = raftNode.peerContact[id] else { return 0 }
+        return Int64(environment.clock.now.nanoseconds &- at.nanoseconds)
+    }
+
     /// Marks a request already forwarded to the leader, so it is never forwarded twice.
     static let leaderForwardedHeader = "X-Consul-Forwarded-To-Leader"
     static let operatorPollNanos: UInt64 = 20_000_000
@@ -236,7 +244,7 @@ extension Agent: OperatorAgent {
             servers.append(AutopilotServerInfo(
                 id: id, name: isSelf ? config.nodeName : member?.name ?? "(unknown)", address: raftAddress(of: id),
                 serfStatus: serfStatus, version: String(build.prefix { $0 != ":" }), leader: id == raft.leader,
-                voter: raft.configuration.voters.contains(id), lastContactNanos: 0,
+                voter: raft.configuration.voters.contains(id), lastContactNanos: lastContactNanos(of: id),
                 lastTerm: healthy || isSelf ? raft.term : 0, lastIndex: index, healthy: healthy, stableSinceUnixNanos: since))
         }
         for id in Array(operatorState.health.keys) where !raft.configuration.members.contains(id) { operatorState.health[id] = nil }

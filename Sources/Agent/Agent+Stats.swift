@@ -51,8 +51,7 @@ extension Agent {
         }
         // Peers are the other voters, and only while we vote ourselves.
         let peers = configuration.voters.contains(nodeID) ? configuration.voters.count - 1 : 0
-        // The core does not time heartbeats; a follower with a known leader reports recent contact.
-        let lastContact = raft.role == .leader ? "0" : raft.leader == nil ? "never" : "0s"
+        let lastContact = raftNode.lastContactMilliseconds.map { raft.role == .leader ? "0" : GoDuration.format(Int64($0) * 1_000_000) } ?? "never"
         return [("applied_index", String(raftNode.appliedIndex)),
                 ("commit_index", String(raft.commitIndex)),
                 ("fsm_pending", "0"),

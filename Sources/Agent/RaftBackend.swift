@@ -73,7 +73,7 @@ public final class RaftBackend: ConsulBackend {
         case .stale:
             let known = raft.leader != nil
             guard known || node.appliedIndex > 0 else { return completion(.failure(.noLeader)) }
-            completion(.success(QueryMeta(knownLeader: known, lastContactMilliseconds: 0)))
+            completion(.success(QueryMeta(knownLeader: known, lastContactMilliseconds: node.lastContactMilliseconds ?? 0)))
         case .default, .consistent:
             readRetrying(consistent: consistency == .consistent, deadline: clock.now.adding(nanoseconds: RaftBackend.holdTimeoutNanos),
                          completion: completion)
@@ -107,7 +107,9 @@ public final class RaftBackend: ConsulBackend {
             switch result {
             case .success(let body):
                 guard let index = try? RPCReplyCodec.decodeIndex(body) else { return completion(.failure(.other("malformed reply from leader"))) }
-                self.node.whenApplied(index) { completion(.success(QueryMeta(knownLeader: true, lastContactMilliseconds: 0))) }
+                self.node.whenApplied(index) { [node = self.node] in
+                    completion(.success(QueryMeta(knownLeader: true, lastContactMilliseconds: node.lastContactMilliseconds ?? 0)))
+                }
             case .failure:
                 retry()
             }

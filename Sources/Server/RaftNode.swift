@@ -107,7 +107,25 @@ public final class RaftNode {
     public func receive(_ message: Message) {
         guard !stopped else { return }
         raft.step(message)
+        let now = clock.now
+        if raft.role == .leader {
+            peerContact[message.from] = now
+        } else if message.from == raft.leader, message.term == raft.term {
+            leaderContact = now
+        }
         process()
+    }
+
+    /// When this follower last heard from its leader (nil: never since start).
+    public private(set) var leaderContact: Instant?
+    /// On a leader, when each peer last answered.
+    public private(set) var peerContact: [ServerID: Instant] = [:]
+
+    /// Milliseconds since the leader was last heard from: 0 on the leader, nil when never.
+    public var lastContactMilliseconds: UInt64? {
+        if raft.role == .leader { return 0 }
+        guard let leaderContact else { return nil }
+        return (clock.now.nanoseconds &- leaderContact.nanoseconds) / 1_000_000
     }
 
     public func propose(_ command: Command, completion: @escaping (Result<CommandResult, RaftNodeError>) -> Void) {

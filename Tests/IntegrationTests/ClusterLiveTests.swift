@@ -194,6 +194,12 @@ import Testing
         for i in 2...5 { agents.append(try start("f\(i)", dataDir: try tempDir(), join: seed, expect: 5)) }
         let leader = try #require(agreedLeader(agents, seconds: 60), "no leader among 5")
         #expect(put(agents[4], "five", "1"))
+        // Followers measure their leader contact (heartbeats every ~0.5 s with raft_multiplier 5).
+        for agent in agents where "127.0.0.1:\(agent.ports["server-port"]!)" != leader {
+            let r = try HTTP.request("GET", "/v1/kv/five?stale", port: agent.httpPort)
+            let contact = Int(r.headers["X-Consul-LastContact"] ?? "") ?? -1
+            #expect(contact >= 0 && contact < 3000, "X-Consul-LastContact \(contact)")
+        }
 
         // Kill the leader and one follower.
         let leaderIndex = try #require(agents.firstIndex { "127.0.0.1:\($0.ports["server-port"]!)" == leader })
@@ -215,6 +221,7 @@ import Testing
         }
         #expect(voters == 3, "the two dead servers were removed from the Raft configuration")
         survivors[1].stop()
+        _ = try #require(agreedLeader([survivors[0], survivors[2]], seconds: 40), "no leader among the last two of three")
         #expect(put(survivors[0], "five", "3"), "two of three voters still make a quorum")
 
         // Another failure leaves one: no quorum, writes fail (after rpc_hold_timeout) rather than hang.
