@@ -209,11 +209,13 @@ public final class Agent: AgentView {
             let recursor = DNSRecursor(recursors: config.recursors.compactMap(parseRecursor).map { SocketAddress(host: $0.host, port: $0.port) },
                                        timeoutNanoseconds: config.dns.recursorTimeoutNanoseconds, clock: clock,
                                        datagrams: environment.datagrams, streams: environment.network, random: environment.random)
-            let listener = DNSListener { query, overTCP, reply in
+            let store = backend.store
+            let stamp = { DNSAnswerCache.Stamp(generation: store.catalogGeneration, second: clock.wallClockNanoseconds / 1_000_000_000) }
+            let listener = DNSListener(stamp: stamp) { query, overTCP, reply in
                 switch responder.handle(packet: query, overTCP: overTCP, now: clock.wallClockNanoseconds / 1_000_000_000, random: &random) {
-                case .answer(let bytes): reply(bytes)
+                case .answer(let bytes): reply(bytes, true)
                 case .forward:
-                    recursor.forward(query) { answer in reply(answer ?? ConsulDNSResponder.servFail(for: query)) }
+                    recursor.forward(query) { answer in reply(answer ?? ConsulDNSResponder.servFail(for: query), false) }
                 }
             }
             for host in config.clientAddrs {

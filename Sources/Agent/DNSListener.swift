@@ -1,3 +1,4 @@
+import DNS
 import Platform
 
 /// The agent's DNS port: UDP datagrams and TCP (two-byte length-prefixed messages, several per
@@ -5,13 +6,23 @@ import Platform
 /// or later on the loop (forwarded queries); nil means send nothing (over TCP: close). Transport
 /// only; the answers come from the DNS module.
 final class DNSListener: DatagramSocketDelegate {
-    typealias Respond = (_ query: [UInt8], _ overTCP: Bool, _ reply: @escaping ([UInt8]?) -> Void) -> Void
+    /// `reply(answer, cacheable)`: cacheable answers came from the catalog (not a recursor).
+    typealias Respond = (_ query: [UInt8], _ overTCP: Bool, _ reply: @escaping ([UInt8]?, Bool) -> Void) -> Void
     private let respond: Respond
     private var udp: [DatagramSocket] = []
     private var tcp: [StreamListener] = []
     private var connections: [ObjectIdentifier: DNSTCPConnection] = [:]
+    /// Repeated UDP queries are answered from here (see DNSAnswerCache) — no parse, no allocation.
+    private var cache = DNSAnswerCache()
+    private let stamp: () -> DNSAnswerCache.Stamp
+    private let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 8)
 
-    init(respond: @escaping Respond) { self.respond = respond }
+    init(stamp: @escaping () -> DNSAnswerCache.Stamp, respond: @escaping Respond) {
+        self.stamp = stamp
+        self.respond = respond
+    }
+
+    deinit { scratch.deallocate() }
 
     func listen(on address: SocketAddress, datagrams: DatagramNetwork, streams: StreamNetwork) throws {
         let socket = try datagrams.bind(local: address, peer: nil)
@@ -35,9 +46,19 @@ final class DNSListener: DatagramSocketDelegate {
         tcp = []
     }
 
+    func socket(_ socket: DatagramSocket, answerNow bytes: UnsafeRawBufferPointer,
+                reply: (UnsafeRawBufferPointer) -> Void) -> Bool {
+        guard let length = cache.answer(bytes, stamp: stamp(), into: scratch) else { return false }
+        reply(UnsafeRawBufferPointer(rebasing: scratch[..<length]))
+        return true
+    }
+
     func socket(_ socket: DatagramSocket, didReceive bytes: UnsafeRawBufferPointer, from sender: SocketAddress) {
-        respond(Array(bytes), false) { [weak socket] answer in
+        let query = Array(bytes)
+        let stampAtQuery = stamp()
+        respond(query, false) { [weak self, weak socket] answer, cacheable in
             guard let answer, let socket else { return }
+            if cacheable, let self, self.stamp() == stampAtQuery { self.cache.store(query: query, answer: answer, stamp: stampAtQuery) }
             try? socket.send(answer, to: sender)
         }
     }
@@ -68,7 +89,7 @@ final class DNSTCPConnection: StreamConnectionDelegate {
             guard buffer.count >= 2 + length else { break }
             let query = Array(buffer[2..<(2 + length)])
             buffer.removeFirst(2 + length)
-            respond(query, true) { [weak self] answer in
+            respond(query, true) { [weak self] answer, _ in
                 guard let self, !self.closed else { return }
                 if let answer, answer.count <= 65535 {
                     self.stream.write([UInt8(answer.count >> 8), UInt8(answer.count & 0xFF)] + answer)

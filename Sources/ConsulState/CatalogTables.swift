@@ -171,6 +171,7 @@ extension StateStore {
     /// Stamps indexes and wakes exactly the watchers of what changed.
     func commitCatalogChanges(_ c: CatalogChanges, at index: UInt64, woken: inout [() -> Void]) {
         guard c.any else { return }
+        catalogGeneration &+= 1
         var serviceNames = c.serviceNames
         for node in c.nodes {
             catalog.nodeIndex[node] = index

@@ -23,6 +23,7 @@ extension StateStore {
             return .failure("not a prepared query command")
         }
         queries.index = index
+        catalogGeneration &+= 1
         woken += watches.fire(.preparedQueries)
         return .bool(true)
     }
@@ -45,6 +46,7 @@ extension StateStore {
         guard !bound.isEmpty else { return }
         for id in bound { queries.remove(id) }
         queries.index = index
+        catalogGeneration &+= 1
         woken += watches.fire(.preparedQueries)
     }
 

@@ -16,6 +16,9 @@ public final class StateStore {
     /// Replica-local timing of sessions (lock-delays, TTL clocks) — never replicated, as in Consul.
     var sessionTimers = SessionTimers()
     public var watches = WatchRegistry()
+    /// Moves on every change to what DNS answers from (catalog, prepared queries, a restore):
+    /// cached DNS answers are good for one generation only.
+    public internal(set) var catalogGeneration: UInt64 = 0
     /// Monotonic nanoseconds, for lock-delays and TTL clocks only (replicated state never
     /// depends on it). The server wires its loop clock in; tests pass a fake.
     public var monotonicNow: () -> UInt64 = { 0 }
@@ -158,6 +161,7 @@ public final class StateStore {
         kv = KVTable()
         for p in pairs { kv.upsert(p) }
         tombstones = Dictionary(newTombs, uniquingKeysWith: { a, _ in a })
+        catalogGeneration &+= 1
         sessions.rebuildHeldKeys(from: pairs)
         sessionTimers = SessionTimers()
         sessionTimers.resetAll(sessions.byID.keys, now: monotonicNow())

@@ -75,8 +75,16 @@ final class LiveDatagramSocket: DatagramSocket {
             return
         }
         // nread == 0 with no sender means "nothing more to read now"; an empty datagram has a sender.
-        guard let from, let sender = SocketAddresses.address(from: UnsafeRawPointer(from)) else { return }
-        delegate?.socket(self, didReceive: UnsafeRawBufferPointer(start: buffer, count: nread), from: sender)
+        guard let from else { return }
+        let bytes = UnsafeRawBufferPointer(start: buffer, count: nread)
+        let handle = self.handle
+        let answered = delegate?.socket(self, answerNow: bytes) { answer in
+            var buf = uv_buf_init(UnsafeMutablePointer(mutating: answer.baseAddress?.assumingMemoryBound(to: CChar.self)),
+                                  UInt32(answer.count))
+            _ = uv_udp_try_send(handle, &buf, 1, from)
+        } ?? false
+        guard !answered, let sender = SocketAddresses.address(from: UnsafeRawPointer(from)) else { return }
+        delegate?.socket(self, didReceive: bytes, from: sender)
     }
 
     func send(_ bytes: [UInt8], to address: SocketAddress?) throws(NetworkError) {

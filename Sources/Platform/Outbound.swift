@@ -11,6 +11,16 @@ public protocol DatagramSocketDelegate: AnyObject {
     /// The kernel reported an error for this socket (on a connected socket: ICMP port
     /// unreachable arrives here as "connection refused").
     func socket(_ socket: DatagramSocket, didFail error: NetworkError)
+    /// Offered each datagram first: answer at once through `reply` (which sends to the sender
+    /// without ever building a `SocketAddress`) and return true, or return false to have it
+    /// delivered to `didReceive`. Both buffers are valid only during the call. Default: false.
+    func socket(_ socket: DatagramSocket, answerNow bytes: UnsafeRawBufferPointer,
+                reply: (UnsafeRawBufferPointer) -> Void) -> Bool
+}
+
+extension DatagramSocketDelegate {
+    public func socket(_ socket: DatagramSocket, answerNow bytes: UnsafeRawBufferPointer,
+                       reply: (UnsafeRawBufferPointer) -> Void) -> Bool { false }
 }
 
 /// A bound UDP socket, confined to the loop.

@@ -30,6 +30,25 @@ import Testing
         #expect(srv.contains("web-1.node.dc1.consul.\t0\tIN\tA\t10.0.0.5"))
     }
 
+    /// Repeated identical queries are answered from the answer cache, yet a catalog change shows
+    /// in the very next answer (the cache is keyed by the catalog generation).
+    @Test func cachedAnswersFollowCatalogChanges() throws {
+        let agent = try AgentProcess()
+        func register(_ address: String) throws {
+            let body = #"{"Node":"cache-1","Address":"\#(address)","Service":{"Service":"cached","Port":80}}"#
+            #expect(try HTTP.request("PUT", "/v1/catalog/register", port: agent.httpPort, body: Array(body.utf8)).status == 200)
+        }
+        // +nocookie: dig otherwise sends a fresh EDNS cookie each time, and every query differs.
+        let ask = ["cached.service.consul", "+short", "+nocookie"]
+        try register("10.9.0.1")
+        for _ in 0..<8 { #expect(try dig(agent, ask) == "10.9.0.1\n") }
+        try register("10.9.0.2")
+        #expect(try dig(agent, ask) == "10.9.0.2\n")
+        #expect(try HTTP.request("PUT", "/v1/catalog/deregister", port: agent.httpPort, body: Array(#"{"Node":"cache-1"}"#.utf8)).status == 200)
+        #expect(try dig(agent, ask) == "")
+        #expect(try dig(agent, ["cached.service.consul", "+nocookie"]).contains("status: NXDOMAIN"))
+    }
+
     /// `-alt-domain`: the same service answered in both zones, each answer naming the zone asked.
     @Test func altDomainAnswersInTheZoneAsked() throws {
         let agent = try AgentProcess(extraArgs: ["-alt-domain", "alt.test"])
