@@ -180,7 +180,8 @@ extension StateStore {
             if c.nodeLevel.contains(node) { serviceNames.formUnion(catalog.serviceNames(on: node)) }
         }
         if c.nodeList || !c.nodeLevel.isEmpty { catalog.nodesIndex = index; woken += watches.fire(.catalogNodes) }
-        if !c.serviceNames.isEmpty { catalog.servicesIndex = index; woken += watches.fire(.catalogServices) }
+        // The service list (catalog/services) changes with registrations, not with check flaps.
+        if c.serviceList { catalog.servicesIndex = index; woken += watches.fire(.catalogServices) }
         if c.checks { catalog.checksIndex = index; woken += watches.fire(.checks) }
         for name in serviceNames {
             catalog.serviceIndex[name] = index
@@ -196,12 +197,14 @@ struct CatalogChanges {
     var nodeLevel: Set<String> = []
     var serviceNames: Set<String> = []
     var nodeList = false
+    /// A service instance was registered, changed or removed (not just its health).
+    var serviceList = false
     var checks = false
 
     var any: Bool { !nodes.isEmpty || !serviceNames.isEmpty || nodeList || checks }
 
     mutating func node(_ n: String) { nodes.insert(n); nodeLevel.insert(n) }
-    mutating func service(_ name: String, on n: String) { nodes.insert(n); serviceNames.insert(name) }
+    mutating func service(_ name: String, on n: String) { nodes.insert(n); serviceNames.insert(name); serviceList = true }
     mutating func check(_ c: HealthCheck, on n: String) {
         nodes.insert(n)
         checks = true

@@ -26,6 +26,26 @@ import Testing
         return store.apply(.catalogRegister(r), at: index)
     }
 
+    /// Proves a check flap moves the service's health index and wakes its health watchers, but
+    /// not the service list's (catalog/services blocks on registrations only).
+    @Test func checkFlapLeavesTheServiceListAlone() {
+        let store = StateStore()
+        _ = register(store, node: "n1", service: "web", checks: [("c1", "passing", "web")], at: 1)
+        #expect(store.catalogServices().index == 1)
+        var listWoken = false, healthWoken = false
+        _ = store.watches.register([.catalogServices]) { listWoken = true }
+        _ = store.watches.register([.service("web")]) { healthWoken = true }
+        _ = register(store, node: "n1", checks: [("c1", "critical", "web")], at: 2)
+        #expect(store.serviceHealth("web").index == 2)
+        #expect(store.catalogServices().index == 1)
+        #expect(healthWoken && !listWoken)
+        let before = store.catalogGeneration
+        _ = register(store, node: "n1", service: "api", at: 3)
+        #expect(store.catalogServices().index == 3)
+        #expect(listWoken)
+        #expect(store.catalogGeneration > before)
+    }
+
     /// Proves a node deregistration removes its services and checks, and service reads see it.
     @Test func deregisterNodeCascades() {
         let store = StateStore()
