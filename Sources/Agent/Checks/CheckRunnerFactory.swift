@@ -81,7 +81,7 @@ public enum CheckRunnerFactory {
             return ScriptProbe(arguments: type.scriptArgs, timeoutNanoseconds: timeout, outputMaxSize: outputMaxSize,
                                environment: environment)
         case .grpc:
-            return UnsupportedProbe(message: "gRPC checks are not supported by this build", clock: environment.clock)
+            return GRPCProbe(target: type.grpc, useTLS: type.grpcUseTLS, timeoutNanoseconds: timeout, environment: environment)
         case .h2ping:
             return UnsupportedProbe(message: "H2PING checks are not supported by this build", clock: environment.clock)
         case .docker:

@@ -1,6 +1,6 @@
 import Platform
 
-/// A kind this build cannot run (gRPC, H2PING, Docker, OS service): every attempt is critical
+/// A kind this build cannot run (H2PING, Docker, OS service): every attempt is critical
 /// with a message that says so, so the check never looks healthy by accident.
 final class UnsupportedProbe: CheckProbe {
     private let message: String
