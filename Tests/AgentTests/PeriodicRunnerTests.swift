@@ -113,13 +113,19 @@ import Testing
         #expect(world.network.attempts.count == 1)
     }
 
-    /// gRPC (and other kinds this build lacks) report critical, saying so.
+    /// Kinds this build lacks (H2PING, Docker) and gRPC over TLS report critical, saying so.
     @Test func unsupportedKinds() throws {
         let world = FakeWorld()
-        let runner = try world.start(#"{"GRPC":"127.0.0.1:9000","Interval":"5s"}"#)
+        let runner = try world.start(#"{"H2PING":"127.0.0.1:9000","Interval":"5s"}"#)
         world.clock.turn()
         #expect(world.statuses == ["critical"])
-        #expect(world.lastOutput == "gRPC checks are not supported by this build")
+        #expect(world.lastOutput == "H2PING checks are not supported by this build")
         runner.stop()
+        let tls = FakeWorld()
+        let grpc = try tls.start(#"{"GRPC":"127.0.0.1:9000","GRPCUseTLS":true,"Interval":"5s"}"#)
+        tls.clock.turn()
+        #expect(tls.statuses == ["critical"])
+        #expect(tls.lastOutput == "TLS not supported by this build")
+        grpc.stop()
     }
 }
