@@ -5,7 +5,7 @@ SWIFT_FLAGS  := --explicit-target-dependency-import-check error
 RELEASE_FLAGS := -c release $(SWIFT_FLAGS) --static-swift-stdlib
 BINARY       := .build/release/consul
 # System packages the build, tests and benchmarks need (Debian names).
-DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio
+DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev libssl-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio
 
 .PHONY: deps build dev test lint-imports bench bench-deps fuzz sim clean
 

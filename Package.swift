@@ -23,6 +23,8 @@ let package = Package(
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CLZ4", path: "CSystem/CLZ4", pkgConfig: "liblz4",
                        providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "CSystem/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
 
         // Tier 0: leaves, pure, no I/O.
         .target(name: "Platform"),
@@ -44,7 +46,7 @@ let package = Package(
         .target(name: "Server", dependencies: ["Platform", "Raft", "ConsulState"]),
 
         // Tier 3: edges.
-        .target(name: "LiveRuntime", dependencies: ["Platform", "CLibUV", "CSQLite", "CLZ4"]),
+        .target(name: "LiveRuntime", dependencies: ["Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
         .target(name: "ConsulCLI", dependencies: ["Platform", "ConsulAPI", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
         .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulState", "Server", "Gossip"]),

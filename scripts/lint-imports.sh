@@ -11,7 +11,7 @@ tier() {
     Raft|ConsulState|Gossip|DNS|Config) echo 1 ;;
     HTTPAPI|Server|Agent|ConsulClient) echo 2 ;;
     LiveRuntime|Simulation|ConsulCLI|consul|consul-sim|HTTP1Fuzz|GossipFuzz|DNSFuzz|raft-storage-crasher|raft-storage-bench) echo 3 ;;
-    CLibUV|CSQLite|CLZ4) echo c ;;
+    CLibUV|CSQLite|CLZ4|COpenSSL) echo c ;;
     *) echo "?" ;;
   esac
 }

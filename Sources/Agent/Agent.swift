@@ -30,6 +30,8 @@ public struct AgentEnvironment {
     /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
     public var raftStorage: RaftStorage?
     public var snapshotStore: SnapshotStore?
+    /// TLS client for HTTPS and TCP-with-TLS checks (nil: they report critical, unsupported).
+    public var tls: TLSClient?
     /// `raft/peers.json` when the operator left one, and how to delete it once applied.
     public var peersJSON: [UInt8]?
     public var removePeersJSON: () -> Void = {}
@@ -295,13 +297,14 @@ public final class Agent: AgentView {
 
     private func makeCheckFactory() -> CheckFactory {
         let checkLogger = logger.named("checks")
-        let env = CheckEnvironment(clock: environment.clock, random: environment.random, network: environment.network,
+        var env = CheckEnvironment(clock: environment.clock, random: environment.random, network: environment.network,
                                    datagrams: environment.datagrams, resolver: environment.resolver,
                                    processes: environment.processes, enableScriptChecks: config.enableScriptChecks,
                                    aliasSource: { [store = backend.store, node = config.nodeName] target, onChange in
                                        CatalogAliasSubscription(store: store, target: target, defaultNode: node, onChange: onChange)
                                    },
                                    log: { level, message, fields in checkLogger.log(level, message, fields) })
+        env.tls = environment.tls
         return AgentCheckFactory(environment: env)
     }
 

@@ -178,6 +178,7 @@ enum AgentCommand {
         var environment = AgentEnvironment(clock: loop, network: LiveStreamNetwork(loop: loop), random: SystemRandom(),
                                            logSink: StdoutLogSink(), datagrams: LiveDatagramNetwork(loop: loop),
                                            resolver: LiveResolver(loop: loop), processes: LiveProcessRunner(loop: loop))
+        environment.tls = OpenSSLClient()
         let agent: Agent
         do {
             if !config.devMode {

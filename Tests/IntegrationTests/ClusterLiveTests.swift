@@ -221,7 +221,8 @@ import Testing
         }
         #expect(voters == 3, "the two dead servers were removed from the Raft configuration")
         survivors[1].stop()
-        _ = try #require(agreedLeader([survivors[0], survivors[2]], seconds: 40), "no leader among the last two of three")
+        let killed = "127.0.0.1:\(survivors[1].ports["server-port"]!)"
+        _ = try #require(agreedLeader([survivors[0], survivors[2]], seconds: 40, notBeing: killed), "no leader among the last two of three")
         #expect(put(survivors[0], "five", "3"), "two of three voters still make a quorum")
 
         // Another failure leaves one: no quorum, writes fail (after rpc_hold_timeout) rather than hang.

@@ -39,7 +39,7 @@ import Testing
     """#
 
     final class GRPCServer {
-        let process = Process()
+        let process: SpawnedProcess
         let port: Int
         let flipPath: String
         init() throws {
@@ -50,11 +50,7 @@ import Testing
             try Data("1".utf8).write(to: URL(fileURLWithPath: flipPath))
             let script = dir.appendingPathComponent("health.py")
             try Data(GRPCCheckLiveTests.server.utf8).write(to: script)
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            process.arguments = [script.path, String(port), flipPath]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
+            process = try SpawnedProcess(["/usr/bin/python3", script.path, String(port), flipPath])
             // Ready when the port accepts connections.
             for _ in 0..<200 {
                 if GRPCCheckLiveTests.portOpen(port) { return }
@@ -62,10 +58,6 @@ import Testing
             }
         }
         func set(_ status: Int) throws { try Data(String(status).utf8).write(to: URL(fileURLWithPath: flipPath)) }
-        deinit {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
     }
 
     static func portOpen(_ port: Int) -> Bool {

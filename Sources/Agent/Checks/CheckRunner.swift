@@ -43,6 +43,8 @@ public struct CheckEnvironment {
     /// How alias checks watch their target; nil = alias checks report critical.
     public var aliasSource: AliasSource?
     public var log: CheckLog
+    /// TLS for HTTPS and TCP-with-TLS checks; nil = such checks report critical (unsupported).
+    public var tls: TLSClient?
 
     public init(clock: EventLoopClock, random: RandomSource, network: StreamNetwork, datagrams: DatagramNetwork,
                 resolver: Resolver, processes: ProcessRunner, enableScriptChecks: Bool, outputMaxSize: Int = 0,

@@ -74,7 +74,8 @@ public enum CheckRunnerFactory {
         case .http:
             return HTTPProbe(type: type, timeoutNanoseconds: timeout, outputMaxSize: outputMaxSize, environment: environment)
         case .tcp:
-            return TCPProbe(target: type.tcp, useTLS: type.tcpUseTLS, timeoutNanoseconds: timeout, environment: environment)
+            return TCPProbe(target: type.tcp, useTLS: type.tcpUseTLS, timeoutNanoseconds: timeout, environment: environment,
+                            tlsServerName: type.tlsServerName, tlsSkipVerify: type.tlsSkipVerify)
         case .udp:
             return UDPProbe(target: type.udp, timeoutNanoseconds: timeout, environment: environment)
         case .script:

@@ -1,8 +1,8 @@
 import HTTP1
 import Platform
 
-/// HTTP check: one request per interval over plain HTTP/1.1 (https reports critical — this
-/// build has no TLS client). 2xx is passing, 429 warning, anything else critical; the output is
+/// HTTP check: one request per interval over HTTP/1.1, or HTTPS through the environment's TLS
+/// client (`TLSServerName`, `TLSSkipVerify`). 2xx is passing, 429 warning, anything else critical; the output is
 /// `HTTP <METHOD> <url>: <status> <reason> Output: <body tail>`. Redirects are followed (up to
 /// 10, Go's rules for method and body) unless `DisableRedirects`; the timeout bounds the whole
 /// exchange including redirects.
@@ -17,6 +17,8 @@ final class HTTPProbe: CheckProbe {
     private let timeoutNanoseconds: UInt64
     private let outputMaxSize: Int
     private let environment: CheckEnvironment
+    private let tlsServerName: String
+    private let tlsSkipVerify: Bool
 
     // The attempt in flight.
     private var done: ((CheckResult) -> Void)?
@@ -33,6 +35,8 @@ final class HTTPProbe: CheckProbe {
         followRedirects = !type.disableRedirects
         self.timeoutNanoseconds = timeoutNanoseconds
         self.outputMaxSize = outputMaxSize
+        tlsServerName = type.tlsServerName
+        tlsSkipVerify = type.tlsSkipVerify
         self.environment = environment
     }
 
@@ -70,7 +74,7 @@ final class HTTPProbe: CheckProbe {
     private func send(method: String, url: HTTPCheckURL, body: [UInt8], hops: Int) {
         guard done != nil else { return }
         if hops > 0 { currentURL = url.text }
-        if url.scheme == "https" {
+        if url.scheme == "https" && environment.tls == nil {
             finish(.critical(unsupportedTLS))
             return
         }
@@ -89,14 +93,31 @@ final class HTTPProbe: CheckProbe {
             case .failure(let error):
                 self.fail(error.description)
             case .success(let connection):
-                self.exchange = HTTPExchange(connection: connection, request: request, isHead: method == "HEAD") { [weak self] result in
-                    guard let self, self.done != nil else { return }
-                    self.exchange = nil
+                guard url.scheme == "https", let tls = self.environment.tls else {
+                    return self.exchange(over: connection, request: request, method: method, url: url, body: body, hops: hops)
+                }
+                let serverName = self.tlsServerName.isEmpty ? url.host : self.tlsServerName
+                tls.handshake(over: connection, serverName: serverName, skipVerify: self.tlsSkipVerify) { [weak self] result in
+                    guard let self, self.done != nil else {
+                        if case .success(let secured) = result { secured.close() }
+                        return
+                    }
                     switch result {
                     case .failure(let error): self.fail(error.description)
-                    case .success(let response): self.received(response, method: method, url: url, body: body, hops: hops)
+                    case .success(let secured): self.exchange(over: secured, request: request, method: method, url: url, body: body, hops: hops)
                     }
                 }
+            }
+        }
+    }
+
+    private func exchange(over connection: StreamConnection, request: [UInt8], method: String, url: HTTPCheckURL, body: [UInt8], hops: Int) {
+        exchange = HTTPExchange(connection: connection, request: request, isHead: method == "HEAD") { [weak self] result in
+            guard let self, self.done != nil else { return }
+            self.exchange = nil
+            switch result {
+            case .failure(let error): self.fail(error.description)
+            case .success(let response): self.received(response, method: method, url: url, body: body, hops: hops)
             }
         }
     }

@@ -9,9 +9,17 @@ final class TCPProbe: CheckProbe {
     private let network: StreamNetwork
     private let resolver: Resolver
     private let clock: EventLoopClock
+    private let tls: TLSClient?
+    private let tlsServerName: String
+    private let tlsSkipVerify: Bool
     private var dialer: CheckDialer?
+    private var pending: ((CheckResult) -> Void)?
 
-    init(target: String, useTLS: Bool, timeoutNanoseconds: UInt64, environment: CheckEnvironment) {
+    init(target: String, useTLS: Bool, timeoutNanoseconds: UInt64, environment: CheckEnvironment,
+         tlsServerName: String = "", tlsSkipVerify: Bool = false) {
+        tls = environment.tls
+        self.tlsServerName = tlsServerName
+        self.tlsSkipVerify = tlsSkipVerify
         self.target = target
         self.useTLS = useTLS
         self.timeoutNanoseconds = timeoutNanoseconds
@@ -21,7 +29,7 @@ final class TCPProbe: CheckProbe {
     }
 
     func run(_ done: @escaping (CheckResult) -> Void) {
-        if useTLS {
+        if useTLS && tls == nil {
             clock.schedule(after: 0) { done(.critical(unsupportedTLS)) }
             return
         }
@@ -39,8 +47,27 @@ final class TCPProbe: CheckProbe {
             self?.dialer = nil
             switch result {
             case .success(let connection):
-                connection.close()
-                done(.passing("TCP connect \(target): Success"))
+                guard let self, self.useTLS, let tls = self.tls else {
+                    connection.close()
+                    return done(.passing("TCP connect \(target): Success"))
+                }
+                // With TLS the handshake (and, unless skipped, verification) must succeed too.
+                self.pending = done
+                let name = self.tlsServerName.isEmpty ? address.host : self.tlsServerName
+                tls.handshake(over: connection, serverName: name, skipVerify: self.tlsSkipVerify) { [weak self] result in
+                    guard let done = self?.pending else {
+                        if case .success(let secured) = result { secured.close() }
+                        return
+                    }
+                    self?.pending = nil
+                    switch result {
+                    case .success(let secured):
+                        secured.close()
+                        done(.passing("TCP connect \(target): Success"))
+                    case .failure(let error):
+                        done(.critical("TCP connect \(target): \(error.description)"))
+                    }
+                }
             case .failure(let error):
                 done(.critical(error.description))
             }
@@ -50,6 +77,7 @@ final class TCPProbe: CheckProbe {
     func cancel() {
         dialer?.cancel()
         dialer = nil
+        pending = nil
     }
 }
 
