@@ -28,6 +28,9 @@ extension Agent {
         }
         if service.service.isEmpty { return HTTPResponseError(400, "Missing service name") }
         if service.id.isEmpty { service.id = service.service }
+        if service.kind == "connect-proxy" && service.proxyDestination.isEmpty {
+            return HTTPResponseError(400, "Invalid Proxy Configuration: Proxy.DestinationServiceName must be non-empty for Connect proxy services")
+        }
         if ["0.0.0.0", "::", "[::]"].contains(service.address) { return HTTPResponseError(400, "Invalid service address") }
         if let problem = validateMeta(service.meta) { return HTTPResponseError(400, "Invalid Service Meta: \(problem)") }
         if service.weightsPassing < 1 || service.weightsPassing > 65535 || service.weightsWarning < 0 || service.weightsWarning > 65535 {

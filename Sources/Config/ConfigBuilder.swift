@@ -235,4 +235,3 @@ extension String {
     }
 }
 
-func goQuoted(_ s: String) -> String { "\"\(s)\"" }

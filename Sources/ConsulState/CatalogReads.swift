@@ -73,12 +73,31 @@ extension StateStore {
     /// Instances with their node's checks and their own checks.
     public func serviceHealth(_ name: String, tags: [String] = []) -> (rows: [ServiceHealth], index: UInt64) {
         let (instances, index) = serviceNodes(name, tags: tags)
-        let rows = instances.map { row -> ServiceHealth in
-            let checks = (catalog.checks[row.node.node] ?? [:]).values
-                .filter { $0.serviceID.isEmpty || $0.serviceID == row.service.id }
-                .sorted { ($0.serviceID.isEmpty ? 0 : 1, $0.checkID) < ($1.serviceID.isEmpty ? 0 : 1, $1.checkID) }
-            return ServiceHealth(node: row.node, service: row.service, checks: checks)
+        return (instances.map { healthRow($0.node, $0.service) }, index)
+    }
+
+    private func healthRow(_ node: CatalogNode, _ service: NodeService) -> ServiceHealth {
+        let checks = (catalog.checks[node.node] ?? [:]).values
+            .filter { $0.serviceID.isEmpty || $0.serviceID == service.id }
+            .sorted { ($0.serviceID.isEmpty ? 0 : 1, $0.checkID) < ($1.serviceID.isEmpty ? 0 : 1, $1.checkID) }
+        return ServiceHealth(node: node, service: service, checks: checks)
+    }
+
+    /// Mesh-capable instances for `name`: its `connect-proxy` services and Connect-native
+    /// instances. The index covers any registration or check change (a proxy may be any service).
+    public func connectServiceNodes(_ name: String) -> (rows: [(node: CatalogNode, service: NodeService)], index: UInt64) {
+        var rows: [(CatalogNode, NodeService)] = []
+        for nodeName in catalog.services.keys.sorted() {
+            guard let node = catalog.nodes[nodeName] else { continue }
+            for s in catalog.services[nodeName]!.values.sorted(by: { $0.id < $1.id }) where s.servesMesh(for: name) {
+                rows.append((node, s))
+            }
         }
-        return (rows, index)
+        return (rows, max(catalog.servicesIndex, catalog.checksIndex, catalog.serviceIndex[name] ?? 0, 1))
+    }
+
+    public func connectServiceHealth(_ name: String) -> (rows: [ServiceHealth], index: UInt64) {
+        let (instances, index) = connectServiceNodes(name)
+        return (instances.map { healthRow($0.node, $0.service) }, index)
     }
 }

@@ -188,7 +188,7 @@ final class AgentLocalEndpoint {
             return nil
         }
         guard let b = goParseBool(value) else {
-            responder.respond(.text(400, "Invalid value for enable: \(goQuote(value))"))
+            responder.respond(.text(400, "Invalid value for enable: \(goQuoted(value))"))
             return nil
         }
         return b

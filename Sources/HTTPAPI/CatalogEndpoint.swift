@@ -93,19 +93,17 @@ final class CatalogEndpoint {
         if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         let tags = request.query.values("tag")
         api.read(options, responder) { store, meta in
-            let (unsorted, index) = store.serviceNodes(name, tags: tags)
+            let (unsorted, index) = connect ? store.connectServiceNodes(name) : store.serviceNodes(name, tags: tags)
             let rows = self.api.sortedNear(unsorted, request) { $0.node.node }
             var json = JSONWriter(pretty: options.pretty, reserve: 512 * rows.count + 2)
             json.beginArray()
-            // Mesh-capable instances (connect) arrive with the service mesh; none exist yet.
-            if !connect {
-                for (node, s) in rows where q.nodeMetaMatches(node.meta)
-                    && q.matches({ var w = JSONWriter(); s.writeServiceNode(node: node, to: &w); return w }) {
-                    s.writeServiceNode(node: node, to: &json)
-                }
+            for (node, s) in rows where q.nodeMetaMatches(node.meta)
+                && q.matches({ var w = JSONWriter(); s.writeServiceNode(node: node, to: &w); return w }) {
+                s.writeServiceNode(node: node, to: &json)
             }
             json.endArray()
-            return self.api.result(&json, index: index, watched: [.service(name)], meta: meta, options: options)
+            let watched: [WatchScope] = connect ? [.service(name), .catalogServices, .checks] : [.service(name)]
+            return self.api.result(&json, index: index, watched: watched, meta: meta, options: options)
         }
     }
 

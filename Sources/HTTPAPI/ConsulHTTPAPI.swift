@@ -163,6 +163,23 @@ public final class ConsulHTTPAPI {
         }
     }
 
+    /// Applies a command that creates something the proposer named, and answers `{"ID": id}`
+    /// (sessions, prepared queries); refusals are 500s.
+    func create(_ command: Command, id: String, options: QueryOptions, _ responder: Responder) {
+        backend.apply(command) { outcome in
+            switch outcome {
+            case .failure(let error): responder.respond(.text(500, error.message))
+            case .success(.failure(let reason)): responder.respond(.text(500, reason))
+            case .success:
+                var json = JSONWriter(pretty: options.pretty, reserve: 64)
+                json.beginObject()
+                json.field("ID", id)
+                json.endObject()
+                responder.respond(.json(&json))
+            }
+        }
+    }
+
     /// Applies a command whose answer is the literal `true` (catalog writes); refusals are 500s.
     func writeTrue(_ command: Command, _ responder: Responder) {
         backend.apply(command) { outcome in

@@ -58,21 +58,20 @@ final class HealthEndpoint {
         }
         let tags = request.query.values("tag")
         api.read(options, responder) { store, meta in
-            let (unsorted, index) = store.serviceHealth(name, tags: tags)
+            let (unsorted, index) = connect ? store.connectServiceHealth(name) : store.serviceHealth(name, tags: tags)
             let rows = self.api.sortedNear(unsorted, request) { $0.node.node }
             var json = JSONWriter(pretty: options.pretty, reserve: 1024 * rows.count + 2)
             json.beginArray()
-            if !connect {
-                for row in rows {
-                    // `passing` drops instances with any non-passing check, node checks included.
-                    if passingOnly && row.checks.contains(where: { $0.status != HealthStatus.passing }) { continue }
-                    if !q.nodeMetaMatches(row.node.meta) { continue }
-                    if !q.matches({ var w = JSONWriter(); HealthEndpoint.writeRow(row, &w); return w }) { continue }
-                    HealthEndpoint.writeRow(row, &json)
-                }
+            for row in rows {
+                // `passing` drops instances with any non-passing check, node checks included.
+                if passingOnly && row.checks.contains(where: { $0.status != HealthStatus.passing }) { continue }
+                if !q.nodeMetaMatches(row.node.meta) { continue }
+                if !q.matches({ var w = JSONWriter(); HealthEndpoint.writeRow(row, &w); return w }) { continue }
+                HealthEndpoint.writeRow(row, &json)
             }
             json.endArray()
-            return self.api.result(&json, index: index, watched: [.service(name)], meta: meta, options: options)
+            let watched: [WatchScope] = connect ? [.service(name), .catalogServices, .checks] : [.service(name)]
+            return self.api.result(&json, index: index, watched: watched, meta: meta, options: options)
         }
     }
 

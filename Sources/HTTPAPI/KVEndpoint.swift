@@ -95,14 +95,14 @@ final class KVEndpoint {
         var flags: UInt64 = 0
         if let text = request.query["flags"] {
             guard let value = UInt64(text) else {
-                return responder.respond(.text(400, "Invalid flags value: strconv.ParseUint: parsing \(goQuote(text)): invalid syntax"))
+                return responder.respond(.text(400, "Invalid flags value: strconv.ParseUint: parsing \(goQuoted(text)): invalid syntax"))
             }
             flags = value
         }
         var casIndex: UInt64?
         if let text = request.query["cas"] {
             guard let value = UInt64(text) else {
-                return responder.respond(.text(400, "Invalid cas value: strconv.ParseUint: parsing \(goQuote(text)): invalid syntax"))
+                return responder.respond(.text(400, "Invalid cas value: strconv.ParseUint: parsing \(goQuoted(text)): invalid syntax"))
             }
             casIndex = value
         }
@@ -150,7 +150,7 @@ final class KVEndpoint {
         var command: Command = recurse ? .kvDeleteTree(prefix: key) : .kvDelete(key: key)
         if let text = request.query["cas"] {
             guard let value = UInt64(text) else {
-                return responder.respond(.text(400, "Invalid cas value: strconv.ParseUint: parsing \(goQuote(text)): invalid syntax"))
+                return responder.respond(.text(400, "Invalid cas value: strconv.ParseUint: parsing \(goQuoted(text)): invalid syntax"))
             }
             command = .kvDeleteCAS(key: key, index: value)
         }
@@ -178,18 +178,3 @@ private func queryEscape(_ s: String) -> String {
         .joined(separator: "+")
 }
 
-/// Go's `%q` for plain strings (enough for error texts).
-func goQuote(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if c.value < 0x20 { out += "\\x" + String(c.value, radix: 16) } else { out.unicodeScalars.append(c) }
-        }
-    }
-    return out + "\""
-}

@@ -109,7 +109,7 @@ final class OperatorEndpoint {
         if request.query.has("cas") {
             let text = request.query["cas"] ?? ""
             guard let value = UInt64(text) else {
-                return responder.respond(.text(400, "Error parsing cas value: strconv.ParseUint: parsing \(goQuote(text)): invalid syntax"))
+                return responder.respond(.text(400, "Error parsing cas value: strconv.ParseUint: parsing \(goQuoted(text)): invalid syntax"))
             }
             cas = value
         }
@@ -252,7 +252,7 @@ final class OperatorEndpoint {
             guard let v = value.member(name), !v.isNull else { return .success(nil) }
             if let n = v.int64Value { return .success(n) }
             if let s = v.stringValue {
-                guard let n = GoDuration.parse(s) else { return .failure(DecodeError(message: "time: invalid duration \(goQuote(s))")) }
+                guard let n = GoDuration.parse(s) else { return .failure(DecodeError(message: "time: invalid duration \(goQuoted(s))")) }
                 return .success(n)
             }
             return .failure(typeError(name, "api.ReadableDuration"))

@@ -19,19 +19,7 @@ final class PreparedQueryEndpoint {
         }
         guard var query = decodeBody(request, responder) else { return }
         query.id = randomUUID(api.random)
-        let id = query.id
-        api.backend.apply(.querySet(query, create: true)) { outcome in
-            switch outcome {
-            case .failure(let error): responder.respond(.text(500, error.message))
-            case .success(.failure(let reason)): responder.respond(.text(500, reason))
-            case .success:
-                var json = JSONWriter(pretty: options.pretty, reserve: 64)
-                json.beginObject()
-                json.field("ID", id)
-                json.endObject()
-                responder.respond(.json(&json))
-            }
-        }
+        api.create(.querySet(query, create: true), id: query.id, options: options, responder)
     }
 
     /// `/v1/query/<id>` (GET, PUT, DELETE) and its `/execute` and `/explain` forms.
@@ -140,7 +128,7 @@ final class PreparedQueryEndpoint {
     private func execute(_ idOrName: String, _ request: HTTPRequest, _ options: QueryOptions, _ responder: Responder) {
         var limit = 0
         if let text = request.query["limit"] {
-            guard let n = Int(text), n >= 0 else { return responder.respond(.text(400, "Bad limit: strconv.Atoi: parsing \(goQuote(text)): invalid syntax")) }
+            guard let n = Int(text), n >= 0 else { return responder.respond(.text(400, "Bad limit: strconv.Atoi: parsing \(goQuoted(text)): invalid syntax")) }
             limit = n
         }
         api.backend.prepareRead(options.consistency) { [self] outcome in

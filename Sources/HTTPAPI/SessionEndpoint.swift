@@ -24,19 +24,7 @@ final class SessionEndpoint {
             return responder.respond(.text(400, error.message))
         }
         session.id = randomUUID(api.random)
-        let id = session.id
-        api.backend.apply(.sessionCreate(session)) { outcome in
-            switch outcome {
-            case .failure(let error): responder.respond(.text(500, error.message))
-            case .success(.failure(let reason)): responder.respond(.text(500, reason))
-            case .success:
-                var json = JSONWriter(pretty: options.pretty, reserve: 64)
-                json.beginObject()
-                json.field("ID", id)
-                json.endObject()
-                responder.respond(.json(&json))
-            }
-        }
+        api.create(.sessionCreate(session), id: session.id, options: options, responder)
     }
 
     func destroy(_ request: HTTPRequest, _ responder: Responder) {

@@ -67,11 +67,11 @@ final class TxnEndpoint {
             let key = try kv.string("Key") ?? ""
             var value: [UInt8] = []
             if let text = try kv.string("Value") {
-                guard let decoded = Base64.decode(text) else { throw DecodeFailure("illegal base64 data in Value of key \(goQuote(key))") }
+                guard let decoded = Base64.decode(text) else { throw DecodeFailure("illegal base64 data in Value of key \(goQuoted(key))") }
                 value = decoded
             }
             if value.count > maxValueSize {
-                throw HTTPResponseError(413, "Value for key \(goQuote(key)) is too large (\(value.count) > \(maxValueSize) bytes)")
+                throw HTTPResponseError(413, "Value for key \(goQuoted(key)) is too large (\(value.count) > \(maxValueSize) bytes)")
             }
             return .kv(verb: try kv.string("Verb") ?? "", key: key, value: value, flags: try uint(kv, "Flags"),
                        index: try uint(kv, "Index"), session: try kv.string("Session") ?? "")

@@ -1,3 +1,5 @@
+import ConsulAPI
+
 /// What an alias check watches: a service (by ID) on this agent, or on another node.
 public struct AliasTarget: Equatable, Sendable {
     /// "" = this agent's local state; otherwise the node whose catalog checks are watched.

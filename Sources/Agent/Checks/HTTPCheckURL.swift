@@ -1,3 +1,5 @@
+import ConsulAPI
+
 /// The parts of an `http://` check URL an HTTP/1.1 client needs (a small subset of Go's net/url).
 struct HTTPCheckURL: Equatable {
     var scheme: String

@@ -1,3 +1,4 @@
+import ConsulAPI
 import HTTP1
 import Platform
 

@@ -87,6 +87,10 @@ extension NodeService {
         s.meta = try f.stringMap("Meta") ?? [:]
         s.port = try f.int("Port") ?? 0
         s.enableTagOverride = try f.bool("EnableTagOverride", "enable_tag_override") ?? false
+        if let proxy = f.object("Proxy") {
+            s.proxyDestination = try proxy.string("DestinationServiceName", "destination_service_name") ?? ""
+        }
+        if let connect = f.object("Connect") { s.connectNative = try connect.bool("Native") ?? false }
         if let w = f.object("Weights") {
             s.weightsPassing = try w.int("Passing") ?? 1
             s.weightsWarning = try w.int("Warning") ?? 1

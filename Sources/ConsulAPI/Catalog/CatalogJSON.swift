@@ -52,6 +52,8 @@ extension NodeService {
         json.field("Warning", weightsWarning)
         json.endObject()
         json.field("EnableTagOverride", enableTagOverride)
+        if !proxyDestination.isEmpty { json.key("Proxy"); writeProxy(&json) }
+        if connectNative { json.key("Connect"); writeConnect(&json) }
         if agentView {
             json.field("Datacenter", datacenter)
             if let contentHash { json.field("ContentHash", contentHash) }
@@ -86,6 +88,19 @@ extension NodeService {
         json.endObject()
     }
 
+    func writeProxy(_ json: inout JSONWriter) {
+        json.beginObject()
+        if !proxyDestination.isEmpty { json.field("DestinationServiceName", proxyDestination) }
+        json.key("Expose"); json.beginObject(); json.endObject()
+        json.endObject()
+    }
+
+    func writeConnect(_ json: inout JSONWriter) {
+        json.beginObject()
+        if connectNative { json.field("Native", true) }
+        json.endObject()
+    }
+
     /// The serviceNode shape of `/v1/catalog/service/<name>`: node fields, then Service* fields.
     public func writeServiceNode(node n: CatalogNode, to json: inout JSONWriter) {
         json.beginObject()
@@ -110,8 +125,8 @@ extension NodeService {
         json.field("ServicePort", port)
         json.field("ServiceSocketPath", "")
         json.field("ServiceEnableTagOverride", enableTagOverride)
-        json.key("ServiceProxy"); json.beginObject(); json.key("Expose"); json.beginObject(); json.endObject(); json.endObject()
-        json.key("ServiceConnect"); json.beginObject(); json.endObject()
+        json.key("ServiceProxy"); writeProxy(&json)
+        json.key("ServiceConnect"); writeConnect(&json)
         json.field("CreateIndex", createIndex)
         json.field("ModifyIndex", modifyIndex)
         json.endObject()

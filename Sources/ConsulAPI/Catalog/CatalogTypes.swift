@@ -37,9 +37,18 @@ public struct NodeService: Equatable, Sendable {
     public var weightsPassing = 1
     public var weightsWarning = 1
     public var enableTagOverride = false
+    /// `Proxy.DestinationServiceName` of a `connect-proxy` (whose mesh traffic it fronts).
+    public var proxyDestination = ""
+    /// `Connect.Native`: the service speaks the mesh itself.
+    public var connectNative = false
     public var createIndex: UInt64 = 0
     public var modifyIndex: UInt64 = 0
     public init() {}
+
+    /// Whether `/v1/catalog/connect/<name>` and `/v1/health/connect/<name>` list this instance.
+    public func servesMesh(for name: String) -> Bool {
+        (kind == "connect-proxy" && proxyDestination == name) || (connectNative && service == name)
+    }
 
     public func sameContent(as o: NodeService) -> Bool {
         var a = self, b = o
