@@ -4,17 +4,31 @@ import ConsulAPI
 /// earlier ones left; if any fails, all of them are undone and every failure is reported.
 extension StateStore {
     func applyTxn(_ ops: [TxnOp], at index: UInt64, woken: inout [() -> Void]) -> CommandResult {
-        // Copy-on-write snapshot of the replicated tables: O(1) now, a copy only of what the
-        // transaction goes on to change.
-        let saved = (kv, tombstones, kvTableIndex, catalog, sessions, queries)
+        // KV changes are undone from a log of the entries each op touches (copying a large KV
+        // table per transaction would dominate); the other tables are small or rarely written
+        // by transactions, so a copy-on-write snapshot serves: O(1) now, a copy only if changed.
+        var undo: [(key: String, entry: KVPair?, tombstone: UInt64?)] = []
+        let savedTableIndex = kvTableIndex
+        let saved = (catalog, sessions, queries)
         var run = TxnRun()
         var changes = CatalogChanges()
-        for (i, op) in ops.enumerated() { evaluate(op, at: index, opIndex: i, into: &run, changes: &changes, woken: &woken) }
+        for (i, op) in ops.enumerated() {
+            if case let .kv(verb, key, _, _, _, _) = op, !TxnOp.readVerbs.contains(verb) {
+                let keys = verb == "delete-tree" ? Array(kv.keys(withPrefix: key)) : [key]
+                for k in keys { undo.append((k, kv[k], tombstones[k])) }
+            }
+            evaluate(op, at: index, opIndex: i, into: &run, changes: &changes, woken: &woken)
+        }
         if run.errors.isEmpty {
             commitCatalogChanges(changes, at: index, woken: &woken)
             if changes.any && !sessions.byID.isEmpty { invalidateSessions(onNodes: changes.nodes, at: index, woken: &woken) }
         } else {
-            (kv, tombstones, kvTableIndex, catalog, sessions, queries) = saved
+            for (key, entry, tombstone) in undo.reversed() {
+                if let entry { kv.upsert(entry) } else { kv.remove(key) }
+                tombstones[key] = tombstone
+            }
+            kvTableIndex = savedTableIndex
+            (catalog, sessions, queries) = saved
             // Watchers already taken off the registry still run: they re-read, find nothing
             // newer and wait again.
         }
