@@ -178,9 +178,8 @@ extension Agent: LocalAgent {
         }
     }
 
-    public func reload() -> HTTPResponseError? {
-        reloadConfiguration()
-        return nil
+    public func reload(completion: @escaping (HTTPResponseError?) -> Void) {
+        reloadConfiguration { error in completion(error.map { HTTPResponseError(500, "Failed reloading config: \($0)") }) }
     }
 
     public func leave(completion: @escaping () -> Void) {

@@ -95,7 +95,9 @@ public final class Agent: AgentView {
     /// Called when the agent decides to stop itself (`consul leave`, `/v1/agent/leave`).
     public var onLeave: () -> Void = {}
     /// Re-reads flags and config files (set by the composition root; SIGHUP, `consul reload`).
-    public var reloadConfig: (() throws -> AgentConfig)?
+    /// Reads the configuration again (the composition root does it off the loop thread — disk
+    /// reads never block the loop) and completes on the loop.
+    public var reloadConfig: ((@escaping (Result<AgentConfig, Error>) -> Void) -> Void)?
     /// Definitions from config files by service/check ID, to tell on reload what changed.
     var configServices: [String: JSONValue] = [:]
     var configChecks: [String: JSONValue] = [:]
@@ -265,14 +267,19 @@ public final class Agent: AgentView {
 
     /// SIGHUP: configuration reload arrives with services and checks; nothing reloadable yet.
     /// SIGHUP and `consul reload`: re-reads configuration (services and checks from files).
-    public func reloadConfiguration() {
+    public func reloadConfiguration(completion: @escaping (Error?) -> Void = { _ in }) {
         logger.info("Reloading configuration...")
-        guard let reloadConfig else { return }
-        do {
-            let fresh = try reloadConfig()
-            applyConfigDefinitions(services: fresh.services, checks: fresh.checks)
-        } catch {
-            logger.error("Failed to reload configs", [("error", "\(error)")])
+        guard let reloadConfig else { return completion(nil) }
+        reloadConfig { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let fresh):
+                self.applyConfigDefinitions(services: fresh.services, checks: fresh.checks)
+                completion(nil)
+            case .failure(let error):
+                self.logger.error("Failed to reload configs", [("error", "\(error)")])
+                completion(error)
+            }
         }
     }
 

@@ -203,7 +203,14 @@ enum AgentCommand {
             console.error("==> Error starting agent: refusing to start with unreadable Raft state: \(error)")
             return 1
         }
-        agent.reloadConfig = { try loadConfig(flags) }
+        let reloadWakeup = LoopWakeup(loop: loop)
+        agent.reloadConfig = { done in
+            // Config files are read on a thread of their own; the result comes back to the loop.
+            DetachedThread.start {
+                let result = Result { try loadConfig(flags) }
+                reloadWakeup.post { done(result) }
+            }
+        }
         GossipKeyringFile.persistChanges(of: agent, config: config, loop: loop)
         console.info("==> Starting Consul agent...")
         console.info(banner(config: config, nodeID: nodeID))

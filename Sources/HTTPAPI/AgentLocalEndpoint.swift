@@ -125,7 +125,9 @@ final class AgentLocalEndpoint {
         responder.respond(HTTPResponse(status: 200))
     }
 
-    func reload(_ request: HTTPRequest, _ responder: Responder) { answer(local.reload(), responder) }
+    func reload(_ request: HTTPRequest, _ responder: Responder) {
+        local.reload { [self] error in answer(error, responder) }
+    }
 
     func join(_ request: HTTPRequest, _ responder: Responder) {
         let address = String(request.path.dropFirst("/v1/agent/join/".count))

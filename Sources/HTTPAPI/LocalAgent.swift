@@ -15,7 +15,8 @@ public protocol LocalAgent: AnyObject {
     func updateTTLCheck(id: String, status: String, output: String) -> HTTPResponseError?
     func setServiceMaintenance(id: String, enable: Bool, reason: String) -> HTTPResponseError?
     func setNodeMaintenance(enable: Bool, reason: String)
-    func reload() -> HTTPResponseError?
+    /// Re-reads configuration files (off the loop) and applies them; completes on the loop.
+    func reload(completion: @escaping (HTTPResponseError?) -> Void)
     /// Graceful leave: `completion` runs once the cluster was told, then the agent stops.
     func leave(completion: @escaping () -> Void)
     /// `/v1/agent/join/<addr>`: gossip join; nil on success.

@@ -28,7 +28,7 @@ private final class FakeLocal: LocalAgent {
     func updateTTLCheck(id: String, status: String, output: String) -> HTTPResponseError? { nil }
     func setServiceMaintenance(id: String, enable: Bool, reason: String) -> HTTPResponseError? { nil }
     func setNodeMaintenance(enable: Bool, reason: String) {}
-    func reload() -> HTTPResponseError? { nil }
+    func reload(completion: @escaping (HTTPResponseError?) -> Void) { completion(nil) }
     func leave(completion: @escaping () -> Void) { completion() }
     func join(address: String, wan: Bool, completion: @escaping (HTTPResponseError?) -> Void) { completion(nil) }
     func forceLeave(node: String, prune: Bool, wan: Bool) -> HTTPResponseError? { nil }
