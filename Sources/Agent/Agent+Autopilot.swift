@@ -8,7 +8,8 @@ import Raft
 /// minority that can go without dropping below `min_quorum`.
 extension Agent {
     func pruneDeadServers() {
-        guard operatorState.autopilot.cleanupDeadServers, let raftNode, raftNode.raft.role == .leader else {
+        let settings = autopilotConfiguration
+        guard settings.cleanupDeadServers, let raftNode, raftNode.raft.role == .leader else {
             failedServersSince = [:]
             return
         }
@@ -24,14 +25,14 @@ extension Agent {
             }
             let since = failedServersSince[id] ?? now
             failedServersSince[id] = since
-            if now.nanoseconds - since.nanoseconds >= UInt64(operatorState.autopilot.serverStabilizationTimeNanos) {
+            if now.nanoseconds - since.nanoseconds >= UInt64(settings.serverStabilizationTimeNanos) {
                 failed.append(id)
             }
         }
         guard let victim = failed.first else { return }
         let voters = configuration.voters.count
         let failedVoters = failed.filter { configuration.voters.contains($0) }.count
-        let minQuorum = Int(operatorState.autopilot.minQuorum)
+        let minQuorum = Int(settings.minQuorum)
         guard failedVoters <= (voters - 1) / 2, voters - (configuration.voters.contains(victim) ? 1 : 0) >= minQuorum else {
             logger.warn("autopilot: not removing failed servers: too many to remove safely",
                         [("failed", failed.joined(separator: ",")), ("voters", String(voters))])

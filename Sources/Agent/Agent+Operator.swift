@@ -6,11 +6,9 @@ import Platform
 import Raft
 import Server
 
-/// What the operator surface keeps between requests: autopilot settings (in memory on the
-/// server that took the PUT — Consul keeps them in Raft; a new leader starts from the
-/// defaults) and when each server's health last changed (autopilot's `StableSince`).
+/// What the operator surface keeps between requests (the autopilot settings live in Raft):
+/// when each server's health last changed (autopilot's `StableSince`).
 final class OperatorState {
-    var autopilot = AutopilotConfiguration()
     var health: [String: (healthy: Bool, sinceUnixNanos: Int64)] = [:]
 }
 
@@ -204,18 +202,28 @@ extension Agent: OperatorAgent {
 
     // MARK: Autopilot
 
-    public var autopilotConfiguration: AutopilotConfiguration { operatorState.autopilot }
+    /// The settings kept in Raft, or Consul's defaults until an operator sets them.
+    public var autopilotConfiguration: AutopilotConfiguration {
+        guard let stored = backend.store.autopilot, var c = AutopilotConfiguration.decode(json: stored.json) else {
+            return AutopilotConfiguration()
+        }
+        c.createIndex = stored.createIndex
+        c.modifyIndex = stored.modifyIndex
+        return c
+    }
 
-    public func setAutopilotConfiguration(_ configuration: AutopilotConfiguration, cas: UInt64?) -> Bool {
-        let current = operatorState.autopilot
-        if let cas, cas != current.modifyIndex { return false }
-        let index = max(current.modifyIndex + 1, raftNode?.raft.commitIndex ?? 0)
-        var next = configuration
-        next.createIndex = current.createIndex == 0 ? index : current.createIndex
-        next.modifyIndex = index
-        operatorState.autopilot = next
-        logger.info("autopilot configuration updated", [("modify_index", String(index))])
-        return true
+    public func setAutopilotConfiguration(_ configuration: AutopilotConfiguration, cas: UInt64?,
+                                          completion: @escaping (Result<Bool, HTTPResponseError>) -> Void) {
+        backend.apply(.autopilotSet(json: configuration.encodedJSON, cas: cas)) { [logger] result in
+            switch result {
+            case .success(.bool(let stored)):
+                if stored { logger.info("autopilot configuration updated") }
+                completion(.success(stored))
+            case .success(.failure(let reason)): completion(.failure(HTTPResponseError(500, reason)))
+            case .success(.json): completion(.failure(HTTPResponseError(500, "unexpected autopilot result")))
+            case .failure(let error): completion(.failure(HTTPResponseError(500, error.message)))
+            }
+        }
     }
 
     /// Autopilot's health rule (agent.md §7.4): alive in gossip and, as the leader sees it,
@@ -227,7 +235,7 @@ extension Agent: OperatorAgent {
         }
         let now = environment.clock.wallClockNanoseconds
         let known = Dictionary(knownServers().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let maxTrailing = operatorState.autopilot.maxTrailingLogs
+        let maxTrailing = autopilotConfiguration.maxTrailingLogs
         let leading = raft.role == .leader
         var servers: [AutopilotServerInfo] = []
         for id in raft.configuration.members {

@@ -32,6 +32,9 @@ public enum Command: Equatable, Sendable {
     /// Create or replace a prepared query (its ID chosen by the proposer).
     case querySet(PreparedQuery, create: Bool)
     case queryDelete(id: String)
+    /// Autopilot's settings as the operator API's JSON (opaque here); with `cas`, only if the
+    /// stored ModifyIndex equals it.
+    case autopilotSet(json: [UInt8], cas: UInt64?)
 }
 
 /// What an applied command reports back to whoever proposed it.

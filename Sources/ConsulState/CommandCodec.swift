@@ -7,7 +7,7 @@ extension Command {
         case kvSet = 1, kvCAS = 2, kvDelete = 3, kvDeleteCAS = 4, kvDeleteTree = 5
         case catalogRegister = 6, catalogDeregister = 7
         case sessionCreate = 8, sessionDestroy = 9, sessionRenew = 10, kvLock = 11, kvUnlock = 12, txn = 13
-        case querySet = 14, queryDelete = 15
+        case querySet = 14, queryDelete = 15, autopilotSet = 16
     }
 
     public var encoded: [UInt8] {
@@ -44,6 +44,8 @@ extension Command {
             w.u8(Code.querySet.rawValue); w.u8(create ? 1 : 0); w.blob(query.encodedJSON())
         case let .queryDelete(id):
             w.u8(Code.queryDelete.rawValue); w.string(id)
+        case let .autopilotSet(json, cas):
+            w.u8(Code.autopilotSet.rawValue); w.blob(json); w.u8(cas == nil ? 0 : 1); w.u64(cas ?? 0)
         }
         return w.bytes
     }
@@ -79,6 +81,11 @@ extension Command {
             let create = try r.u8() == 1
             self = .querySet(try PreparedQuery.decode(encodedJSON: try r.blob()), create: create)
         case .queryDelete: self = .queryDelete(id: try r.string())
+        case .autopilotSet:
+            let json = try r.blob()
+            let hasCAS = try r.u8() == 1
+            let cas = try r.u64()
+            self = .autopilotSet(json: json, cas: hasCAS ? cas : nil)
         }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after command") }
     }

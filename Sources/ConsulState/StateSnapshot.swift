@@ -3,8 +3,8 @@ import ConsulAPI
 /// The whole state as bytes for a Raft snapshot, and back. Format version first, so later
 /// tables (catalog, sessions) can be added without breaking old snapshots.
 extension StateStore {
-    /// 1: KV only. 2: KV + catalog. 3: + sessions and prepared queries.
-    static let snapshotVersion: UInt8 = 3
+    /// 1: KV only. 2: KV + catalog. 3: + sessions and prepared queries. 4: + autopilot settings.
+    static let snapshotVersion: UInt8 = 4
 
     public func snapshot() -> [UInt8] {
         var w = ByteWriter()
@@ -29,6 +29,8 @@ extension StateStore {
         let allQueries = queries.all
         w.u64(UInt64(allQueries.count))
         for q in allQueries { w.blob(q.encodedJSON()) }
+        w.u8(autopilot == nil ? 0 : 1)
+        if let autopilot { w.blob(autopilot.json); w.u64(autopilot.createIndex); w.u64(autopilot.modifyIndex) }
         return w.bytes
     }
 
@@ -36,7 +38,7 @@ extension StateStore {
     public func restore(_ bytes: [UInt8]) throws(DecodeError) {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard (1...3).contains(version) else { throw DecodeError("unsupported snapshot version \(version)") }
+        guard (1...4).contains(version) else { throw DecodeError("unsupported snapshot version \(version)") }
         let newIndex = try r.u64()
         let newTableIndex = try r.u64()
         var pairs: [KVPair] = []
@@ -57,10 +59,15 @@ extension StateStore {
             restoredQueries.index = try r.u64()
             for _ in 0..<(try r.u64()) { restoredQueries.put(try PreparedQuery.decode(encodedJSON: try r.blob())) }
         }
+        var restoredAutopilot: StoredSettings?
+        if version >= 4, try r.u8() == 1 {
+            restoredAutopilot = StoredSettings(json: try r.blob(), createIndex: try r.u64(), modifyIndex: try r.u64())
+        }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after snapshot") }
         catalog = restoredCatalog
         sessions = restoredSessions
         queries = restoredQueries
+        autopilot = restoredAutopilot
         replaceAll(index: newIndex, kvTableIndex: newTableIndex, pairs: pairs, tombstones: tombs)
     }
 }

@@ -13,6 +13,8 @@ public final class StateStore {
     var catalog = CatalogTables()
     var sessions = SessionTable()
     var queries = PreparedQueryTable()
+    /// Autopilot's settings (nil: never set, the defaults apply).
+    public internal(set) var autopilot: StoredSettings?
     /// Replica-local timing of sessions (lock-delays, TTL clocks) — never replicated, as in Consul.
     var sessionTimers = SessionTimers()
     public var watches = WatchRegistry()
@@ -40,6 +42,13 @@ public final class StateStore {
             result = applySession(command, at: index, woken: &woken)
         case .txn(let ops): result = applyTxn(ops, at: index, woken: &woken)
         case .querySet, .queryDelete: result = applyQuery(command, at: index, woken: &woken)
+        case let .autopilotSet(json, cas):
+            if let cas, cas != (autopilot?.modifyIndex ?? 0) {
+                result = .bool(false)
+            } else {
+                autopilot = StoredSettings(json: json, createIndex: autopilot?.createIndex ?? index, modifyIndex: index)
+                result = .bool(true)
+            }
         default: result = applyKV(command, at: index, woken: &woken)
         }
         for callback in woken { callback() }

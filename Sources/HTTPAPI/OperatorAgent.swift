@@ -1,3 +1,4 @@
+import ConsulAPI
 import HTTP1
 
 /// What the `/v1/operator/raft/*` and `/v1/operator/autopilot/*` endpoints need from a server.
@@ -15,7 +16,10 @@ public protocol OperatorAgent: AnyObject {
     func transferLeadership(to id: String?, completion: @escaping (HTTPResponseError?) -> Void)
     var autopilotConfiguration: AutopilotConfiguration { get }
     /// Stores `configuration`; with `cas`, only when it equals the current `modifyIndex`.
-    func setAutopilotConfiguration(_ configuration: AutopilotConfiguration, cas: UInt64?) -> Bool
+    /// Stores the settings through Raft (with `cas`, only if unchanged since); completes with
+    /// whether they were stored, or the error that prevented it.
+    func setAutopilotConfiguration(_ configuration: AutopilotConfiguration, cas: UInt64?,
+                                   completion: @escaping (Result<Bool, HTTPResponseError>) -> Void)
     /// Autopilot's view of every server (health, failure tolerance).
     func autopilotHealth() -> AutopilotHealthInfo
 }
@@ -131,5 +135,19 @@ public struct AutopilotHealthInfo: Equatable, Sendable {
         self.leader = leader
         self.voters = voters
         self.servers = servers
+    }
+}
+
+extension AutopilotConfiguration {
+    /// The settings as the operator API writes them (how they are kept in Raft).
+    public var encodedJSON: [UInt8] {
+        var json = JSONWriter()
+        OperatorEndpoint.write(self, &json)
+        return json.finish()
+    }
+
+    /// Settings read back from `encodedJSON` (nil if unreadable).
+    public static func decode(json: [UInt8]) -> AutopilotConfiguration? {
+        try? OperatorEndpoint.decodeAutopilot(json).get()
     }
 }

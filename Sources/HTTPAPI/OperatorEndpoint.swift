@@ -116,9 +116,13 @@ final class OperatorEndpoint {
         if let failure = api.checkDatacenter(datacenterOnly(request)) { return responder.respond(failure) }
         let pretty = api.config.prettyByDefault || request.query.has("pretty")
         onLeader(request, allowStale: false, responder) { server in
-            let stored = server.setAutopilotConfiguration(configuration, cas: cas)
-            // Without `cas` the answer is always `true`, as in Consul.
-            responder.respond(.jsonBool(cas == nil ? true : stored, pretty: pretty))
+            server.setAutopilotConfiguration(configuration, cas: cas) { result in
+                switch result {
+                case .failure(let e): responder.respond(e.response)
+                // Without `cas` the answer is always `true`, as in Consul.
+                case .success(let stored): responder.respond(.jsonBool(cas == nil ? true : stored, pretty: pretty))
+                }
+            }
         }
     }
 
@@ -202,7 +206,7 @@ final class OperatorEndpoint {
 
     // MARK: Encoding
 
-    static func write(_ c: AutopilotConfiguration, _ json: inout JSONWriter) {
+    public static func write(_ c: AutopilotConfiguration, _ json: inout JSONWriter) {
         json.beginObject()
         json.field("CleanupDeadServers", c.cleanupDeadServers)
         json.field("LastContactThreshold", GoDuration.format(c.lastContactThresholdNanos))
@@ -217,13 +221,13 @@ final class OperatorEndpoint {
         json.endObject()
     }
 
-    struct DecodeError: Error, Equatable {
-        let message: String
+    public struct DecodeError: Error, Equatable {
+        public let message: String
     }
 
     /// A PUT body over Consul's defaults (`api.NewAutopilotConfiguration`): names match
     /// case-insensitively, durations are Go strings or nanosecond numbers, unknown fields ignored.
-    static func decodeAutopilot(_ body: [UInt8]) -> Result<AutopilotConfiguration, DecodeError> {
+    public static func decodeAutopilot(_ body: [UInt8]) -> Result<AutopilotConfiguration, DecodeError> {
         var c = AutopilotConfiguration()
         let value: JSONValue
         do { value = try JSONParser.parse(body) } catch { return .failure(DecodeError(message: "\(error)")) }

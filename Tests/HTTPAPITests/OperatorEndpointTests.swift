@@ -33,11 +33,12 @@ final class FakeOperator: OperatorAgent {
         transfers.append(id)
         completion(nil)
     }
-    func setAutopilotConfiguration(_ configuration: AutopilotConfiguration, cas: UInt64?) -> Bool {
-        if let cas, cas != autopilotConfiguration.modifyIndex { return false }
+    func setAutopilotConfiguration(_ configuration: AutopilotConfiguration, cas: UInt64?,
+                                   completion: @escaping (Result<Bool, HTTPResponseError>) -> Void) {
+        if let cas, cas != autopilotConfiguration.modifyIndex { return completion(.success(false)) }
         autopilotConfiguration = configuration
         autopilotConfiguration.modifyIndex += 1
-        return true
+        completion(.success(true))
     }
     func autopilotHealth() -> AutopilotHealthInfo { health }
 }

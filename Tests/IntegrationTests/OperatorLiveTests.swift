@@ -81,6 +81,13 @@ import Testing
         let ids = try agents.map(nodeID)
         let first = try #require(agreedLeader(agents, seconds: 60), "no leader\n\(agents.map(\.log).joined(separator: "\n----\n"))")
 
+        // Autopilot settings go through Raft: set on a follower-or-leader now, read back after
+        // two leadership transfers below. Dead-server cleanup off, so the manual remove-peer
+        // at the end is the one that removes the killed server.
+        let setting = try HTTP.request("PUT", "/v1/operator/autopilot/configuration", port: agents[1].httpPort,
+                                       body: Array(#"{"CleanupDeadServers":false,"MaxTrailingLogs":300}"#.utf8))
+        #expect(setting.status == 200 && setting.bodyText.contains("true"), "\(setting.bodyText)")
+
         // list-peers: three voters, exactly one leader, the one everyone names.
         let rows = try #require(eventually(20) { peers(agents[1]).flatMap { $0.count == 3 ? $0 : nil } }, "list-peers never showed 3 servers")
         #expect(rows.filter { $0[3] == "leader" }.count == 1)
@@ -119,6 +126,11 @@ import Testing
         #expect(targeted.status == 0, "\(targeted.stderr)")
         let third = agreedLeader(agents, seconds: 20, notBeing: second)
         #expect(third == serverAddress(agents[chosen]))
+        let settings = try HTTP.request("GET", "/v1/operator/autopilot/configuration", port: agents[chosen].httpPort)
+        let settingsJSON = try JSONSerialization.jsonObject(with: Data(settings.body)) as? [String: Any]
+        #expect(settingsJSON?["CleanupDeadServers"] as? Bool == false, "\(settings.bodyText)")
+        #expect(settingsJSON?["MaxTrailingLogs"] as? Int == 300)
+        #expect((settingsJSON?["ModifyIndex"] as? Int ?? 0) > 0)
 
         // Unknown peers are refused with Consul's message.
         let nope = try runCLI(["operator", "raft", "remove-peer", "-address=nope", "-http-addr=\(agents[0].httpAddress)"])

@@ -86,6 +86,9 @@ import Testing
         Thread.detachNewThread {
             defer { readerDone.signal() }
             guard let stream = try? PosixDialer().dial(host: "127.0.0.1", port: port, timeoutMilliseconds: 10_000) else { return }
+            // Read only after the sender has written: the kernel's buffers then fill up and the
+            // rest must queue (reading at once raced the write on a fast machine).
+            usleep(300_000)
             while let chunk = try? stream.read(maxBytes: 1 << 16), !chunk.isEmpty { received += chunk.count }
             stream.close()
         }
