@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// Sessions, locks and transactions against a real `consul agent -dev` process: the leader's TTL
@@ -89,7 +90,9 @@ import Testing
             }
             // Keep watching the renewed one a little past the other's expiry.
             if let after = releasedAfter, Date().timeIntervalSince(started) > after + 1 { break }
-            try await Task.sleep(nanoseconds: 250_000_000)
+            // A blocking sleep keeps this thread: Task.sleep could hand it to the cooperative pool,
+            // which the other live suites keep busy, and wake us far too late for the timeline.
+            usleep(250_000)
         }
         let after = try #require(releasedAfter, "unrenewed TTL session never expired")
         #expect(after >= 19.5, "expired after \(after) s, before 2×TTL")
@@ -149,9 +152,9 @@ import Testing
         #expect(txnLock.status == 409)
         #expect(txnLock.bodyText.contains(#"failed to lock key \"live/contend\" due to lock delay"#), "\(txnLock.bodyText)")
         var wonAfter: Double?
-        while Date().timeIntervalSince(destroyed) < 20 {   // generous: the suite runs beside heavy live tests
+        while Date().timeIntervalSince(destroyed) < 30 {
             if try live.acquire("live/contend", b, "B") { wonAfter = Date().timeIntervalSince(destroyed); break }
-            try await Task.sleep(nanoseconds: 100_000_000)
+            usleep(100_000)   // blocking, as in ttlExpiry: never parked behind the busy cooperative pool
         }
         let won = try #require(wonAfter, "B never acquired after the lock-delay")
         #expect(won >= 1.5, "acquired \(won) s after the destroy, inside the 2 s lock-delay")
