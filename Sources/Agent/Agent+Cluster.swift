@@ -31,6 +31,7 @@ extension Agent: RPCHandler {
             }
         case .readIndex: backend.serveReadIndex(consistent: request.body.first == 1, reply: reply)
         case .peers: reply(.ok(RPCReplyCodec.encode(strings: raftPeers)))
+        case .dnsQuery: handleDNSRPC(request.body, reply: reply)
         case .forwardHTTP:
             guard let forwarded = try? ForwardedHTTP.decodeRequest(request.body) else {
                 return reply(.error(code: .badRequest, message: "malformed forwarded HTTP request"))
@@ -61,7 +62,6 @@ extension Agent: RPCHandler {
         rpc.handler = self
         serverAddresses[nodeID] = SocketAddress(host: config.effectiveAdvertiseAddr, port: config.ports.server)
         logger.info("server RPC listening", [("address", address.description)])
-        scheduleServerMaintenance()
     }
 
     /// The gossip view of Consul servers in our datacenter: node ID → (name, RPC address, tags).
@@ -78,6 +78,7 @@ extension Agent: RPCHandler {
     func serversChanged() {
         for server in knownServers() { serverAddresses[server.id] = server.address }
         maybeBootstrapExpect()
+        floodJoinWAN()
     }
 
     /// `-bootstrap-expect N`: once N servers of our datacenter (ourselves included) are alive
@@ -99,8 +100,21 @@ extension Agent: RPCHandler {
         raftNode.bootstrap(Configuration(voters: voters))
     }
 
-    /// Every second: the leader adds servers it sees in gossip but not in Raft (as non-voters,
-    /// promoted once caught up and stable), and reconciles members into the catalog.
+    /// A member event (or new leadership): the leader reconciles on the next loop turn instead of
+    /// waiting for the periodic pass (Consul's reconcile channel). Bursts coalesce into one pass.
+    func triggerReconcile() {
+        guard config.server, !reconcileScheduled else { return }
+        reconcileScheduled = true
+        environment.clock.schedule(after: 0) { [weak self] in
+            guard let self, !self.stopping else { return }
+            self.reconcileScheduled = false
+            if self.raftNode?.raft.role == .leader { self.reconcileMembers() }
+        }
+    }
+
+    /// Every second on every server (with or without a server port): the leader adds servers it
+    /// sees in gossip but not in Raft (as non-voters, promoted once caught up and stable), and
+    /// reconciles members into the catalog.
     func scheduleServerMaintenance() {
         environment.clock.schedule(after: 1_000_000_000) { [weak self] in
             guard let self, !self.stopping else { return }
@@ -142,6 +156,24 @@ extension Agent: RPCHandler {
 
     static let serverStabilizationNanos: UInt64 = 10_000_000_000
 
+    /// The `consul` service of a server member of our datacenter (nil for anyone else).
+    static func consulService(of member: SerfMember, datacenter: String) -> NodeService? {
+        guard member.tags["role"] == "consul", member.tags["dc"] == datacenter,
+              let port = member.tags["port"].flatMap(Int.init) else { return nil }
+        return consulService(port: port)
+    }
+
+    /// The `consul` service every server has in the catalog.
+    static func consulService(port: Int) -> NodeService {
+        var consul = NodeService()
+        consul.id = "consul"
+        consul.service = "consul"
+        consul.port = port
+        consul.meta = ["raft_version": "3", "serf_protocol_current": "2", "serf_protocol_max": "5",
+                       "serf_protocol_min": "1", "version": ConsulVersion.version, "non_voter": "false", "read_replica": "false"]
+        return consul
+    }
+
     /// The leader's view of gossip into the catalog (agent.md §7.3): alive members are registered
     /// with `serfHealth` passing, failed ones get it critical, members that left are deregistered.
     func reconcileMembers() {
@@ -153,7 +185,10 @@ extension Agent: RPCHandler {
             switch member.status {
             case .alive:
                 let current = store.nodeChecks(member.name).checks.first { $0.checkID == "serfHealth" }
-                guard current?.status != HealthStatus.passing || store.catalogNode(member.name).node == nil else { continue }
+                let (node, services, _) = store.catalogNode(member.name)
+                let consulService = Agent.consulService(of: member, datacenter: config.datacenter)
+                let needsService = consulService != nil && !services.contains { $0.id == "consul" }
+                guard current?.status != HealthStatus.passing || node == nil || needsService else { continue }
                 var request = RegisterRequest()
                 request.node.node = member.name
                 request.node.id = member.tags["id"] ?? ""
@@ -171,6 +206,13 @@ extension Agent: RPCHandler {
                 check.output = "Agent alive and reachable"
                 request.checks = [check]
                 backend.apply(.catalogRegister(request)) { _ in }
+                // A server of ours also gets the `consul` service, as Consul's leader registers it.
+                if needsService, let consulService {
+                    var serviceRequest = request
+                    serviceRequest.service = consulService
+                    serviceRequest.checks = []
+                    backend.apply(.catalogRegister(serviceRequest)) { _ in }
+                }
             case .failed:
                 let current = store.nodeChecks(member.name).checks.first { $0.checkID == "serfHealth" }
                 guard current?.status != HealthStatus.critical, store.catalogNode(member.name).node != nil else { continue }

@@ -75,7 +75,12 @@ extension Agent {
 
     func gossipEvent(_ event: SerfEvent) {
         if case .user = event {} else {
-            if config.server, rpc != nil { serversChanged() } else if !config.server { clientServersChanged() }
+            if config.server {
+                serversChanged()
+                triggerReconcile()
+            } else {
+                clientServersChanged()
+            }
         }
         let serfLogger = logger.named("serf.lan")
         switch event {

@@ -24,15 +24,7 @@ extension Agent: LocalAgent {
         serf.status = HealthStatus.passing
         serf.output = "Agent alive and reachable"
         var services: [NodeService] = []
-        if config.server {
-            var consul = NodeService()
-            consul.id = "consul"
-            consul.service = "consul"
-            consul.port = config.ports.server
-            consul.meta = ["raft_version": "3", "serf_protocol_current": "2", "serf_protocol_max": "5",
-                           "serf_protocol_min": "1", "version": ConsulVersion.version, "non_voter": "false", "read_replica": "false"]
-            services.append(consul)
-        }
+        if config.server { services.append(Agent.consulService(port: config.ports.server)) }
         return (services, [serf])
     }
 

@@ -14,7 +14,8 @@ extension Agent {
             ("agent", agentStats), ("consul", consulStats), ("runtime", Agent.runtimeStats),
         ]
         if let raft = raftStats { sections.append(("raft", raft)) }
-        if let serf = serfLANStats { sections.append(("serf_lan", serf)) }
+        if let pool = lanPool { sections.append(("serf_lan", Agent.serfStats(pool.serf))) }
+        if let pool = wanPool { sections.append(("serf_wan", Agent.serfStats(pool.serf))) }
         return sections
     }
 
@@ -31,7 +32,7 @@ extension Agent {
             let servers = knownServers().filter { $0.status == .alive }.count
             return [("acl", "disabled"), ("known_servers", String(servers)), ("server", "false")]
         }
-        return [("acl", "disabled"), ("bootstrap", String(config.bootstrap)), ("known_datacenters", "1"),
+        return [("acl", "disabled"), ("bootstrap", String(config.bootstrap)), ("known_datacenters", String(knownDatacenters.count)),
                 ("leader", String(raft.role == .leader)), ("leader_addr", leaderAddress), ("server", "true")]
     }
 
@@ -72,16 +73,18 @@ extension Agent {
                 ("term", String(raft.term))]
     }
 
-    /// serf's `Stats()` keys for the LAN pool.
-    var serfLANStats: [(String, String)]? {
-        guard let serf = lanPool?.serf else { return nil }
+    /// Whether gossip is encrypted: a keyring from `encrypt` or from `serf/local.keyring`.
+    public var gossipEncrypted: Bool { lanPool?.serf.keyring != nil || wanPool?.serf.keyring != nil }
+
+    /// serf's `Stats()` keys for one pool (serf_lan, serf_wan).
+    static func serfStats(_ serf: Serf) -> [(String, String)] {
         let members = serf.members
-        return [("coordinate_resets", "0"),
-                ("encrypted", "false"),
+        return [("coordinate_resets", String(serf.vivaldi.resets)),
+                ("encrypted", String(serf.keyring != nil)),
                 ("event_queue", "0"),
                 ("event_time", String(serf.userEventClock)),
                 ("failed", String(members.filter { $0.status == .failed }.count)),
-                ("health_score", "0"),
+                ("health_score", String(serf.memberlist.healthScore)),
                 ("intent_queue", String(serf.pendingIntents)),
                 ("left", String(members.filter { $0.status == .left }.count)),
                 ("member_time", String(serf.memberClock)),

@@ -81,13 +81,52 @@ extension Agent {
         }
     }
 
-    /// Our datacenter first, then the others the WAN pool knows (alive servers), by name.
+    /// Every datacenter the WAN pool knows (alive servers) and ours, nearest first: by the median
+    /// estimated round trip from our WAN coordinate to that datacenter's servers (ours counts
+    /// itself at 0), then by name — Consul's `GetDatacentersByDistance`.
     public var knownDatacenters: [String] {
-        var others = Set<String>()
-        for member in wanPool?.serf.members ?? [] where member.status == .alive {
-            if let dc = member.tags["dc"], dc != config.datacenter { others.insert(dc) }
+        guard let wanPool else { return [config.datacenter] }
+        let me = "\(config.nodeName).\(config.datacenter)"
+        let mine = wanPool.serf.vivaldi.coordinate
+        var rtts: [String: [Double]] = [config.datacenter: [0]]
+        for member in wanPool.serf.members where member.status == .alive && member.name != me {
+            guard let dc = member.tags["dc"] else { continue }
+            // A server we have no coordinate for yet counts as far away (Consul: +Inf).
+            let rtt = wanPool.serf.peerCoordinates[member.name].map { mine.distance(to: $0) } ?? .infinity
+            rtts[dc, default: []].append(rtt)
         }
-        return [config.datacenter] + others.sorted()
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted[sorted.count / 2]
+        }
+        return rtts.map { ($0.key, median($0.value)) }
+            .sorted { $0.1 != $1.1 ? $0.1 < $1.1 : $0.0 < $1.0 }
+            .map(\.0)
+    }
+
+    /// Consul's WAN flood join: every server joins the WAN addresses of the other servers of its
+    /// datacenter (learned from their LAN tags), so once any one of them is federated all are.
+    /// Runs on LAN member events and on the maintenance tick; one join per server in flight.
+    func floodJoinWAN() {
+        guard let wanPool, let lanPool else { return }
+        let known = Set(wanPool.serf.members.map(\.name))
+        for member in lanPool.serf.members where member.status == .alive && member.name != config.nodeName {
+            guard member.tags["role"] == "consul", member.tags["dc"] == config.datacenter,
+                  let port = member.tags["wan_join_port"].flatMap(Int.init) else { continue }
+            let wanName = "\(member.name).\(config.datacenter)"
+            guard !known.contains(wanName), !wanFloodJoinsInFlight.contains(wanName) else { continue }
+            wanFloodJoinsInFlight.insert(wanName)
+            let address = SocketAddress(host: member.address.host, port: port)
+            wanPool.join([address]) { [weak self] joined, errors in
+                guard let self else { return }
+                self.wanFloodJoinsInFlight.remove(wanName)
+                if joined > 0 {
+                    self.logger.info("Added WAN server", [("server", wanName), ("address", address.description)])
+                } else {
+                    self.logger.debug("WAN flood join failed", [("server", wanName), ("error", errors.joined(separator: "; "))])
+                }
+            }
+        }
     }
 
     /// A server's RPC address in another datacenter, from the WAN pool (random among the alive).
@@ -106,7 +145,7 @@ extension Agent {
         if config.server, !dc.isEmpty, dc != config.datacenter, Agent.forwardsToServer(request.path) {
             guard let rpc, let server = remoteServer(in: dc) else { return responder.respond(.text(500, "No path to datacenter")) }
             let call = RPCRequest(method: .forwardHTTP, deadlineMilliseconds: 0, body: ForwardedHTTP.encode(request))
-            rpc.call(server, call, timeoutNanos: 700_000_000_000) { result in
+            rpc.call(server, call, timeoutNanos: ForwardedHTTP.timeoutNanoseconds(for: request)) { result in
                 switch result {
                 case .success(let body): responder.respond((try? ForwardedHTTP.decodeResponse(body)) ?? .text(500, "malformed response from remote datacenter"))
                 case .failure(let e): responder.respond(.text(500, e.description))

@@ -9,6 +9,12 @@ import Platform
 import Raft
 import Server
 
+/// Definitions a reload could not apply, named with their reasons.
+struct ReloadError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
 /// What the agent needs from the outside world; the composition root supplies live
 /// implementations (libuv), tests may supply others.
 public struct AgentEnvironment {
@@ -75,13 +81,20 @@ public final class Agent: AgentView {
     /// Leader duty state: whether we led at the last session sweep, and destroys in flight.
     var sessionSweepWasLeader = false
     var sessionDestroysInFlight: Set<String> = []
+    /// A reconcile pass is queued for the next loop turn (member events coalesce into it).
+    var reconcileScheduled = false
+    /// WAN flood joins under way, by the server's WAN name.
+    var wanFloodJoinsInFlight: Set<String> = []
     var api: ConsulHTTPAPI!
     private var httpServer: HTTPServer!
     public let local = LocalState()
     var checkFactory: CheckFactory!
     private var antiEntropy: AntiEntropy!
     private var reaper: CriticalServiceReaper!
-    private var dnsListener: DNSListener?
+    var dnsListener: DNSListener?
+    /// Answers DNS from this agent's replica (servers); clients ask a server (Agent+DNS).
+    var dnsResponder: ConsulDNSResponder!
+    var dnsRecursor: DNSRecursor!
     /// The LAN gossip pool (nil when `ports.serf_lan` is below 1).
     var lanPool: GossipPool?
     /// The WAN gossip pool (servers only).
@@ -113,15 +126,11 @@ public final class Agent: AgentView {
         logger = Logger(name: "agent", level: LogLevel(name: config.logLevel) ?? .info,
                         sink: environment.logSink, clock: environment.clock)
         if config.server {
-            let transport: RaftTransport
-            if config.devMode {
-                rpc = nil
-                transport = LoopbackTransport()
-            } else {
-                let serverRPC = ServerRPC(network: environment.network, clock: environment.clock)
-                rpc = serverRPC
-                transport = serverRPC
-            }
+            // -dev listens on the server port too (as Consul does), so client agents can join it;
+            // its single voter never sends Raft traffic.
+            let serverRPC = ServerRPC(network: environment.network, clock: environment.clock)
+            rpc = serverRPC
+            let transport: RaftTransport = serverRPC
             let peers = try environment.peersJSON.map { bytes in try PeersFile.parse(bytes) }
             let (node, recovery) = try Agent.makeRaftNode(config: config, nodeID: nodeID, environment: environment,
                                                           transport: transport, peers: peers?.configuration)
@@ -190,14 +199,17 @@ public final class Agent: AgentView {
         }
         if let raftNode {
             let raftLogger = logger.named("server.raft")
-            raftNode.onSoftState = { soft in
+            raftNode.onSoftState = { [weak self] soft in
                 raftLogger.info("state change", [("role", soft.role.rawValue), ("term", String(soft.term)),
                                                  ("leader", soft.leader ?? "")])
+                // A new leader reconciles gossip into the catalog at once (Consul's establishLeadership).
+                if soft.role == .leader { self?.triggerReconcile() }
             }
             raftNode.onFatal = { [logger] message in logger.error("raft failed; shutting down", [("error", message)]) }
             raftLogger.info("starting", [("storage", config.devMode ? "memory" : config.dataDir + "/raft"),
                                          ("first_index", String(raftNode.raft.firstIndex)),
                                          ("last_index", String(raftNode.raft.lastIndex))])
+            scheduleServerMaintenance()
             if let recovery = peersRecovery {
                 try startAfterPeersRecovery(recovery)
             } else {
@@ -206,29 +218,7 @@ public final class Agent: AgentView {
                 scheduleSessionSweep()
             }
         }
-        if config.ports.dns > 0 {
-            let responder = ConsulDNSResponder(config: Agent.dnsConfig(config), lookup: DNSCatalogLookup(store: backend.store, datacenter: config.datacenter))
-            let clock = environment.clock
-            var random = AgentRandom(source: environment.random)
-            let recursor = DNSRecursor(recursors: config.recursors.compactMap(parseRecursor).map { SocketAddress(host: $0.host, port: $0.port) },
-                                       timeoutNanoseconds: config.dns.recursorTimeoutNanoseconds, clock: clock,
-                                       datagrams: environment.datagrams, streams: environment.network, random: environment.random)
-            let store = backend.store
-            let stamp = { DNSAnswerCache.Stamp(generation: store.catalogGeneration, second: clock.wallClockNanoseconds / 1_000_000_000) }
-            let listener = DNSListener(stamp: stamp) { query, overTCP, reply in
-                switch responder.handle(packet: query, overTCP: overTCP, now: clock.wallClockNanoseconds / 1_000_000_000, random: &random) {
-                case .answer(let bytes): reply(bytes, true)
-                case .forward:
-                    recursor.forward(query) { answer in reply(answer ?? ConsulDNSResponder.servFail(for: query), false) }
-                }
-            }
-            for host in config.clientAddrs {
-                let address = SocketAddress(host: host, port: config.ports.dns)
-                try listener.listen(on: address, datagrams: environment.datagrams, streams: environment.network)
-                logger.info("Started DNS server", [("address", address.description), ("network", "udp+tcp")])
-            }
-            dnsListener = listener
-        }
+        try startDNS()
         if config.ports.http > 0 {
             for host in config.clientAddrs {
                 try httpServer.listen(on: SocketAddress(host: host, port: config.ports.http))
@@ -274,8 +264,12 @@ public final class Agent: AgentView {
             guard let self else { return }
             switch result {
             case .success(let fresh):
-                self.applyConfigDefinitions(services: fresh.services, checks: fresh.checks)
-                completion(nil)
+                let problems = self.applyConfigDefinitions(services: fresh.services, checks: fresh.checks)
+                if problems.isEmpty { return completion(nil) }
+                // Consul refuses the reload with the reason; the valid definitions are applied.
+                let error = ReloadError(message: problems.joined(separator: "; "))
+                self.logger.error("Failed to reload configs", [("error", error.message)])
+                completion(error)
             case .failure(let error):
                 self.logger.error("Failed to reload configs", [("error", "\(error)")])
                 completion(error)
@@ -355,7 +349,3 @@ public final class Agent: AgentView {
     }
 }
 
-/// A single server has no peers to talk to; the cluster issue replaces this with the RPC transport.
-final class LoopbackTransport: RaftTransport {
-    func send(_ message: Message) {}
-}

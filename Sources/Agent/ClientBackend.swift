@@ -41,16 +41,20 @@ final class ClientBackend: ConsulBackend {
     }
 
     /// Sends `request` to a server, rotating past unreachable ones until the hold timeout.
-    func call(_ request: RPCRequest, deadline: Instant? = nil, completion: @escaping (Result<[UInt8], BackendError>) -> Void) {
+    /// `forwardTimeout`: how long one try may take once sent (forwarded HTTP requests: their
+    /// blocking wait and a margin); nil = what is left of the hold timeout.
+    func call(_ request: RPCRequest, deadline: Instant? = nil, forwardTimeout: UInt64? = nil,
+              completion: @escaping (Result<[UInt8], BackendError>) -> Void) {
         let until = deadline ?? clock.now.adding(nanoseconds: ClientBackend.holdTimeoutNanos)
         guard let server = servers.first else {
             guard clock.now.adding(nanoseconds: 200_000_000) < until else { return completion(.failure(.other("No known Consul servers"))) }
-            clock.schedule(after: 200_000_000) { [weak self] in self?.call(request, deadline: until, completion: completion) }
+            clock.schedule(after: 200_000_000) { [weak self] in
+                self?.call(request, deadline: until, forwardTimeout: forwardTimeout, completion: completion)
+            }
             return
         }
         let remaining = until.nanoseconds > clock.now.nanoseconds ? until.nanoseconds - clock.now.nanoseconds : 1
-        // Blocking queries may legitimately take up to their wait (≤ 10 min + jitter).
-        let timeout = request.method == .forwardHTTP ? 700_000_000_000 : remaining
+        let timeout = forwardTimeout ?? remaining
         rpc.call(server, request, timeoutNanos: timeout) { [weak self] result in
             guard let self else { return }
             switch result {
@@ -58,7 +62,9 @@ final class ClientBackend: ConsulBackend {
             case .failure(.unreachable):
                 self.rotate(server)
                 guard self.clock.now < until else { return completion(.failure(.other("rpc error: no server reachable"))) }
-                self.clock.schedule(after: 50_000_000) { self.call(request, deadline: until, completion: completion) }
+                self.clock.schedule(after: 50_000_000) {
+                    self.call(request, deadline: until, forwardTimeout: forwardTimeout, completion: completion)
+                }
             case .failure(.remote(.noLeader, _)):
                 completion(.failure(.noLeader))
             case .failure(let error):
@@ -91,7 +97,8 @@ final class ClientBackend: ConsulBackend {
 
     /// Runs an HTTP request on a server and hands back its response.
     func forward(_ request: HTTPRequest, completion: @escaping (HTTPResponse) -> Void) {
-        call(RPCRequest(method: .forwardHTTP, deadlineMilliseconds: 0, body: ForwardedHTTP.encode(request))) { result in
+        call(RPCRequest(method: .forwardHTTP, deadlineMilliseconds: 0, body: ForwardedHTTP.encode(request)),
+             forwardTimeout: ForwardedHTTP.timeoutNanoseconds(for: request)) { result in
             switch result {
             case .success(let body):
                 completion((try? ForwardedHTTP.decodeResponse(body)) ?? .text(500, "malformed response from server"))

@@ -1,3 +1,4 @@
+import ConsulAPI
 import HTTP1
 
 /// A client agent's HTTP request carried to a server over the RPC (`forwardHTTP`), and the
@@ -7,6 +8,18 @@ import HTTP1
 ///   response = status (u16), headers, body
 enum ForwardedHTTP {
     struct DecodeError: Error {}
+
+    /// How long a forwarded request may take before the forwarder answers with an error: a
+    /// blocking query its wait (default 5 min, at most 10) plus the jitter and a margin; anything
+    /// else 20 s, so a frozen server cannot hang the caller (its datacenter is marked failed
+    /// by gossip meanwhile, and later requests are refused at once).
+    static func timeoutNanoseconds(for request: HTTPRequest) -> UInt64 {
+        guard let index = request.query["index"].flatMap(UInt64.init), index > 0 else { return 20_000_000_000 }
+        let maxWait = UInt64(10 * GoDuration.minute)
+        var wait = request.query["wait"].flatMap(GoDuration.parse).map { UInt64(max(0, $0)) } ?? UInt64(5 * GoDuration.minute)
+        if wait == 0 || wait > maxWait { wait = maxWait }
+        return wait + wait / 16 + 10_000_000_000
+    }
 
     static func encode(_ request: HTTPRequest) -> [UInt8] {
         var out: [UInt8] = []

@@ -213,7 +213,7 @@ enum AgentCommand {
         }
         GossipKeyringFile.persistChanges(of: agent, config: config, loop: loop)
         console.info("==> Starting Consul agent...")
-        console.info(banner(config: config, nodeID: nodeID))
+        console.info(banner(config: config, nodeID: nodeID, gossipEncrypted: agent.gossipEncrypted))
         console.info("")
         console.info("==> Log data will now stream in as it occurs:")
         console.info("")
@@ -272,7 +272,7 @@ enum AgentCommand {
         return exitCode
     }
 
-    static func banner(config: AgentConfig, nodeID: String) -> String {
+    static func banner(config: AgentConfig, nodeID: String, gossipEncrypted: Bool) -> String {
         let p = config.ports
         let rows: [(String, String)] = [
             ("Version", "'\(ConsulVersion.version)'"),
@@ -283,7 +283,7 @@ enum AgentCommand {
             ("Server", "\(config.server) (Bootstrap: \(config.bootstrap))"),
             ("Client Addr", "[\(config.clientAddrs.joined(separator: " "))] (HTTP: \(p.http), HTTPS: \(p.https), gRPC: \(p.grpc), gRPC-TLS: \(p.grpcTLS), DNS: \(p.dns))"),
             ("Cluster Addr", "\(config.effectiveAdvertiseAddr) (LAN: \(p.serfLan), WAN: \(p.serfWan))"),
-            ("Gossip Encryption", "false"),
+            ("Gossip Encryption", String(gossipEncrypted)),
             ("Auto-Encrypt-TLS", "false"),
             ("ACL Enabled", "false"),
             ("ACL Default Policy", "allow"),

@@ -53,8 +53,9 @@ final class AgentLocalEndpoint {
             requested = nanos > 0 ? UInt64(nanos) : 0
         }
         let timeout = blockingTimeout(requested: requested, config: api.config, random: api.random)
-        _ = HashBlockingWait(local: local, clock: api.clock, responder: responder, hash: wanted, render: render,
-                         timeoutNanoseconds: timeout)
+        let local = self.local
+        SignalledWait(clock: api.clock, responder: responder, heldVersion: Optional(wanted), timeoutNanoseconds: timeout,
+                      render: render, subscribe: { local.watchLocalChanges($0) }, unsubscribe: { local.cancelLocalWatch($0) })
     }
 
     func checks(_ request: HTTPRequest, _ responder: Responder) {
@@ -203,48 +204,5 @@ final class AgentLocalEndpoint {
     /// Agent writes answer 200 with an empty body, or the error the agent chose.
     private func answer(_ error: HTTPResponseError?, _ responder: Responder) {
         if let error { responder.respond(error.response) } else { responder.respond(HTTPResponse(status: 200)) }
-    }
-}
-
-/// One hash-blocked `agent/service/<id>` request: re-renders on every local change and answers
-/// once the hash differs (or the service is gone), or when the timer fires. Frees its watch and
-/// timer when the client disconnects.
-private final class HashBlockingWait {
-    private let local: LocalAgent
-    private let responder: Responder
-    private let hash: String
-    private let render: () -> (HTTPResponse, String?)
-    private var token: UInt64?
-    private var timer: TimerHandle?
-
-    init(local: LocalAgent, clock: EventLoopClock, responder: Responder, hash: String,
-         render: @escaping () -> (HTTPResponse, String?), timeoutNanoseconds: UInt64) {
-        self.local = local
-        self.responder = responder
-        self.hash = hash
-        self.render = render
-        timer = clock.schedule(after: timeoutNanoseconds) { [self] in finish(render().0) }
-        responder.onCancel { [self] in stop() }
-        arm()
-    }
-
-    private func arm() {
-        token = local.watchLocalChanges { [self] in
-            token = nil
-            let (response, current) = render()
-            if current != hash { finish(response) } else { arm() }
-        }
-    }
-
-    private func finish(_ response: HTTPResponse) {
-        stop()
-        responder.respond(response)
-    }
-
-    private func stop() {
-        timer?.cancel()
-        timer = nil
-        if let token { local.cancelLocalWatch(token) }
-        token = nil
     }
 }

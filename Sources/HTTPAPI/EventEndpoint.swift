@@ -70,49 +70,8 @@ final class EventEndpoint {
         guard options.minIndex > 0, index == options.minIndex else { return responder.respond(first) }
         var wait = options.waitNanoseconds == 0 ? api.config.maxQueryTimeNanoseconds : options.waitNanoseconds
         wait = min(wait, api.config.maxQueryTimeNanoseconds)
-        _ = EventListWait(events: events, clock: api.clock, responder: responder, index: index, render: render,
-                          timeoutNanoseconds: wait)
-    }
-}
-
-/// One blocked event list: re-renders after every recorded event and answers once the index
-/// moved, or when the timer fires. Frees its watch and timer when the client disconnects.
-private final class EventListWait {
-    private let events: UserEventAgent
-    private let responder: Responder
-    private let index: UInt64
-    private let render: () -> (HTTPResponse, UInt64)
-    private var token: UInt64?
-    private var timer: TimerHandle?
-
-    init(events: UserEventAgent, clock: EventLoopClock, responder: Responder, index: UInt64,
-         render: @escaping () -> (HTTPResponse, UInt64), timeoutNanoseconds: UInt64) {
-        self.events = events
-        self.responder = responder
-        self.index = index
-        self.render = render
-        timer = clock.schedule(after: timeoutNanoseconds) { [self] in finish(render().0) }
-        responder.onCancel { [self] in stop() }
-        arm()
-    }
-
-    private func arm() {
-        token = events.watchUserEvents { [self] in
-            token = nil
-            let (response, current) = render()
-            if current != index { finish(response) } else { arm() }
-        }
-    }
-
-    private func finish(_ response: HTTPResponse) {
-        stop()
-        responder.respond(response)
-    }
-
-    private func stop() {
-        timer?.cancel()
-        timer = nil
-        if let token { events.cancelUserEventWatch(token) }
-        token = nil
+        let events = self.events
+        SignalledWait(clock: api.clock, responder: responder, heldVersion: index, timeoutNanoseconds: wait, render: render,
+                      subscribe: { events.watchUserEvents($0) }, unsubscribe: { events.cancelUserEventWatch($0) })
     }
 }

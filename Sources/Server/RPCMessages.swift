@@ -12,6 +12,9 @@ public enum RPCMethod: UInt8, Sendable {
     case forwardHTTP = 3
     /// The server's view of the Raft peers; reply: a list of strings.
     case peers = 4
+    /// Answer a DNS query from the server's catalog (or its datacenter's, named in the query);
+    /// body: `overTCP u8` then the query message; reply: the answer message.
+    case dnsQuery = 5
 }
 
 /// `method u8, deadlineMilliseconds u32, body (the rest)`.

@@ -8,8 +8,10 @@ final class SafetyChecker {
     var failure: String?
     /// term → the leader elected in it.
     private var leaders: [UInt64: ServerID] = [:]
-    /// index → (term, data hash) of the entry applied there (first node to apply it).
-    private var appliedEntries: [UInt64: (term: UInt64, hash: UInt64)] = [:]
+    /// index → (term, data hash) of the entry applied there (first node to apply it), and the
+    /// lowest current term of any server seen applying it: the entry was committed by a leader
+    /// of that term or an earlier one.
+    private var appliedEntries: [UInt64: (term: UInt64, hash: UInt64, committedBy: UInt64)] = [:]
     /// index → hash of the state after applying it.
     private var stateHashes: [UInt64: UInt64] = [:]
     /// (index, term) → data hash for every entry seen in any log.
@@ -26,8 +28,11 @@ final class SafetyChecker {
             fail("election safety: \(other) and \(id) both leaders in term \(term)")
         }
         leaders[term] = id
-        // Leader completeness: every applied (hence committed) entry is in the new leader's log.
-        for (index, applied) in appliedEntries where index >= raft.firstIndex {
+        // Leader completeness (Raft §5.4.3): an entry committed in an earlier term is in the log
+        // of every leader of a later term. A leader of an older term can be observed late (a
+        // stalled server) after a newer leader committed entries it never had; that is not a
+        // violation, so only entries known to be committed before `term` bind this leader.
+        for (index, applied) in appliedEntries where index >= raft.firstIndex && applied.committedBy < term {
             guard let t = raft.term(at: index) else {
                 fail("leader completeness: leader \(id) (term \(term)) lacks committed index \(index)")
                 return
@@ -39,14 +44,16 @@ final class SafetyChecker {
         }
     }
 
-    func applied(_ entry: Entry, on id: ServerID, store: StateStore) {
+    /// `currentTerm`: the applying server's term; the leader that committed the entry had it or an earlier one.
+    func applied(_ entry: Entry, on id: ServerID, currentTerm: UInt64, store: StateStore) {
         let hash = fnv(entry.data) ^ UInt64(entry.kind.rawValue)
         if let first = appliedEntries[entry.index] {
             if first.term != entry.term || first.hash != hash {
                 fail("state machine safety: \(id) applied a different entry at index \(entry.index)")
             }
+            if currentTerm < first.committedBy { appliedEntries[entry.index]?.committedBy = currentTerm }
         } else {
-            appliedEntries[entry.index] = (entry.term, hash)
+            appliedEntries[entry.index] = (entry.term, hash, currentTerm)
             // Committed means durable on a quorum: check the disks, not just the leader's word.
             let copies = durableCopies(entry.index, entry.term)
             if copies < quorum {

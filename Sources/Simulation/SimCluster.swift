@@ -77,7 +77,7 @@ public final class SimCluster {
         node.trailingEntries = trailingEntries
         node.onApply = { [weak self, weak node] entry, _ in
             guard let self, let node else { return }
-            self.checker.applied(entry, on: id, store: node.store)
+            self.checker.applied(entry, on: id, currentTerm: node.raft.term, store: node.store)
         }
         node.onSoftState = { [weak self, weak node] soft in
             guard let self, let node else { return }

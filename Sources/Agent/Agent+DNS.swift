@@ -1,0 +1,103 @@
+import Config
+import DNS
+import Platform
+import Server
+
+/// The agent's DNS interface, and where each query is answered:
+/// - names outside our domains: the recursors (REFUSED when there are none);
+/// - on a server: its own replica (a stale read, Consul's default `dns_config.allow_stale`),
+///   and names of another datacenter by one of that datacenter's servers over the RPC;
+/// - on a client: a server of ours over the RPC (a client keeps no replica), asynchronously,
+///   so the loop never waits on the round trip.
+/// Only answers from this agent's own replica are cached (the cache follows its catalog
+/// generation; it cannot see another agent's).
+extension Agent {
+    /// The responder always exists (servers answer their clients' DNS over the RPC even with
+    /// their own DNS port off); the listener only when `ports.dns` is on.
+    func startDNS() throws {
+        dnsResponder = ConsulDNSResponder(config: Agent.dnsConfig(config),
+                                          lookup: DNSCatalogLookup(store: backend.store, datacenter: config.datacenter))
+        let clock = environment.clock
+        dnsRecursor = DNSRecursor(recursors: config.recursors.compactMap(parseRecursor).map { SocketAddress(host: $0.host, port: $0.port) },
+                                  timeoutNanoseconds: config.dns.recursorTimeoutNanoseconds, clock: clock,
+                                  datagrams: environment.datagrams, streams: environment.network, random: environment.random)
+        guard config.ports.dns > 0 else { return }
+        let store = backend.store
+        let stamp = { DNSAnswerCache.Stamp(generation: store.catalogGeneration, second: clock.wallClockNanoseconds / 1_000_000_000) }
+        let listener = DNSListener(stamp: stamp) { [unowned self] query, overTCP, reply in
+            self.answerDNS(query, overTCP: overTCP, recurse: true, reply: reply)
+        }
+        for host in config.clientAddrs {
+            let address = SocketAddress(host: host, port: config.ports.dns)
+            try listener.listen(on: address, datagrams: environment.datagrams, streams: environment.network)
+            logger.info("Started DNS server", [("address", address.description), ("network", "udp+tcp")])
+        }
+        dnsListener = listener
+    }
+
+    /// Answers one query; `reply(answer, cacheable)`. `recurse`: names we do not own may go to
+    /// our recursors (not for queries other agents sent us over the RPC).
+    func answerDNS(_ query: [UInt8], overTCP: Bool, recurse: Bool, reply: @escaping ([UInt8]?, Bool) -> Void) {
+        let route = dnsResponder.route(packet: query)
+        if let client = backend as? ClientBackend, route != .outside {
+            return askServerDNS(client, query, overTCP: overTCP) { [weak self] answer in
+                guard let self else { return }
+                // A reverse name no node has is the recursors' (Consul's PTR fallback).
+                if recurse, route == .reverse, !self.dnsRecursor.recursors.isEmpty, let answer, answer.count > 3, answer[3] & 0x0F == 3 {
+                    return self.recurseDNS(query, reply)
+                }
+                reply(answer.map { self.withRecursionAvailable($0) }, false)
+            }
+        }
+        if case .datacenter(let dc) = route, let rpc, let server = remoteServer(in: dc) {
+            let request = RPCRequest(method: .dnsQuery, deadlineMilliseconds: 3000, body: [overTCP ? 1 : 0] + query)
+            return rpc.call(server, request, timeoutNanos: 3_000_000_000) { [weak self] result in
+                guard let self else { return }
+                switch result {
+                case .success(let answer): reply(self.withRecursionAvailable(answer), false)
+                case .failure: reply(ConsulDNSResponder.servFail(for: query), false)
+                }
+            }
+        }
+        var random = AgentRandom(source: environment.random)
+        let now = environment.clock.wallClockNanoseconds / 1_000_000_000
+        guard recurse else {
+            return reply(dnsResponder.respond(to: query, overTCP: overTCP, now: now, random: &random), true)
+        }
+        switch dnsResponder.handle(packet: query, overTCP: overTCP, now: now, random: &random) {
+        case .answer(let bytes): reply(bytes, true)
+        case .forward: recurseDNS(query, reply)
+        }
+    }
+
+    /// A DNS query a client agent (or a server of another datacenter) sent us over the RPC.
+    func handleDNSRPC(_ body: [UInt8], reply: @escaping (RPCResponse) -> Void) {
+        guard let flag = body.first else { return reply(.error(code: .badRequest, message: "empty DNS query")) }
+        answerDNS(Array(body.dropFirst()), overTCP: flag == 1, recurse: false) { answer, _ in
+            reply(.ok(answer ?? []))
+        }
+    }
+
+    private func askServerDNS(_ client: ClientBackend, _ query: [UInt8], overTCP: Bool, completion: @escaping ([UInt8]?) -> Void) {
+        let request = RPCRequest(method: .dnsQuery, deadlineMilliseconds: 3000, body: [overTCP ? 1 : 0] + query)
+        client.call(request, deadline: environment.clock.now.adding(nanoseconds: 3_000_000_000)) { result in
+            switch result {
+            case .success(let answer) where !answer.isEmpty: completion(answer)
+            case .success: completion(nil)
+            case .failure: completion(ConsulDNSResponder.servFail(for: query))
+            }
+        }
+    }
+
+    private func recurseDNS(_ query: [UInt8], _ reply: @escaping ([UInt8]?, Bool) -> Void) {
+        dnsRecursor.forward(query) { answer in reply(answer ?? ConsulDNSResponder.servFail(for: query), false) }
+    }
+
+    /// The RA flag says whether *this* agent recurses, whoever composed the answer.
+    private func withRecursionAvailable(_ answer: [UInt8]) -> [UInt8] {
+        guard answer.count > 3 else { return answer }
+        var copy = answer
+        copy[3] = !dnsRecursor.recursors.isEmpty ? copy[3] | 0x80 : copy[3] & 0x7F
+        return copy
+    }
+}
