@@ -25,10 +25,16 @@ extension Agent {
         case .remove: operation = .remove
         }
         let datacenter = config.datacenter
-        lanPool.keyringQuery(operation, key: raw) { result in
-            completion(.success([KeyringPoolResponse(wan: false, datacenter: datacenter, messages: result.messages, keys: result.keys,
-                                                     primaryKeys: result.primaryKeys, numNodes: result.numNodes,
-                                                     error: result.error ?? "")]))
+        func response(_ result: KeyringQueryResult, wan: Bool) -> KeyringPoolResponse {
+            KeyringPoolResponse(wan: wan, datacenter: datacenter, messages: result.messages, keys: result.keys,
+                                primaryKeys: result.primaryKeys, numNodes: result.numNodes, error: result.error ?? "")
+        }
+        // A server asks its WAN pool first, then the LAN pool, as Consul does (`-local-only`: LAN only).
+        lanPool.keyringQuery(operation, key: raw) { [weak self] lan in
+            guard let wanPool = self?.wanPool, !localOnly else { return completion(.success([response(lan, wan: false)])) }
+            wanPool.keyringQuery(operation, key: raw) { wan in
+                completion(.success([response(wan, wan: true), response(lan, wan: false)]))
+            }
         }
     }
 

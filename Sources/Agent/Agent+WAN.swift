@@ -141,6 +141,7 @@ extension Agent {
     /// datacenter's requests go to one of its servers, a client's non-agent requests to a
     /// server of ours, the rest to the local API.
     func dispatchHTTP(_ request: HTTPRequest, _ responder: Responder) {
+        let request = resolvingNearAgent(request)
         let dc = request.query["dc"] ?? ""
         if config.server, !dc.isEmpty, dc != config.datacenter, Agent.forwardsToServer(request.path) {
             guard let rpc, let server = remoteServer(in: dc) else { return responder.respond(.text(500, "No path to datacenter")) }
@@ -157,6 +158,19 @@ extension Agent {
             return client.forward(request) { responder.respond($0) }
         }
         api.handle(request, responder)
+    }
+}
+
+extension Agent {
+    /// `?near=_agent` means the agent the request came in through: name it before the request
+    /// is forwarded to a server (which would otherwise sort from itself).
+    func resolvingNearAgent(_ request: HTTPRequest) -> HTTPRequest {
+        guard request.query["near"] == "_agent" else { return request }
+        let path = String(request.target.prefix { $0 != "?" })
+        let items = request.rawQuery.split(separator: "&", omittingEmptySubsequences: false)
+            .map { $0 == "near=_agent" ? "near=" + percentEncode(config.nodeName, keep: "") : String($0) }
+        let target = path + "?" + items.joined(separator: "&")
+        return (try? HTTPRequest(method: request.method, target: target, headers: request.headers, body: request.body)) ?? request
     }
 }
 

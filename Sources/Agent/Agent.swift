@@ -91,6 +91,7 @@ public final class Agent: AgentView {
     var checkFactory: CheckFactory!
     private var antiEntropy: AntiEntropy!
     private var reaper: CriticalServiceReaper!
+    private var coordinateSync: CoordinateSync!
     var dnsListener: DNSListener?
     /// Answers DNS from this agent's replica (servers); clients ask a server (Agent+DNS).
     var dnsResponder: ConsulDNSResponder!
@@ -166,6 +167,8 @@ public final class Agent: AgentView {
         reaper = CriticalServiceReaper(local: local, clock: environment.clock, logger: logger) { [weak self] id in
             self?.deregisterService(id: id) { _ in }
         }
+        coordinateSync = CoordinateSync(backend: backend, clock: environment.clock, random: environment.random,
+                                        logger: logger.named("coordinate")) { [unowned self] in self.localCoordinate }
         httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [unowned self] request, responder in
             self.dispatchHTTP(request, responder)
         }
@@ -194,6 +197,7 @@ public final class Agent: AgentView {
 
     /// Binds every listener; throws with the address that failed.
     public func start() throws {
+        for warning in config.warnings { logger.warn(warning) }
         for key in config.ignoredKeys {
             logger.warn("config key is accepted but not implemented yet; ignored", [("key", key)])
         }
@@ -233,6 +237,7 @@ public final class Agent: AgentView {
         restorePersistedDefinitions()
         antiEntropy.start()
         reaper.start()
+        if lanPool != nil { coordinateSync.start() }
         logger.info("Consul agent running!")
     }
 
@@ -249,6 +254,7 @@ public final class Agent: AgentView {
         wanPool?.stop()
         antiEntropy.stop()
         reaper.stop()
+        coordinateSync.stop()
         local.stopAll()
         raftNode?.stop()
         environment.raftStorage?.close()

@@ -20,6 +20,8 @@ final class AntiEntropy {
     private var inFlight = 0
     private var dirty = false
     private var periodic: TimerHandle?
+    /// Tags of each service as this agent last wrote them to the catalog (EnableTagOverride).
+    private var pushedTags: [String: [String]] = [:]
     static let intervalNanoseconds: UInt64 = 60_000_000_000
 
     init(local: LocalState, backend: ConsulBackend, clock: EventLoopClock, random: RandomSource, logger: Logger,
@@ -57,25 +59,29 @@ final class AntiEntropy {
     private func schedulePeriodic() {
         let stagger = random.next(below: AntiEntropy.intervalNanoseconds / 4)
         periodic = clock.schedule(after: AntiEntropy.intervalNanoseconds + stagger) { [weak self] in
-            self?.sync()
+            self?.sync(full: true)
             self?.schedulePeriodic()
         }
     }
 
     /// Registers what differs and deregisters what the catalog has that the agent does not.
-    func sync() {
+    /// `full`: the periodic pass, the only one that adopts tags others changed in the catalog.
+    func sync(full: Bool = false) {
         if inFlight > 0 { dirty = true; return }
         let store = backend.store
         let node = nodeRecord()
         let (catalogNode, catalogServices, _) = store.catalogNode(node.node)
         let catalogChecks = Dictionary(store.nodeChecks(node.node).checks.map { ($0.checkID, $0) }, uniquingKeysWith: { a, _ in a })
         let (extraServices, extraChecks) = builtIn()
-        // EnableTagOverride: tags changed in the catalog win; adopt them locally (Consul does the
-        // same in its sync-state pass), so the comparison below and any re-registration keep them.
+        // EnableTagOverride: tags someone else changed in the catalog (they differ from what we
+        // last pushed) are adopted locally on the periodic pass, as Consul's full sync does; a
+        // local re-registration not pushed yet wins and is pushed at once.
         for s in catalogServices {
-            guard let mine = local.services[s.id], mine.enableTagOverride, mine.tags != s.tags else { continue }
+            guard full, let mine = local.services[s.id], mine.enableTagOverride, mine.tags != s.tags,
+                  let pushed = pushedTags[s.id], pushed == mine.tags, s.tags != pushed else { continue }
             var adopted = mine
             adopted.tags = s.tags
+            pushedTags[s.id] = s.tags
             local.addService(adopted)
         }
         var wantedServices = local.services
@@ -117,6 +123,9 @@ final class AntiEntropy {
         for command in commands {
             backend.apply(command) { [weak self] result in
                 guard let self else { return }
+                if case .success(.bool) = result, case .catalogRegister(let r) = command, let service = r.service {
+                    self.pushedTags[service.id] = service.tags
+                }
                 if case .failure(let e) = result { self.logger.debug("anti-entropy sync failed; will retry", [("error", e.message)]) }
                 if case .success(.failure(let reason)) = result { self.logger.warn("catalog refused registration", [("error", reason)]) }
                 self.inFlight -= 1

@@ -52,6 +52,9 @@ public struct AgentConfig: Equatable, Sendable {
     public var watches: [JSONValue] = []
     /// Keys Consul knows that this build accepts but does not act on yet (reported at start).
     public var ignoredKeys: [String] = []
+    /// Warnings Consul gives for legal but risky settings (bootstrap mode, an even
+    /// bootstrap_expect, node names DNS cannot serve), logged at start-up.
+    public var warnings: [String] = []
     /// `domain`: the DNS zone the agent answers for (as written; the DNS module normalizes it).
     public var domain = "consul."
     /// `alt_domain` / `-alt-domain`: a second zone answered like `domain` ("" = none).

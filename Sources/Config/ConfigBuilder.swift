@@ -115,6 +115,7 @@ public enum ConfigBuilder {
         if c.bootstrap && c.bootstrapExpect > 0 && !c.devMode {
             throw ConfigError("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive")
         }
+        c.warnings = startupWarnings(c)
         if c.bootstrapExpect == 1 { c.bootstrap = true; c.bootstrapExpect = 0 }
         guard let level = normalizedLogLevel(c.logLevel) else {
             throw ConfigError("Invalid log level: \(c.logLevel). Valid log levels are: [TRACE DEBUG INFO WARN ERR ERROR]")
@@ -168,6 +169,30 @@ public enum ConfigBuilder {
         if c.dns.udpAnswerLimit < 0 { throw ConfigError("dns_config.udp_answer_limit cannot be negative") }
         if c.dns.aRecordLimit < 0 { throw ConfigError("dns_config.a_record_limit cannot be negative") }
         if c.defaultQueryTimeNanoseconds == 0 { c.defaultQueryTimeNanoseconds = 300_000_000_000 }
+    }
+
+    /// Consul's builder warnings, in its order and words.
+    static func startupWarnings(_ c: AgentConfig) -> [String] {
+        var out: [String] = []
+        let table = "See https://www.consul.io/docs/internals/consensus.html#deployment-table"
+        if !c.devMode {
+            let expect = c.bootstrapExpect
+            if expect == 1 { out.append("BootstrapExpect is set to 1; this is the same as Bootstrap mode.") }
+            if c.bootstrap || expect == 1 { out.append("bootstrap = true: do not enable unless necessary") }
+            if expect == 2 {
+                out.append("bootstrap_expect = 2: A cluster with 2 servers will provide no failure tolerance. \(table)")
+            } else if expect > 2 && expect % 2 == 0 {
+                out.append("bootstrap_expect is even number: A cluster with an even number of servers does not achieve optimum fault tolerance. \(table)")
+            }
+            if expect > 1 { out.append("bootstrap_expect > 0: expecting \(expect) servers") }
+        }
+        let name = c.nodeName
+        if !name.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }) {
+            out.append("Node name \(goQuoted(name)) will not be discoverable via DNS due to invalid characters. Valid characters include all alpha-numerics and dashes.")
+        } else if name.utf8.count > 63 {
+            out.append("Node name \(goQuoted(name)) will not be discoverable via DNS due to it being too long. Valid lengths are between 1 and 63 bytes.")
+        }
+        return out
     }
 
     static func normalizedLogLevel(_ level: String) -> String? {

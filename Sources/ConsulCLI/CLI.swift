@@ -1,5 +1,5 @@
 /// The `consul` command tree. Exit codes follow Consul (mitchellh/cli): unknown or missing
-/// command → help and 127; `-h` → help and 0; parent-only commands → their help and 1.
+/// command → help on stderr and 127; `-h` → help and 0; parent-only commands → their help and 1.
 public enum CLI {
     struct Entry {
         let synopsis: String
@@ -33,8 +33,9 @@ public enum CLI {
         var args = arguments
         // `consul -v` / `-version` / `--version` mean `consul version` (only before any command).
         if let first = args.first, ["-v", "-version", "--version"].contains(first) { args[0] = "version" }
+        // A missing or unknown command: the usage on stderr and 127, as mitchellh/cli (no hint).
         guard let name = args.first else {
-            console.info(helpText)
+            console.error(helpText)
             return 127
         }
         if ["-h", "-help", "--help"].contains(name) {
@@ -42,7 +43,7 @@ public enum CLI {
             return 0
         }
         guard let entry = commands.first(where: { $0.0 == name })?.1 else {
-            console.info(helpText)
+            console.error(helpText)
             return 127
         }
         return entry.run(Array(args.dropFirst()), console)

@@ -47,6 +47,7 @@ enum ValidateCommand {
             return 1
         }
         if !flags.flag("quiet") {
+            for warning in config.warnings { console.error(warning) }
             for key in config.ignoredKeys {
                 console.error("config key \(key) is accepted but not implemented by this build yet; ignored")
             }

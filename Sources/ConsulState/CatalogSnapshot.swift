@@ -70,6 +70,36 @@ extension CatalogTables {
     }
 }
 
+extension CatalogTables {
+    /// Service fields added in snapshot version 5 (connect proxy/native, locality), for the
+    /// services that have any: node, service ID, then the fields.
+    func encodeServiceExtras(into w: inout ByteWriter) {
+        var rows: [(String, NodeService)] = []
+        for node in services.keys.sorted() {
+            for (_, s) in services[node]!.sorted(by: { $0.key < $1.key })
+            where !s.proxyDestination.isEmpty || s.connectNative || s.locality != nil { rows.append((node, s)) }
+        }
+        w.u64(UInt64(rows.count))
+        for (node, s) in rows {
+            w.string(node); w.string(s.id); w.string(s.proxyDestination); w.u8(s.connectNative ? 1 : 0)
+            w.u8(s.locality == nil ? 0 : 1)
+            if let l = s.locality { w.string(l.region); w.string(l.zone) }
+        }
+    }
+
+    mutating func decodeServiceExtras(from r: inout ByteReader) throws(DecodeError) {
+        for _ in 0..<(try r.u64()) {
+            let node = try r.string(), id = try r.string()
+            let proxy = try r.string(), native = try r.u8() == 1
+            let locality = try r.u8() == 1 ? ServiceLocality(region: try r.string(), zone: try r.string()) : nil
+            guard services[node]?[id] != nil else { throw DecodeError("service extras for unknown service \(node)/\(id)") }
+            services[node]![id]!.proxyDestination = proxy
+            services[node]![id]!.connectNative = native
+            services[node]![id]!.locality = locality
+        }
+    }
+}
+
 extension ByteWriter {
     mutating func strings(_ list: [String]) { u64(UInt64(list.count)); for s in list { string(s) } }
     mutating func stringMap(_ map: [String: String]) {

@@ -176,6 +176,7 @@ extension StateStore {
         for node in c.nodes {
             catalog.nodeIndex[node] = index
             woken += watches.fire(.node(node))
+            if catalog.nodes[node] == nil { removeCoordinate(of: node, at: index, woken: &woken) }
             // Node records and node-level checks are part of every hosted service's health.
             if c.nodeLevel.contains(node) { serviceNames.formUnion(catalog.serviceNames(on: node)) }
         }

@@ -35,6 +35,8 @@ public enum Command: Equatable, Sendable {
     /// Autopilot's settings as the operator API's JSON (opaque here); with `cas`, only if the
     /// stored ModifyIndex equals it.
     case autopilotSet(json: [UInt8], cas: UInt64?)
+    /// Agents' network coordinates, batched (Consul's Coordinate.Update).
+    case coordinateBatchUpdate([NodeCoordinate])
 }
 
 /// What an applied command reports back to whoever proposed it.

@@ -7,7 +7,7 @@ extension Command {
         case kvSet = 1, kvCAS = 2, kvDelete = 3, kvDeleteCAS = 4, kvDeleteTree = 5
         case catalogRegister = 6, catalogDeregister = 7
         case sessionCreate = 8, sessionDestroy = 9, sessionRenew = 10, kvLock = 11, kvUnlock = 12, txn = 13
-        case querySet = 14, queryDelete = 15, autopilotSet = 16
+        case querySet = 14, queryDelete = 15, autopilotSet = 16, coordinateBatchUpdate = 17
     }
 
     public var encoded: [UInt8] {
@@ -46,6 +46,9 @@ extension Command {
             w.u8(Code.queryDelete.rawValue); w.string(id)
         case let .autopilotSet(json, cas):
             w.u8(Code.autopilotSet.rawValue); w.blob(json); w.u8(cas == nil ? 0 : 1); w.u64(cas ?? 0)
+        case let .coordinateBatchUpdate(updates):
+            w.u8(Code.coordinateBatchUpdate.rawValue); w.u32(UInt32(updates.count))
+            for u in updates { u.encode(into: &w) }
         }
         return w.bytes
     }
@@ -86,6 +89,11 @@ extension Command {
             let hasCAS = try r.u8() == 1
             let cas = try r.u64()
             self = .autopilotSet(json: json, cas: hasCAS ? cas : nil)
+        case .coordinateBatchUpdate:
+            let count = try r.u32()
+            var updates: [NodeCoordinate] = []
+            for _ in 0..<count { updates.append(try NodeCoordinate.decode(from: &r)) }
+            self = .coordinateBatchUpdate(updates)
         }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after command") }
     }

@@ -4,7 +4,8 @@ import ConsulAPI
 /// tables (catalog, sessions) can be added without breaking old snapshots.
 extension StateStore {
     /// 1: KV only. 2: KV + catalog. 3: + sessions and prepared queries. 4: + autopilot settings.
-    static let snapshotVersion: UInt8 = 4
+    /// 5: + services' connect and locality fields, and the coordinates table.
+    static let snapshotVersion: UInt8 = 5
 
     public func snapshot() -> [UInt8] {
         var w = ByteWriter()
@@ -31,6 +32,11 @@ extension StateStore {
         for q in allQueries { w.blob(q.encodedJSON()) }
         w.u8(autopilot == nil ? 0 : 1)
         if let autopilot { w.blob(autopilot.json); w.u64(autopilot.createIndex); w.u64(autopilot.modifyIndex) }
+        catalog.encodeServiceExtras(into: &w)
+        w.u64(coordinates.index)
+        let allCoordinates = allCoordinates()
+        w.u64(UInt64(allCoordinates.count))
+        for c in allCoordinates { c.encode(into: &w) }
         return w.bytes
     }
 
@@ -38,7 +44,7 @@ extension StateStore {
     public func restore(_ bytes: [UInt8]) throws(DecodeError) {
         var r = ByteReader(bytes)
         let version = try r.u8()
-        guard (1...4).contains(version) else { throw DecodeError("unsupported snapshot version \(version)") }
+        guard (1...5).contains(version) else { throw DecodeError("unsupported snapshot version \(version)") }
         let newIndex = try r.u64()
         let newTableIndex = try r.u64()
         var pairs: [KVPair] = []
@@ -63,8 +69,19 @@ extension StateStore {
         if version >= 4, try r.u8() == 1 {
             restoredAutopilot = StoredSettings(json: try r.blob(), createIndex: try r.u64(), modifyIndex: try r.u64())
         }
+        var restoredCoordinates = CoordinateTable()
+        var catalogWithExtras = restoredCatalog
+        if version >= 5 {
+            try catalogWithExtras.decodeServiceExtras(from: &r)
+            restoredCoordinates.index = try r.u64()
+            for _ in 0..<(try r.u64()) {
+                let c = try NodeCoordinate.decode(from: &r)
+                restoredCoordinates.byNode[c.node] = c
+            }
+        }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after snapshot") }
-        catalog = restoredCatalog
+        catalog = catalogWithExtras
+        coordinates = restoredCoordinates
         sessions = restoredSessions
         queries = restoredQueries
         autopilot = restoredAutopilot

@@ -13,6 +13,7 @@ public final class StateStore {
     var catalog = CatalogTables()
     var sessions = SessionTable()
     var queries = PreparedQueryTable()
+    var coordinates = CoordinateTable()
     /// Autopilot's settings (nil: never set, the defaults apply).
     public internal(set) var autopilot: StoredSettings?
     /// Replica-local timing of sessions (lock-delays, TTL clocks) — never replicated, as in Consul.
@@ -42,6 +43,7 @@ public final class StateStore {
             result = applySession(command, at: index, woken: &woken)
         case .txn(let ops): result = applyTxn(ops, at: index, woken: &woken)
         case .querySet, .queryDelete: result = applyQuery(command, at: index, woken: &woken)
+        case .coordinateBatchUpdate(let updates): result = applyCoordinates(updates, at: index, woken: &woken)
         case let .autopilotSet(json, cas):
             if let cas, cas != (autopilot?.modifyIndex ?? 0) {
                 result = .bool(false)

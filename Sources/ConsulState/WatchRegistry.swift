@@ -18,6 +18,8 @@ public enum WatchScope: Hashable, Sendable {
     case sessions
     /// Any prepared query.
     case preparedQueries
+    /// Any node's network coordinate.
+    case coordinates
 }
 
 /// A registered waiter; cancel it when the query ends some other way (timeout, disconnect).

@@ -52,6 +52,21 @@ final class AgentEndpoint {
         json.field("consul-network-segment", "")
         json.field("consul-version", ConsulVersion.version)
         json.endObject()
+        // This build serves no xDS (no service mesh): no supported Envoy versions and no port
+        // (-1, Consul's "disabled"), so a client that checks for mesh support learns the truth.
+        json.key("xDS")
+        json.beginObject()
+        json.key("SupportedProxies")
+        json.beginObject()
+        json.key("envoy"); json.stringList([])
+        json.endObject()
+        json.field("Port", -1)
+        json.key("Ports")
+        json.beginObject()
+        json.field("Plaintext", -1)
+        json.field("TLS", -1)
+        json.endObject()
+        json.endObject()
         json.endObject()
         responder.respond(.json(&json))
     }

@@ -1,3 +1,4 @@
+import ConsulAPI
 import ConsulState
 
 /// The consistency mode a read asked for (`?stale`, `?consistent`, or neither).

@@ -92,9 +92,10 @@ final class CatalogEndpoint {
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
         if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         let tags = request.query.values("tag")
+        let peered = ConsulHTTPAPI.asksForPeer(request)
         api.read(options, responder) { store, meta in
             let (unsorted, index) = connect ? store.connectServiceNodes(name) : store.serviceNodes(name, tags: tags)
-            let rows = self.api.sortedNear(unsorted, request) { $0.node.node }
+            let rows = peered ? [] : self.api.sortedNear(unsorted, request) { $0.node.node }
             var json = JSONWriter(pretty: options.pretty, reserve: 512 * rows.count + 2)
             json.beginArray()
             for (node, s) in rows where q.nodeMetaMatches(node.meta)

@@ -60,12 +60,18 @@ public final class ConsulHTTPAPI {
         router.add("/v1/coordinate/nodes", methods: ["GET"]) { coordinates.nodes($0, $1) }
         router.add("/v1/coordinate/node/", methods: ["GET"]) { coordinates.node($0, $1) }
         router.add("/v1/coordinate/datacenters", methods: ["GET"]) { coordinates.datacenters($0, $1) }
+        router.add("/v1/coordinate/update", methods: ["PUT"]) { coordinates.update($0, $1) }
         router.add("/v1/catalog/nodes", methods: ["GET"]) { catalog.nodes($0, $1) }
         router.add("/v1/catalog/services", methods: ["GET"]) { catalog.services($0, $1) }
         router.add("/v1/catalog/service/", methods: ["GET"]) { catalog.service($0, $1, connect: false) }
         router.add("/v1/catalog/connect/", methods: ["GET"]) { catalog.service($0, $1, connect: true) }
         router.add("/v1/catalog/node/", methods: ["GET"]) { catalog.node($0, $1) }
         router.add("/v1/catalog/node-services/", methods: ["GET"]) { catalog.nodeServices($0, $1) }
+        let gateways = GatewayEndpoint(api: self)
+        router.add("/v1/catalog/gateway-services/", methods: ["GET"]) { gateways.gatewayServices($0, $1) }
+        router.add("/v1/health/ingress/", methods: ["GET"]) { gateways.ingressHealth($0, $1) }
+        let usage = UsageEndpoint(api: self)
+        router.add("/v1/operator/usage", methods: ["GET"]) { usage.usage($0, $1) }
         let operatorEndpoint = OperatorEndpoint(api: self, server: operatorAgent)
         router.add("/v1/operator/raft/configuration", methods: ["GET"]) { operatorEndpoint.raftConfiguration($0, $1) }
         router.add("/v1/operator/raft/peer", methods: ["DELETE"]) { operatorEndpoint.removePeer($0, $1) }

@@ -1,38 +1,63 @@
 import ConsulAPI
 import HTTP1
 
-/// A Vivaldi network coordinate as the API shows it.
-public struct NodeCoordinate: Equatable, Sendable {
-    public var node: String
-    public var vec: [Double]
-    public var error: Double
-    public var adjustment: Double
-    public var height: Double
-    public init(node: String, vec: [Double], error: Double, adjustment: Double, height: Double) {
-        self.node = node; self.vec = vec; self.error = error; self.adjustment = adjustment; self.height = height
-    }
-}
-
-/// `/v1/coordinate/nodes`, `/v1/coordinate/node/<node>` and `/v1/coordinate/datacenters`. The
-/// coordinates are the ones this server's gossip pools learned from probe acks (ours included),
-/// not a replicated table: a departure from Consul, which batches agents' updates into Raft.
+/// `/v1/coordinate/nodes`, `/v1/coordinate/node/<node>`, `/v1/coordinate/update` and
+/// `/v1/coordinate/datacenters`. Node coordinates are the replicated table agents write through
+/// Raft (blocking reads follow its index); datacenters' come from this server's WAN pool, as
+/// Consul's router keeps them.
 final class CoordinateEndpoint {
     private unowned let api: ConsulHTTPAPI
     init(api: ConsulHTTPAPI) { self.api = api }
 
     func nodes(_ request: HTTPRequest, _ responder: Responder) {
-        var json = JSONWriter(pretty: api.config.prettyByDefault || request.query.has("pretty"))
-        write(api.agent.lanCoordinates, segment: true, &json)
-        responder.respond(.json(&json, headers: HTTPHeaders([("X-Consul-Index", "1"), ("X-Consul-KnownLeader", "true"), ("X-Consul-LastContact", "0")])))
+        guard let options = api.parseOptions(request, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
+        api.read(options, responder) { store, meta in
+            var json = JSONWriter(pretty: options.pretty)
+            self.write(store.allCoordinates(), segment: true, &json)
+            return self.api.result(&json, index: store.coordinatesIndex, watched: [.coordinates], meta: meta, options: options)
+        }
     }
 
     func node(_ request: HTTPRequest, _ responder: Responder) {
         let name = String(request.path.dropFirst("/v1/coordinate/node/".count))
-        let found = api.agent.lanCoordinates.filter { $0.node == name }
-        guard !found.isEmpty else { return responder.respond(HTTPResponse(status: 404)) }
-        var json = JSONWriter(pretty: api.config.prettyByDefault || request.query.has("pretty"))
-        write(found, segment: true, &json)
-        responder.respond(.json(&json, headers: HTTPHeaders([("X-Consul-Index", "1")])))
+        guard let options = api.parseOptions(request, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
+        api.read(options, responder) { store, meta in
+            guard let found = store.coordinate(of: name) else {
+                var response = HTTPResponse(status: 404)
+                response.setQueryMeta(index: store.coordinatesIndex, meta: meta, consistency: options.consistency)
+                return QueryResult(response: response, index: store.coordinatesIndex, watched: [.coordinates])
+            }
+            var json = JSONWriter(pretty: options.pretty)
+            self.write([found], segment: true, &json)
+            return self.api.result(&json, index: store.coordinatesIndex, watched: [.coordinates], meta: meta, options: options)
+        }
+    }
+
+    /// `PUT /v1/coordinate/update`: one node's coordinate into the replicated table (dropped by
+    /// the state machine when the catalog has no such node, as Consul drops it).
+    func update(_ request: HTTPRequest, _ responder: Responder) {
+        guard let options = api.parseOptions(request, responder) else { return }
+        if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
+        guard let body = api.jsonBody(request, responder) else { return }
+        let fields = JSONFields(body)
+        guard let node = (try? fields.string("Node")) ?? nil, !node.isEmpty else {
+            return responder.respond(.text(400, "Request decode failed: missing Node"))
+        }
+        guard let coord = fields.object("Coord") else { return responder.respond(.text(400, "Request decode failed: missing Coord")) }
+        func number(_ name: String) -> Double? { coord.raw(name)?.doubleValue }
+        let vec = coord.raw("Vec")?.arrayValue?.compactMap(\.doubleValue) ?? []
+        let coordinate = NodeCoordinate(node: node, vec: vec, error: number("Error") ?? 0,
+                                        adjustment: number("Adjustment") ?? 0, height: number("Height") ?? 0)
+        if let reason = coordinate.validationError { return responder.respond(.text(500, reason)) }
+        api.backend.apply(.coordinateBatchUpdate([coordinate])) { outcome in
+            switch outcome {
+            case .failure(let error): responder.respond(.text(500, error.message))
+            case .success(.failure(let reason)): responder.respond(.text(500, reason))
+            case .success: responder.respond(HTTPResponse(status: 200))
+            }
+        }
     }
 
     func datacenters(_ request: HTTPRequest, _ responder: Responder) {

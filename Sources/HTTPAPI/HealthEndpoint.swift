@@ -57,9 +57,10 @@ final class HealthEndpoint {
             }
         }
         let tags = request.query.values("tag")
+        let peered = ConsulHTTPAPI.asksForPeer(request)
         api.read(options, responder) { store, meta in
             let (unsorted, index) = connect ? store.connectServiceHealth(name) : store.serviceHealth(name, tags: tags)
-            let rows = self.api.sortedNear(unsorted, request) { $0.node.node }
+            let rows = peered ? [] : self.api.sortedNear(unsorted, request) { $0.node.node }
             var json = JSONWriter(pretty: options.pretty, reserve: 1024 * rows.count + 2)
             json.beginArray()
             for row in rows {
@@ -88,6 +89,12 @@ final class HealthEndpoint {
 }
 
 /// Go's strconv.ParseBool.
+extension ConsulHTTPAPI {
+    /// `?peer=<name>`: results imported from a cluster peer. This build has no peering, so no
+    /// instance comes from one: such reads answer an empty list (still blocking on the service).
+    static func asksForPeer(_ request: HTTPRequest) -> Bool { !(request.query["peer"] ?? "").isEmpty }
+}
+
 func goParseBool(_ s: String) -> Bool? {
     switch s {
     case "1", "t", "T", "TRUE", "true", "True": return true

@@ -1,3 +1,4 @@
+import ConsulAPI
 import HTTP1
 
 /// `?near=<node>` (or `_agent`): results ordered by the network distance the Vivaldi

@@ -48,7 +48,9 @@ final class OperatorEndpoint {
                 json.endObject()
             }
             json.endArray()
-            json.field("Index", configuration.index)
+            // Consul's value: hashicorp/raft ≥ 1.1.2 answers GetConfiguration without its log
+            // index, so every Consul server reports 0 here; clients compare against that.
+            json.field("Index", 0)
             json.endObject()
             responder.respond(.json(&json))
         }

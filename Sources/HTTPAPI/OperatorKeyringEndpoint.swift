@@ -77,6 +77,8 @@ final class OperatorKeyringEndpoint {
             case .failure(let error):
                 responder.respond(error.response)
             case .success(let pools) where kind == .list:
+                // Consul lists only when every node answered; otherwise 500 with each failure.
+                if let text = Self.errorText(pools) { return responder.respond(.text(500, text)) }
                 var json = Self.render(pools, pretty: pretty)
                 responder.respond(.json(&json))
             case .success(let pools):

@@ -89,12 +89,15 @@ import Testing
         #expect(KVCommand.normalizeKey("/x") == "x")
     }
 
-    /// Unknown commands print the command list and exit 127; `consul kv` alone exits 1.
+    /// Unknown commands print the command list on stderr and exit 127 (mitchellh/cli writes the
+    /// help to its ErrorWriter); `consul kv` alone exits 1; `--help` prints to stdout.
     @Test func topLevelExitCodes() {
         let console = CapturingConsole()
         #expect(CLI.main([], console: console) == 127)
-        #expect(console.out.contains("Available commands are:"))
-        #expect(CLI.main(["bogus"], console: console) == 127)
+        #expect(console.err.contains("Available commands are:"))
+        let unknown = CapturingConsole()
+        #expect(CLI.main(["bogus"], console: unknown) == 127)
+        #expect(unknown.err.hasPrefix("Usage: consul [--version] [--help] <command> [<args>]") && unknown.out.isEmpty)
         #expect(CLI.main(["kv"], console: console) == 1)
         #expect(CLI.main(["--help"], console: console) == 0)
     }

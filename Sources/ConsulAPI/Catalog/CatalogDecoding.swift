@@ -91,6 +91,9 @@ extension NodeService {
             s.proxyDestination = try proxy.string("DestinationServiceName", "destination_service_name") ?? ""
         }
         if let connect = f.object("Connect") { s.connectNative = try connect.bool("Native") ?? false }
+        if let locality = f.object("Locality") {
+            s.locality = ServiceLocality(region: try locality.string("Region") ?? "", zone: try locality.string("Zone") ?? "")
+        }
         if let w = f.object("Weights") {
             s.weightsPassing = try w.int("Passing") ?? 1
             s.weightsWarning = try w.int("Warning") ?? 1

@@ -54,6 +54,7 @@ extension NodeService {
         json.field("EnableTagOverride", enableTagOverride)
         if !proxyDestination.isEmpty { json.key("Proxy"); writeProxy(&json) }
         if connectNative { json.key("Connect"); writeConnect(&json) }
+        if let locality { json.key("Locality"); ServiceLocality.write(locality, &json) }
         if agentView {
             json.field("Datacenter", datacenter)
             if let contentHash { json.field("ContentHash", contentHash) }
@@ -127,8 +128,20 @@ extension NodeService {
         json.field("ServiceEnableTagOverride", enableTagOverride)
         json.key("ServiceProxy"); writeProxy(&json)
         json.key("ServiceConnect"); writeConnect(&json)
+        json.key("ServiceLocality"); ServiceLocality.write(locality, &json)
         json.field("CreateIndex", createIndex)
         json.field("ModifyIndex", modifyIndex)
+        json.endObject()
+    }
+}
+
+extension ServiceLocality {
+    /// `{"Region":…,"Zone":…}`, or `null` when unset.
+    static func write(_ locality: ServiceLocality?, _ json: inout JSONWriter) {
+        guard let locality else { return json.null() }
+        json.beginObject()
+        json.field("Region", locality.region)
+        json.field("Zone", locality.zone)
         json.endObject()
     }
 }

@@ -25,6 +25,13 @@ public struct ServiceAddress: Equatable, Sendable {
 }
 
 /// One service instance on a node (Consul's NodeService).
+/// A service instance's `Locality`: cloud region and zone.
+public struct ServiceLocality: Equatable, Sendable {
+    public var region: String
+    public var zone: String
+    public init(region: String, zone: String) { self.region = region; self.zone = zone }
+}
+
 public struct NodeService: Equatable, Sendable {
     public var kind = ""
     public var id = ""
@@ -41,6 +48,8 @@ public struct NodeService: Equatable, Sendable {
     public var proxyDestination = ""
     /// `Connect.Native`: the service speaks the mesh itself.
     public var connectNative = false
+    /// `Locality` (Consul 1.17+): where the instance runs.
+    public var locality: ServiceLocality?
     public var createIndex: UInt64 = 0
     public var modifyIndex: UInt64 = 0
     public init() {}
