@@ -1,3 +1,4 @@
+import Platform
 import ConsulAPI
 import HTTPAPI
 
@@ -27,6 +28,13 @@ extension Agent: LocalAgent {
         if config.server { services.append(Agent.consulService(port: config.ports.server)) }
         return (services, [serf])
     }
+
+    public func watchLogs(level: String, _ line: @escaping (String) -> Void) -> UInt64? {
+        guard let parsed = LogLevel(name: level) else { return nil }
+        return logger.tap.add(level: parsed, line)
+    }
+
+    public func cancelLogWatch(_ token: UInt64) { logger.tap.remove(token) }
 
     public func localServices() -> [NodeService] { Array(local.services.values) }
     public func localChecks() -> [HealthCheck] { Array(local.checks.values) }

@@ -59,14 +59,13 @@ final class AntiEntropy {
     private func schedulePeriodic() {
         let stagger = random.next(below: AntiEntropy.intervalNanoseconds / 4)
         periodic = clock.schedule(after: AntiEntropy.intervalNanoseconds + stagger) { [weak self] in
-            self?.sync(full: true)
+            self?.sync()
             self?.schedulePeriodic()
         }
     }
 
     /// Registers what differs and deregisters what the catalog has that the agent does not.
-    /// `full`: the periodic pass, the only one that adopts tags others changed in the catalog.
-    func sync(full: Bool = false) {
+    func sync() {
         if inFlight > 0 { dirty = true; return }
         let store = backend.store
         let node = nodeRecord()
@@ -74,10 +73,10 @@ final class AntiEntropy {
         let catalogChecks = Dictionary(store.nodeChecks(node.node).checks.map { ($0.checkID, $0) }, uniquingKeysWith: { a, _ in a })
         let (extraServices, extraChecks) = builtIn()
         // EnableTagOverride: tags someone else changed in the catalog (they differ from what we
-        // last pushed) are adopted locally on the periodic pass, as Consul's full sync does; a
-        // local re-registration not pushed yet wins and is pushed at once.
+        // last pushed) are adopted locally, as Consul's sync does; but a local re-registration
+        // not pushed yet (its tags differ from what we last pushed) wins and is pushed at once.
         for s in catalogServices {
-            guard full, let mine = local.services[s.id], mine.enableTagOverride, mine.tags != s.tags,
+            guard let mine = local.services[s.id], mine.enableTagOverride, mine.tags != s.tags,
                   let pushed = pushedTags[s.id], pushed == mine.tags, s.tags != pushed else { continue }
             var adopted = mine
             adopted.tags = s.tags

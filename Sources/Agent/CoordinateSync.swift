@@ -4,7 +4,7 @@ import Platform
 
 /// Sends this agent's LAN coordinate to the servers, which keep it in the replicated
 /// coordinates table (Consul's `sendCoordinate`): first a few seconds after start, once gossip
-/// has measured something, then every 15 s plus a random stagger.
+/// has measured something, twice more 5 s apart, then every 15 s plus a random stagger.
 final class CoordinateSync {
     private let backend: ConsulBackend
     private let clock: EventLoopClock
@@ -30,11 +30,14 @@ final class CoordinateSync {
         timer = nil
     }
 
-    private func schedule(after nanos: UInt64) {
+    /// The first sends come quickly (an update for a node the catalog does not hold yet is
+    /// dropped, so a second try follows once anti-entropy has registered us), then every 15 s.
+    private func schedule(after nanos: UInt64, sent: Int = 0) {
         timer = clock.schedule(after: nanos) { [weak self] in
             guard let self else { return }
             self.send()
-            self.schedule(after: CoordinateSync.intervalNanoseconds + self.random.next(below: CoordinateSync.intervalNanoseconds / 4))
+            let next = sent < 2 ? 5_000_000_000 : CoordinateSync.intervalNanoseconds
+            self.schedule(after: next + self.random.next(below: next / 4), sent: sent + 1)
         }
     }
 

@@ -46,6 +46,8 @@ public struct AgentConfig: Equatable, Sendable {
     /// `enable_script_checks` / `enable_local_script_checks`: script checks may run (both allow
     /// the local API and config files, which are the only sources this agent has).
     public var enableScriptChecks = false
+    /// `disable_remote_exec`: `consul exec` jobs are ignored (Consul ≥ 0.8 defaults to true).
+    public var disableRemoteExec = true
     /// Check definitions from config files (`check` and `checks`), in load order, raw.
     public var checks: [JSONValue] = []
     /// `watches`: raw watch definitions in load order, validated at load (`AgentWatchDefinition`).
@@ -148,6 +150,7 @@ public struct ConfigLayer: Equatable, Sendable {
     public var checks: [JSONValue] = []
     public var watches: [JSONValue] = []
     public var enableScriptChecks: Bool?
+    public var disableRemoteExec: Bool?
     public var enableLocalScriptChecks: Bool?
     public var ignoredKeys: [String] = []
     public var domain: String?

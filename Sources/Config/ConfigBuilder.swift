@@ -50,6 +50,7 @@ public enum ConfigBuilder {
         if let v = l.grpcTLSPort { c.ports.grpcTLS = v }
         if let v = l.logLevel { c.logLevel = v }
         if let v = l.enableScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
+        if let v = l.disableRemoteExec { c.disableRemoteExec = v }
         if let v = l.enableLocalScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
         if let v = l.uiEnabled { c.uiEnabled = v }
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }

@@ -18,6 +18,7 @@ extension ConfigFile {
         case "ui": l.uiEnabled = try ConfigValue.bool(key, value)
         case "leave_on_terminate": l.leaveOnTerminate = try ConfigValue.bool(key, value)
         case "enable_script_checks": l.enableScriptChecks = try ConfigValue.bool(key, value)
+        case "disable_remote_exec": l.disableRemoteExec = try ConfigValue.bool(key, value)
         case "enable_local_script_checks": l.enableLocalScriptChecks = try ConfigValue.bool(key, value)
         case "skip_leave_on_interrupt": l.skipLeaveOnInterrupt = try ConfigValue.bool(key, value)
         case "retry_join", "start_join":
@@ -122,7 +123,7 @@ extension ConfigFile {
         "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "audit", "auto_config", "auto_encrypt",
         "auto_reload_config", "autopilot", "cache", "check_output_max_size", "check_update_interval",
         "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",
-        "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file", "disable_remote_exec",
+        "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file",
         "disable_update_check", "discard_check_output", "discovery_max_stale", "enable_acl_replication",
         "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug", "enable_local_script_checks",
         "enable_syslog", "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",

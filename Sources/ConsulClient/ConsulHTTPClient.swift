@@ -67,6 +67,26 @@ public final class ConsulHTTPClient {
     /// Sends one request; `query` values are encoded here. Adds `dc`/`stale` for reads when set.
     public func send(_ method: String, _ path: String, query: [(String, String?)] = [], body: [UInt8]? = nil,
                      serverFlags: Bool = true, headers: [(String, String)] = []) throws -> HTTPClientResponse {
+        let stream = try openStream(method, path, query: query, body: body, serverFlags: serverFlags, headers: headers)
+        defer { stream.close() }
+        do {
+            var parser = HTTPResponseParser(requestWasHead: method == "HEAD")
+            while true {
+                let chunk = try stream.read(maxBytes: 65536)
+                parser.feed(chunk)
+                if let response = try parser.next(atEOF: chunk.isEmpty) { return response }
+                if chunk.isEmpty { throw ClientError.badResponse("connection closed before a full response") }
+            }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            throw ClientError.connection("\(error)")
+        }
+    }
+
+    /// Connects and writes the request; the caller reads the response and closes the stream.
+    func openStream(_ method: String, _ path: String, query: [(String, String?)] = [], body: [UInt8]? = nil,
+                    serverFlags: Bool = true, headers: [(String, String)] = []) throws -> BlockingStream {
         var items = query
         if serverFlags {
             if !settings.datacenter.isEmpty { items.append(("dc", settings.datacenter)) }
@@ -96,21 +116,11 @@ public final class ConsulHTTPClient {
         } catch {
             throw ClientError.connection("\(error)")
         }
-        defer { stream.close() }
-        do {
-            try stream.write(request)
-            var parser = HTTPResponseParser(requestWasHead: method == "HEAD")
-            while true {
-                let chunk = try stream.read(maxBytes: 65536)
-                parser.feed(chunk)
-                if let response = try parser.next(atEOF: chunk.isEmpty) { return response }
-                if chunk.isEmpty { throw ClientError.badResponse("connection closed before a full response") }
-            }
-        } catch let error as ClientError {
-            throw error
-        } catch {
+        do { try stream.write(request) } catch {
+            stream.close()
             throw ClientError.connection("\(error)")
         }
+        return stream
     }
 
     /// Like `send`, but any status other than 200 is an error (404 too).

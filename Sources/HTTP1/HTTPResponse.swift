@@ -24,6 +24,25 @@ public enum HTTPResponseSerializer {
     /// `headOnly` omits the body but keeps its Content-Length (HEAD requests).
     public static func write(_ response: HTTPResponse, keepAlive: Bool, date: String?, headOnly: Bool = false,
                              into out: inout [UInt8]) {
+        write(response, keepAlive: keepAlive, date: date, headOnly: headOnly, chunked: false, into: &out)
+    }
+
+    /// The head of a streamed response (`Transfer-Encoding: chunked`); chunks follow with
+    /// `writeChunk`, and an empty chunk ends it.
+    public static func writeChunkedHead(_ response: HTTPResponse, keepAlive: Bool, date: String?, into out: inout [UInt8]) {
+        write(response, keepAlive: keepAlive, date: date, headOnly: true, chunked: true, into: &out)
+    }
+
+    /// One chunk (`size CRLF data CRLF`); an empty one is the last chunk.
+    public static func writeChunk(_ bytes: [UInt8], into out: inout [UInt8]) {
+        out.append(contentsOf: String(bytes.count, radix: 16).utf8)
+        out.append(contentsOf: "\r\n".utf8)
+        out.append(contentsOf: bytes)
+        out.append(contentsOf: "\r\n".utf8)
+    }
+
+    private static func write(_ response: HTTPResponse, keepAlive: Bool, date: String?, headOnly: Bool, chunked: Bool,
+                              into out: inout [UInt8]) {
         out.reserveCapacity(out.count + 160 + response.body.count)
         out.append(contentsOf: "HTTP/1.1 ".utf8)
         appendDecimal(response.status, into: &out)
@@ -41,7 +60,9 @@ public enum HTTPResponseSerializer {
             out.append(contentsOf: date.utf8)
             out.append(contentsOf: "\r\n".utf8)
         }
-        if response.status >= 200 && response.status != 204 && response.status != 304 {
+        if chunked {
+            out.append(contentsOf: "Transfer-Encoding: chunked\r\n".utf8)
+        } else if response.status >= 200 && response.status != 204 && response.status != 304 {
             out.append(contentsOf: "Content-Length: ".utf8)
             appendDecimal(response.body.count, into: &out)
             out.append(contentsOf: "\r\n".utf8)

@@ -130,6 +130,26 @@ final class AgentLocalEndpoint {
         local.reload { [self] error in answer(error, responder) }
     }
 
+    /// `/v1/agent/monitor?loglevel=<level>`: the agent's log as it is written, streamed
+    /// (chunked) until the client goes away. `logjson` asks for JSON lines.
+    func monitor(_ request: HTTPRequest, _ responder: Responder) {
+        let level = request.query["loglevel"].flatMap { $0.isEmpty ? nil : $0 } ?? "INFO"
+        let json = request.query.has("logjson")
+        let local = self.local
+        var head = HTTPResponse(status: 200)
+        head.headers.set("Content-Type", "text/plain; charset=utf-8")
+        var token: UInt64?
+        token = local.watchLogs(level: level) { line in
+            responder.streamChunk(Array((json ? LogLineJSON.convert(line) : line).utf8) + [10])
+        }
+        guard let token else { return responder.respond(.text(400, "Unknown log level: \(level)")) }
+        guard responder.beginStream(head) else {
+            local.cancelLogWatch(token)
+            return responder.respond(.text(400, "this request cannot be streamed"))
+        }
+        responder.onCancel { local.cancelLogWatch(token) }
+    }
+
     func join(_ request: HTTPRequest, _ responder: Responder) {
         let address = String(request.path.dropFirst("/v1/agent/join/".count))
         guard !address.isEmpty else { return responder.respond(.text(400, "Missing address to join")) }

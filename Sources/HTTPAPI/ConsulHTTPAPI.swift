@@ -128,6 +128,7 @@ public final class ConsulHTTPAPI {
         router.add("/v1/agent/health/service/name/", methods: ["GET"]) { e.health($0, $1, byName: true) }
         router.add("/v1/agent/maintenance", methods: ["PUT"]) { e.nodeMaintenance($0, $1) }
         router.add("/v1/agent/reload", methods: ["PUT"]) { e.reload($0, $1) }
+        router.add("/v1/agent/monitor", methods: ["GET"]) { e.monitor($0, $1) }
         router.add("/v1/agent/leave", methods: ["PUT"]) { e.leave($0, $1) }
         router.add("/v1/agent/join/", methods: ["PUT"]) { e.join($0, $1) }
         router.add("/v1/agent/force-leave/", methods: ["PUT"]) { e.forceLeave($0, $1) }

@@ -174,7 +174,7 @@ final class HTTPServerConnection: StreamConnectionDelegate {
                 let keepAlive = request.keepAlive
                 let headOnly = request.method == "HEAD"
                 var answeredSynchronously = false
-                let responder = Responder { [weak self] response in
+                let responder = Responder({ [weak self] response in
                     guard let self, !self.closed else { return }
                     answeredSynchronously = true
                     self.inFlight = nil
@@ -182,7 +182,23 @@ final class HTTPServerConnection: StreamConnectionDelegate {
                                                  headOnly: headOnly, into: &self.output)
                     if !keepAlive { self.closing = true }
                     if !self.processingSynchronously { self.afterAsyncResponse() }
-                }
+                }, stream: { [weak self] part in
+                    guard let self, !self.closed else { return }
+                    switch part {
+                    case .head(let head):
+                        HTTPResponseSerializer.writeChunkedHead(head, keepAlive: keepAlive, date: self.server.dateHeader(), into: &self.output)
+                    case .chunk(let bytes):
+                        HTTPResponseSerializer.writeChunk(bytes, into: &self.output)
+                    case .end:
+                        HTTPResponseSerializer.writeChunk([], into: &self.output)
+                        answeredSynchronously = true
+                        self.inFlight = nil
+                        if !keepAlive { self.closing = true }
+                        if !self.processingSynchronously { self.afterAsyncResponse() }
+                        return
+                    }
+                    if !self.processingSynchronously { self.flush() }
+                })
                 inFlight = responder
                 processingSynchronously = true
                 server.dispatch(request, responder)

@@ -17,6 +17,10 @@ public protocol LocalAgent: AnyObject {
     func setNodeMaintenance(enable: Bool, reason: String)
     /// Re-reads configuration files (off the loop) and applies them; completes on the loop.
     func reload(completion: @escaping (HTTPResponseError?) -> Void)
+    /// `/v1/agent/monitor`: calls `line` with every log line at `level` or above until the
+    /// returned token is cancelled; nil when `level` is not a log level.
+    func watchLogs(level: String, _ line: @escaping (String) -> Void) -> UInt64?
+    func cancelLogWatch(_ token: UInt64)
     /// Graceful leave: `completion` runs once the cluster was told, then the agent stops.
     func leave(completion: @escaping () -> Void)
     /// `/v1/agent/join/<addr>`: gossip join; nil on success.

@@ -3,10 +3,60 @@ import HTTP1
 /// The one-shot reply channel of a request. The connection owns it; a handler that answers
 /// later (a blocking query, a Raft commit) keeps it and calls `respond` on the loop thread.
 public final class Responder {
-    private var sink: ((HTTPResponse) -> Void)?
-    private var cancellation: (() -> Void)?
+    /// The parts of a streamed answer (`/v1/agent/monitor`): the head, body chunks, the end.
+    public enum StreamPart {
+        case head(HTTPResponse)
+        case chunk([UInt8])
+        case end
+    }
 
-    public init(_ sink: @escaping (HTTPResponse) -> Void) { self.sink = sink }
+    private var sink: ((HTTPResponse) -> Void)?
+    private var streamSink: ((StreamPart) -> Void)?
+    private var cancellation: (() -> Void)?
+    private var streaming = false
+
+    /// `stream`: how the connection sends a streamed answer; nil where answers must be whole
+    /// (requests forwarded between agents).
+    public init(_ sink: @escaping (HTTPResponse) -> Void, stream: ((StreamPart) -> Void)? = nil) {
+        self.sink = sink
+        self.streamSink = stream
+    }
+
+    /// Starts a streamed (chunked) answer with `head`; false when this responder cannot stream.
+    public func beginStream(_ head: HTTPResponse) -> Bool {
+        guard sink != nil, let streamSink else { return false }
+        sink = nil
+        streaming = true
+        streamSink(.head(head))
+        return true
+    }
+
+    /// One body chunk of a streamed answer (ignored once it ended or the client left).
+    public func streamChunk(_ bytes: [UInt8]) {
+        guard streaming, !bytes.isEmpty else { return }
+        streamSink?(.chunk(bytes))
+    }
+
+    /// Whether `beginStream` can work (the connection streams and nothing was answered yet).
+    public var canStream: Bool { sink != nil && streamSink != nil }
+
+    /// Passes a part of a streamed answer on (a wrapping responder's stream).
+    public func relay(_ part: StreamPart) {
+        switch part {
+        case .head(let head): _ = beginStream(head)
+        case .chunk(let bytes): streamChunk(bytes)
+        case .end: endStream()
+        }
+    }
+
+    public func endStream() {
+        guard streaming else { return }
+        streaming = false
+        cancellation = nil
+        let end = streamSink
+        streamSink = nil
+        end?(.end)
+    }
 
     /// True once answered or abandoned; later calls to `respond` are ignored.
     public var isFinished: Bool { sink == nil }
@@ -24,6 +74,8 @@ public final class Responder {
     /// The client went away: drop the answer and run the handler's cleanup.
     public func cancel() {
         sink = nil
+        streamSink = nil
+        streaming = false
         let cleanup = cancellation
         cancellation = nil
         cleanup?()

@@ -34,11 +34,14 @@ public final class Router {
 
     public func dispatch(_ request: HTTPRequest, _ responder: Responder) {
         let common = commonHeaders
-        let wrapped = Responder { response in
+        let withCommon = { (response: HTTPResponse) -> HTTPResponse in
             var r = response
             for (name, value) in common where r.headers[name] == nil { r.headers.add(name, value) }
-            responder.respond(r)
+            return r
         }
+        let wrapped = Responder({ responder.respond(withCommon($0)) }, stream: responder.canStream ? { part in
+            if case .head(let head) = part { responder.relay(.head(withCommon(head))) } else { responder.relay(part) }
+        } : nil)
         responder.onCancel { wrapped.cancel() }
 
         // Paths with control characters (even percent-encoded) are refused outright.

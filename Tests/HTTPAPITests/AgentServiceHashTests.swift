@@ -34,6 +34,14 @@ private final class FakeLocal: LocalAgent {
     func forceLeave(node: String, prune: Bool, wan: Bool) -> HTTPResponseError? { nil }
     func watchLocalChanges(_ wake: @escaping () -> Void) -> UInt64 { next += 1; watchers[next] = wake; return next }
     func cancelLocalWatch(_ token: UInt64) { watchers[token] = nil }
+    var logReaders: [UInt64: (String) -> Void] = [:]
+    func watchLogs(level: String, _ line: @escaping (String) -> Void) -> UInt64? {
+        guard ["trace", "debug", "info", "warn", "err", "error"].contains(level.lowercased()) else { return nil }
+        next += 1
+        logReaders[next] = line
+        return next
+    }
+    func cancelLogWatch(_ token: UInt64) { logReaders[token] = nil }
     func keyringOperation(_ kind: KeyringRequestKind, key: String, relayFactor: UInt8, localOnly: Bool,
                           completion: @escaping (Result<[KeyringPoolResponse], HTTPResponseError>) -> Void) {
         completion(.success([]))
@@ -136,5 +144,38 @@ struct AgentServiceHashTests {
         #expect(h.local.watcherCount == 0)
         #expect(h.clock.pendingTimerCount == 0)
         #expect(!blocked.answered)
+    }
+}
+
+/// `/v1/agent/monitor` streams log lines as chunks until the client leaves; bad levels are 400.
+@Suite("agent/monitor streaming")
+struct AgentMonitorTests {
+    @Test func streamsLinesUntilCancelled() {
+        let h = Harness()
+        var parts: [String] = []
+        var whole: HTTPResponse?
+        let request = try! HTTPRequest(method: "GET", target: "/v1/agent/monitor?loglevel=debug", headers: HTTPHeaders([]), body: [])
+        let responder = Responder({ whole = $0 }, stream: { part in
+            switch part {
+            case .head(let head): parts.append("head \(head.status)")
+            case .chunk(let bytes): parts.append(String(decoding: bytes, as: UTF8.self))
+            case .end: parts.append("end")
+            }
+        })
+        h.api.handle(request, responder)
+        #expect(whole == nil && parts == ["head 200"], "\(whole?.status ?? 0) \(String(decoding: whole?.body ?? [], as: UTF8.self))")
+        #expect(h.local.logReaders.count == 1)
+        for read in h.local.logReaders.values { read("2026-12-07T10:00:00.000Z [DEBUG] agent: hello: k=v") }
+        #expect(parts.last == "2026-12-07T10:00:00.000Z [DEBUG] agent: hello: k=v\n")
+        responder.cancel()
+        #expect(h.local.logReaders.isEmpty)
+        let bad = h.get("/v1/agent/monitor?loglevel=loud")
+        #expect(bad.status == 400 && String(decoding: bad.response?.body ?? [], as: UTF8.self) == "Unknown log level: loud")
+        #expect(h.local.logReaders.isEmpty)
+    }
+
+    @Test func jsonLines() {
+        let line = LogLineJSON.convert("2026-12-07T10:00:00.000Z [INFO]  agent.server: started: port=8300")
+        #expect(line == #"{"@timestamp":"2026-12-07T10:00:00.000Z","@level":"info","@module":"agent.server","@message":"started: port=8300"}"#)
     }
 }

@@ -63,11 +63,12 @@ final class FakeOperator: OperatorAgent {
         answer.response.flatMap { try? JSONParser.parse($0.body) }
     }
 
-    /// The configuration renders Consul's field names; `?stale` lets any server answer.
+    /// The configuration renders Consul's field names (and its Index, always 0 since hashicorp/raft
+    /// 1.1.2 stopped filling it); `?stale` lets any server answer.
     @Test func raftConfigurationShape() {
         let answer = send("GET", "/v1/operator/raft/configuration?stale")
         #expect(answer.status == 200)
-        #expect(answer.text == #"{"Servers":[{"ID":"id-1","Node":"s1","Address":"10.0.0.1:8300","Leader":true,"ProtocolVersion":"3","Voter":true,"LastIndex":42},{"ID":"id-2","Node":"s2","Address":"10.0.0.2:8300","Leader":false,"ProtocolVersion":"3","Voter":true,"LastIndex":41}],"Index":7}"#)
+        #expect(answer.text == #"{"Servers":[{"ID":"id-1","Node":"s1","Address":"10.0.0.1:8300","Leader":true,"ProtocolVersion":"3","Voter":true,"LastIndex":42},{"ID":"id-2","Node":"s2","Address":"10.0.0.2:8300","Leader":false,"ProtocolVersion":"3","Voter":true,"LastIndex":41}],"Index":0}"#)
         #expect(fake.stale == [true])
         _ = send("GET", "/v1/operator/raft/configuration")
         #expect(fake.stale == [true, false])

@@ -50,7 +50,12 @@ import Testing
         #expect(rtt.stdout.hasPrefix("Estimated w1.west <-> e1.east rtt: ") && rtt.stdout.contains(" ms (using WAN coordinates)"), "\(rtt.stdout)\(rtt.stderr)")
         let missing = try runCLI(["rtt", "-http-addr=\(east.httpAddress)", "nobody"])
         #expect(missing.status == 1 && missing.stderr.contains("Could not find a coordinate for node \"nobody\""))
-        let coordinates = body(east, "/v1/coordinate/nodes")
+        // Node coordinates are replicated: e1 sends its own a few seconds after it started.
+        var coordinates = body(east, "/v1/coordinate/nodes")
+        while !coordinates.1.contains(#""Node":"e1""#) && Date() < coordDeadline.addingTimeInterval(20) {
+            usleep(200_000)
+            coordinates = body(east, "/v1/coordinate/nodes")
+        }
         #expect(coordinates.0 == 200 && coordinates.1.contains(#""Node":"e1""#), "\(coordinates.1)")
         let unknown = body(east, "/v1/kv/where?dc=nowhere")
         #expect(unknown.0 == 500 && unknown.1 == "No path to datacenter")

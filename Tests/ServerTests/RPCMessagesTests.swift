@@ -18,7 +18,7 @@ import ConsulState
         #expect(throws: RPCDecodeError.self) { try RPCRequest.decode([]) }
         #expect(throws: RPCDecodeError.self) { try RPCRequest.decode([1, 0, 0, 0]) }
         #expect(throws: RPCDecodeError.unknownTag(field: "request method", value: 0)) { try RPCRequest.decode([0, 0, 0, 0, 0]) }
-        #expect(throws: RPCDecodeError.unknownTag(field: "request method", value: 5)) { try RPCRequest.decode([5, 0, 0, 0, 0]) }
+        #expect(throws: RPCDecodeError.unknownTag(field: "request method", value: 99)) { try RPCRequest.decode([99, 0, 0, 0, 0]) }
     }
 
     /// Ok bodies and every error code round-trip; status 0 is ok and unknown codes fail.

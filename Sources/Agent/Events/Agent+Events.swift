@@ -44,6 +44,17 @@ extension Agent: UserEventAgent {
         }
         logger.debug("agent: new event", [("event", event.name), ("id", event.id)])
         eventLog.record(event)
+        if event.name == RemoteExecJob.eventName { startRemoteExec(event) }
+    }
+
+    /// A `consul exec` job for this agent: run unless remote execution is disabled (the default).
+    private func startRemoteExec(_ event: UserEvent) {
+        guard !config.disableRemoteExec else { return logger.info("ignoring remote exec event, disabled.", [("event_id", event.id)]) }
+        let job = RemoteExecJob(payload: event.payload ?? [], node: config.nodeName,
+                                dispatch: { [weak self] request, responder in self?.dispatchHTTP(request, responder) },
+                                clock: environment.clock, processes: environment.processes, logger: logger.named("remote_exec"))
+        guard let job else { return logger.warn("remote exec: malformed request", [("event_id", event.id)]) }
+        job.start()
     }
 
     /// A random (version 4) UUID from the agent's random source.
