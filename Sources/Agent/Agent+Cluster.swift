@@ -179,7 +179,10 @@ extension Agent: RPCHandler {
     func reconcileMembers() {
         guard let lanPool else { return }
         let store = backend.store
-        for member in lanPool.serf.members {
+        // Consul's shouldHandleMember: agents of our datacenter only (role node or consul); other
+        // serf members sharing the pool are not catalog nodes.
+        for member in lanPool.serf.members where ["node", "consul"].contains(member.tags["role"] ?? "")
+            && member.tags["dc"] == config.datacenter {
             // The leader registers itself like anyone else, but never marks itself failed or gone.
             if member.name == config.nodeName && member.status != .alive { continue }
             switch member.status {

@@ -113,6 +113,29 @@ struct SerfInteropLiveTests {
         #expect(waitUntil(seconds: 15) { serfA.status(of: "ours") == "left" }, "serf never saw us leave\n\(serfA.log)")
     }
 
+    /// A serf member tagged as a Consul client of our datacenter (role=node, dc=dc1) joined to a
+    /// dev agent is reconciled into its catalog with serfHealth, and marked critical once killed;
+    /// an untagged serf member is not a catalog node.
+    @Test func roleNodeMemberIsReconciledByADevAgent() throws {
+        let ours = try AgentProcess(extraArgs: ["-node", "devR"])
+        defer { ours.stop() }
+        let ourGossip = "127.0.0.1:\(ours.ports["serf-lan-port"]!)"
+        let tagged = try SerfAgent(name: "serfNode", join: ourGossip, extraArgs: ["-tag", "role=node", "-tag", "dc=dc1"])
+        let plain = try SerfAgent(name: "serfPlain", join: ourGossip)
+        defer { tagged.stop(); plain.stop() }
+        func serfHealth(_ node: String) -> String? {
+            guard let r = try? HTTP.request("GET", "/v1/health/node/\(node)", port: ours.httpPort),
+                  let checks = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [[String: Any]] else { return nil }
+            return checks.first { $0["CheckID"] as? String == "serfHealth" }?["Status"] as? String
+        }
+        #expect(waitUntil(seconds: 30) { serfHealth("serfNode") == "passing" }, "serfNode never reconciled\n\(ours.log)")
+        #expect(try waitUntil(seconds: 15) { try consulStatus(ours, "serfPlain") == 1 })
+        tagged.stop()
+        #expect(waitUntil(seconds: 30) { serfHealth("serfNode") == "critical" }, "serfNode never critical\n\(ours.log)")
+        // The pass that marked serfNode critical saw serfPlain alive too, and left it out.
+        #expect(serfHealth("serfPlain") == nil)
+    }
+
     /// A serf agent killed while we watch is failed for us; one that leaves is `left`.
     @Test func serfLeaveIsLeftForUs() throws {
         let ours = try AgentProcess(extraArgs: ["-node", "ours2"])
