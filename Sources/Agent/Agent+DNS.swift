@@ -59,6 +59,10 @@ extension Agent {
                 }
             }
         }
+        if route == .local, let name = dnsResponder.preparedQueryName(packet: query),
+           answerFailingOver(name, query, overTCP: overTCP, reply: reply) {
+            return
+        }
         var random = AgentRandom(source: environment.random)
         let now = environment.clock.wallClockNanoseconds / 1_000_000_000
         guard recurse else {
@@ -76,6 +80,27 @@ extension Agent {
         answerDNS(Array(body.dropFirst()), overTCP: flag == 1, recurse: false) { answer, _ in
             reply(.ok(answer ?? []))
         }
+    }
+
+    /// A prepared query with no instance here fails over as `/execute` does (its NearestN and
+    /// listed datacenters, asked in turn); the answer comes once they replied. False when the
+    /// query has instances here (or does not exist): the ordinary, cacheable path answers.
+    private func answerFailingOver(_ name: String, _ query: [UInt8], overTCP: Bool,
+                                   reply: @escaping ([UInt8]?, Bool) -> Void) -> Bool {
+        let store = backend.store
+        guard let prepared = store.resolvePreparedQuery(name), store.executePreparedQuery(prepared).rows.isEmpty,
+              prepared.failoverNearestN > 0 || !prepared.failoverDatacenters.isEmpty else { return false }
+        api.preparedQueryResults(prepared, localRows: []) { [weak self] rows, _, _ in
+            guard let self else { return }
+            let result = (instances: rows.map(DNSCatalogLookup.instance), service: prepared.service,
+                          ttl: DNSCatalogLookup.dnsTTL(of: prepared))
+            let responder = ConsulDNSResponder(config: self.dnsResponder.config,
+                                               lookup: FailedOverQueryLookup(base: self.dnsResponder.lookup, name: name, result: result))
+            var random = AgentRandom(source: self.environment.random)
+            let now = self.environment.clock.wallClockNanoseconds / 1_000_000_000
+            reply(responder.respond(to: query, overTCP: overTCP, now: now, random: &random), false)
+        }
+        return true
     }
 
     private func askServerDNS(_ client: ClientBackend, _ query: [UInt8], overTCP: Bool, completion: @escaping ([UInt8]?) -> Void) {

@@ -42,13 +42,17 @@ struct AgentRandom: RandomNumberGenerator {
 extension DNSCatalogLookup {
     func preparedQuery(_ idOrName: String, datacenter: String) -> (instances: [ServiceInstance], service: String, ttl: UInt32?)? {
         guard datacenter == self.datacenter, let query = store.resolvePreparedQuery(idOrName) else { return nil }
-        let instances = store.executePreparedQuery(query).rows.map {
-            ServiceInstance(node: $0.node, service: $0.service, checks: $0.checks)
-        }
-        var ttl: UInt32?
-        if !query.dnsTTL.isEmpty, let nanos = GoDuration.parse(query.dnsTTL), nanos >= 0 {
-            ttl = UInt32(clamping: nanos / GoDuration.second)
-        }
-        return (instances, query.service, ttl)
+        let instances = store.executePreparedQuery(query).rows.map(DNSCatalogLookup.instance)
+        return (instances, query.service, DNSCatalogLookup.dnsTTL(of: query))
+    }
+
+    static func instance(_ row: ServiceHealth) -> ServiceInstance {
+        ServiceInstance(node: row.node, service: row.service, checks: row.checks)
+    }
+
+    /// The query's `DNS.TTL` in seconds, when it sets one.
+    static func dnsTTL(of query: PreparedQuery) -> UInt32? {
+        guard !query.dnsTTL.isEmpty, let nanos = GoDuration.parse(query.dnsTTL), nanos >= 0 else { return nil }
+        return UInt32(clamping: nanos / GoDuration.second)
     }
 }

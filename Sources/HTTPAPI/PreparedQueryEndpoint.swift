@@ -144,38 +144,8 @@ final class PreparedQueryEndpoint {
                 responder.respond(self.executeResponse(q, rows, request: request, limit: limit, datacenter: datacenter,
                                                        failovers: failovers, index: index, meta: meta, options: options))
             }
-            let targets = failoverTargets(q)
-            if !rows.isEmpty || targets.isEmpty || api.remoteDispatch == nil {
-                return answer(rows, api.agent.datacenter, 0)
-            }
-            failover(q, targets: targets[...], tried: 0, answer: answer)
+            api.preparedQueryResults(q, localRows: rows, completion: answer)
         }
-    }
-
-    /// NearestN other datacenters (in the WAN pool's order), then the listed ones; never our own.
-    private func failoverTargets(_ q: PreparedQuery) -> [String] {
-        let local = api.agent.datacenter
-        var out: [String] = []
-        for dc in api.agent.knownDatacenters where dc != local && out.count < q.failoverNearestN { out.append(dc) }
-        for dc in q.failoverDatacenters where dc != local && !out.contains(dc) { out.append(dc) }
-        return out
-    }
-
-    /// Asks each failover datacenter in turn for the service's health and applies the query's
-    /// rules here; the first with instances answers.
-    private func failover(_ q: PreparedQuery, targets: ArraySlice<String>, tried: Int,
-                          answer: @escaping ([ServiceHealth], String, Int) -> Void) {
-        guard let dc = targets.first, let dispatch = api.remoteDispatch else { return answer([], api.agent.datacenter, tried) }
-        let target = "/v1/health/service/" + percentEncode(q.service, keep: "") + "?dc=" + percentEncode(dc, keep: "")
-        guard let remote = try? HTTPRequest(method: "GET", target: target, headers: HTTPHeaders(), body: []) else {
-            return answer([], api.agent.datacenter, tried)
-        }
-        dispatch(remote, Responder { [self] response in
-            let rows = response.status == 200 ? PreparedQueryEndpoint.healthRows(response.body) : []
-            let kept = PreparedQueryFilter.apply(q, to: rows)
-            if !kept.isEmpty { return answer(kept, dc, tried + 1) }
-            failover(q, targets: targets.dropFirst(), tried: tried + 1, answer: answer)
-        })
     }
 
     private func executeResponse(_ q: PreparedQuery, _ found: [ServiceHealth], request: HTTPRequest, limit: Int, datacenter: String,

@@ -141,6 +141,9 @@ import Testing
         #expect(serviceIDs(result) == ["db-west"])
         #expect(result["Datacenter"]?.string == "west")
         #expect(result["Failovers"]?.int == 1)
+        // DNS fails over too: east has no db, its answer comes from west.
+        #expect(try dig(east, "db.query.consul", "A") == "127.0.0.1\n")
+        #expect(try dig(east, "db.query.consul", "SRV").hasPrefix("1 1 5432 "))
     }
 }
 
