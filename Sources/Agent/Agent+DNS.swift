@@ -23,7 +23,12 @@ extension Agent {
                                   datagrams: environment.datagrams, streams: environment.network, random: environment.random)
         guard config.ports.dns > 0 else { return }
         let store = backend.store
-        let stamp = { DNSAnswerCache.Stamp(generation: store.catalogGeneration, second: clock.wallClockNanoseconds / 1_000_000_000) }
+        // A client's cache (only with `use_cache`) holds the servers' answers for `cache_max_age`:
+        // its stamp moves once per age window; its own store never changes.
+        let window = max(UInt64(1_000_000_000), config.dns.cacheMaxAgeNanoseconds)
+        let stamp = backend is ClientBackend
+            ? { DNSAnswerCache.Stamp(generation: 0, second: Int64(UInt64(clock.wallClockNanoseconds) / window)) }
+            : { DNSAnswerCache.Stamp(generation: store.catalogGeneration, second: clock.wallClockNanoseconds / 1_000_000_000) }
         let listener = DNSListener(stamp: stamp) { [unowned self] query, overTCP, reply in
             self.answerDNS(query, overTCP: overTCP, recurse: true, reply: reply)
         }
@@ -37,7 +42,9 @@ extension Agent {
 
     /// Answers one query; `reply(answer, cacheable)`. `recurse`: names we do not own may go to
     /// our recursors (not for queries other agents sent us over the RPC).
-    func answerDNS(_ query: [UInt8], overTCP: Bool, recurse: Bool, reply: @escaping ([UInt8]?, Bool) -> Void) {
+    /// `needsLeader`: the asking client does not allow stale answers.
+    func answerDNS(_ query: [UInt8], overTCP: Bool, recurse: Bool, needsLeader: Bool = false,
+                   reply: @escaping ([UInt8]?, Bool) -> Void) {
         let route = dnsResponder.route(packet: query)
         if let client = backend as? ClientBackend, route != .outside {
             return askServerDNS(client, query, overTCP: overTCP) { [weak self] answer in
@@ -46,18 +53,15 @@ extension Agent {
                 if recurse, route == .reverse, !self.dnsRecursor.recursors.isEmpty, let answer, answer.count > 3, answer[3] & 0x0F == 3 {
                     return self.recurseDNS(query, reply)
                 }
-                reply(answer.map { self.withRecursionAvailable($0) }, false)
+                reply(answer.map { self.withRecursionAvailable($0) }, self.config.dns.useCache)
             }
         }
-        if case .datacenter(let dc) = route, let rpc, let server = remoteServer(in: dc) {
-            let request = RPCRequest(method: .dnsQuery, deadlineMilliseconds: 3000, body: [overTCP ? 1 : 0] + query)
-            return rpc.call(server, request, timeoutNanos: 3_000_000_000) { [weak self] result in
-                guard let self else { return }
-                switch result {
-                case .success(let answer): reply(self.withRecursionAvailable(answer), false)
-                case .failure: reply(ConsulDNSResponder.servFail(for: query), false)
-                }
-            }
+        if needsLeader || !dnsStale, let leader = leaderRPCAddress, raftNode?.raft.role != .leader, route != .outside {
+            // `allow_stale = false`, or our leader contact is older than `max_stale`: the leader answers.
+            return askDNS(leader, query, overTCP: overTCP, answerThere: true, reply: reply)
+        }
+        if case .datacenter(let dc) = route, let server = remoteServer(in: dc) {
+            return askDNS(server, query, overTCP: overTCP, answerThere: false, reply: reply)
         }
         if route == .local, let name = dnsResponder.preparedQueryName(packet: query),
            answerFailingOver(name, query, overTCP: overTCP, reply: reply) {
@@ -75,10 +79,42 @@ extension Agent {
     }
 
     /// A DNS query a client agent (or a server of another datacenter) sent us over the RPC.
+    /// Flags: 1 = asked over TCP, 2 = answer here (sent to the leader; never forwarded again),
+    /// 4 = the asking client does not allow stale answers.
     func handleDNSRPC(_ body: [UInt8], reply: @escaping (RPCResponse) -> Void) {
-        guard let flag = body.first else { return reply(.error(code: .badRequest, message: "empty DNS query")) }
-        answerDNS(Array(body.dropFirst()), overTCP: flag == 1, recurse: false) { answer, _ in
-            reply(.ok(answer ?? []))
+        guard let flags = body.first else { return reply(.error(code: .badRequest, message: "empty DNS query")) }
+        let query = Array(body.dropFirst())
+        let respondHere = { (answer: [UInt8]?, _: Bool) in reply(.ok(answer ?? [])) }
+        if flags & 2 != 0 {
+            var random = AgentRandom(source: environment.random)
+            let now = environment.clock.wallClockNanoseconds / 1_000_000_000
+            return respondHere(dnsResponder.respond(to: query, overTCP: flags & 1 != 0, now: now, random: &random), false)
+        }
+        answerDNS(query, overTCP: flags & 1 != 0, recurse: false, needsLeader: flags & 4 != 0, reply: respondHere)
+    }
+
+    /// Whether this server may answer from its replica: `dns_config.allow_stale` (the default)
+    /// and the leader heard from within `max_stale`.
+    private var dnsStale: Bool {
+        guard config.dns.allowStale else { return false }
+        guard let raftNode, raftNode.raft.role != .leader else { return true }
+        guard let lastContact = raftNode.lastContactMilliseconds else { return false }
+        return lastContact * 1_000_000 <= config.dns.maxStaleNanoseconds
+    }
+
+    /// Sends a query to another server (of ours or another datacenter's) and relays its answer.
+    private func askDNS(_ server: SocketAddress, _ query: [UInt8], overTCP: Bool, answerThere: Bool,
+                        reply: @escaping ([UInt8]?, Bool) -> Void) {
+        guard let rpc else { return reply(ConsulDNSResponder.servFail(for: query), false) }
+        let flags: UInt8 = (overTCP ? 1 : 0) | (answerThere ? 2 : 0)
+        let request = RPCRequest(method: .dnsQuery, deadlineMilliseconds: 3000, body: [flags] + query)
+        rpc.call(server, request, timeoutNanos: 3_000_000_000) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(let answer) where !answer.isEmpty: reply(self.withRecursionAvailable(answer), false)
+            case .success: reply(nil, false)
+            case .failure: reply(ConsulDNSResponder.servFail(for: query), false)
+            }
         }
     }
 
@@ -104,7 +140,8 @@ extension Agent {
     }
 
     private func askServerDNS(_ client: ClientBackend, _ query: [UInt8], overTCP: Bool, completion: @escaping ([UInt8]?) -> Void) {
-        let request = RPCRequest(method: .dnsQuery, deadlineMilliseconds: 3000, body: [overTCP ? 1 : 0] + query)
+        let flags: UInt8 = (overTCP ? 1 : 0) | (config.dns.allowStale ? 0 : 4)
+        let request = RPCRequest(method: .dnsQuery, deadlineMilliseconds: 3000, body: [flags] + query)
         client.call(request, deadline: environment.clock.now.adding(nanoseconds: 3_000_000_000)) { result in
             switch result {
             case .success(let answer) where !answer.isEmpty: completion(answer)

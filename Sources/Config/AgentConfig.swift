@@ -78,6 +78,10 @@ public struct AgentConfig: Equatable, Sendable {
         public var maxStaleNanoseconds: UInt64 = 87_600 * 3_600_000_000_000
         public var recursorTimeoutNanoseconds: UInt64 = 2_000_000_000
         public var disableCompression = false
+        /// `use_cache` / `cache_max_age`: a client agent may answer from answers it got from the
+        /// servers for this long (0: Consul's default of always asking).
+        public var useCache = false
+        public var cacheMaxAgeNanoseconds: UInt64 = 0
         public init() {}
     }
 
@@ -166,6 +170,8 @@ public struct ConfigLayer: Equatable, Sendable {
     public var dnsEnableTruncate: Bool?
     public var dnsAllowStale: Bool?
     public var dnsMaxStaleNanoseconds: UInt64?
+    public var dnsUseCache: Bool?
+    public var dnsCacheMaxAgeNanoseconds: UInt64?
     public var dnsRecursorTimeoutNanoseconds: UInt64?
     public var dnsDisableCompression: Bool?
 

@@ -84,6 +84,8 @@ public enum ConfigBuilder {
         if let v = l.dnsEnableTruncate { c.dns.enableTruncate = v }
         if let v = l.dnsAllowStale { c.dns.allowStale = v }
         if let v = l.dnsMaxStaleNanoseconds { c.dns.maxStaleNanoseconds = v }
+        if let v = l.dnsUseCache { c.dns.useCache = v }
+        if let v = l.dnsCacheMaxAgeNanoseconds { c.dns.cacheMaxAgeNanoseconds = v }
         if let v = l.dnsRecursorTimeoutNanoseconds { c.dns.recursorTimeoutNanoseconds = v }
         if let v = l.dnsDisableCompression { c.dns.disableCompression = v }
     }

@@ -111,7 +111,9 @@ extension ConfigFile {
         case "max_stale": l.dnsMaxStaleNanoseconds = try ConfigValue.duration(key, v)
         case "recursor_timeout": l.dnsRecursorTimeoutNanoseconds = try ConfigValue.duration(key, v)
         case "disable_compression": l.dnsDisableCompression = try ConfigValue.bool(key, v)
-        case "recursor_strategy", "enable_additional_node_meta_txt", "soa", "use_cache", "cache_max_age", "prefer_namespace":
+        case "use_cache": l.dnsUseCache = try ConfigValue.bool(key, v)
+        case "cache_max_age": l.dnsCacheMaxAgeNanoseconds = try ConfigValue.duration(key, v)
+        case "recursor_strategy", "enable_additional_node_meta_txt", "soa", "prefer_namespace":
             l.ignoredKeys.append(key)
         default: throw ConfigError("invalid config key \(key)")
         }

@@ -13,7 +13,7 @@ public enum RPCMethod: UInt8, Sendable {
     /// The server's view of the Raft peers; reply: a list of strings.
     case peers = 4
     /// Answer a DNS query from the server's catalog (or its datacenter's, named in the query);
-    /// body: `overTCP u8` then the query message; reply: the answer message.
+    /// body: `flags u8` (docs/rpc.md) then the query message; reply: the answer message.
     case dnsQuery = 5
 }
 
