@@ -13,9 +13,7 @@ final class CatalogEndpoint {
         do { r = try RegisterRequest.decode(body) } catch {
             return responder.respond(.text(400, "Request decode failed: \(error)"))
         }
-        if !r.node.datacenter.isEmpty && r.node.datacenter != api.agent.datacenter {
-            return responder.respond(.text(500, "No path to datacenter"))
-        }
+        if forwardedByBody(r.node.datacenter, options, request, responder) { return }
         if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         r.node.datacenter = api.agent.datacenter
         if !r.node.id.isEmpty && !isUUIDText(r.node.id) {
@@ -30,8 +28,27 @@ final class CatalogEndpoint {
         do { r = try DeregisterRequest.decode(body) } catch {
             return responder.respond(.text(400, "Request decode failed: \(error)"))
         }
+        let named = (try? JSONFields(body).string("Datacenter")) ?? nil
+        if forwardedByBody(named ?? "", options, request, responder) { return }
         if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         api.writeTrue(.catalogDeregister(r), responder)
+    }
+
+    /// A catalog write whose body names another datacenter (`"Datacenter"`, as Python clients
+    /// send it) goes to that datacenter, as Consul routes the RPC by that field: re-dispatched
+    /// with `?dc=` (500 "No path to datacenter" when none is known). False when it stays here.
+    private func forwardedByBody(_ datacenter: String, _ options: QueryOptions, _ request: HTTPRequest,
+                                 _ responder: Responder) -> Bool {
+        guard !datacenter.isEmpty, datacenter != api.agent.datacenter, options.datacenter.isEmpty else { return false }
+        let separator = request.target.contains("?") ? "&" : "?"
+        guard let dispatch = api.remoteDispatch,
+              let routed = try? HTTPRequest(method: request.method, target: request.target + separator + "dc=" + percentEncode(datacenter, keep: ""),
+                                            headers: request.headers, body: request.body) else {
+            responder.respond(.text(500, "No path to datacenter"))
+            return true
+        }
+        dispatch(routed, responder)
+        return true
     }
 
     /// Datacenters known through the WAN pool, ours first; no index header, no leader needed.

@@ -28,6 +28,12 @@ import Testing
         // Nothing was registered locally instead.
         let node = try HTTP.request("GET", "/v1/catalog/node/n", port: agent.httpPort)
         #expect(text(node) == "null", "node n: \(node.bodyText)")
+        // A body naming the datacenter (as python-consul sends it) is routed by that name too.
+        for (path, body) in [("/v1/catalog/register", #"{"Datacenter":"nowhere","Node":"n","Address":"1.2.3.4"}"#),
+                             ("/v1/catalog/deregister", #"{"Datacenter":"nowhere","Node":"n"}"#)] {
+            let r = try HTTP.request("PUT", path, port: agent.httpPort, body: Array(body.utf8))
+            #expect(r.status == 500 && text(r) == "No path to datacenter", "PUT \(path): \(r.status) \(r.bodyText)")
+        }
     }
 
     @Test func keyringWithoutEncryption() throws {

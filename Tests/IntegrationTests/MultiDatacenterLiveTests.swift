@@ -131,6 +131,12 @@ import Testing
         let register = #"{"Node":"db-node","Address":"10.1.2.3","Service":{"Service":"db","Port":5432}}"#
         let registered = call(b1.agent, "PUT", "/v1/catalog/register", body: register)
         #expect(registered.status == 200, "register on b1: \(registered.status) \(registered.body)")
+        // A registration whose body names dc2 (python-consul's way), sent to a dc1 client, lands in dc2.
+        let viaBody = call(ac.agent, "PUT", "/v1/catalog/register",
+                           body: #"{"Datacenter":"dc2","Node":"body-node","Address":"10.1.2.4"}"#)
+        #expect(viaBody.status == 200, "register with Datacenter dc2 via ac: \(viaBody.status) \(viaBody.body)\(tail(ac))")
+        let landed = poll(15, { call(b1.agent, "GET", "/v1/catalog/node/body-node") }, until: { $0.body.contains("10.1.2.4") })
+        #expect(landed.body.contains("10.1.2.4"), "body-node on b1: \(landed.status) \(landed.body)")
         let lookups = [("/v1/catalog/service/db?dc=dc2", "10.1.2.3"), ("/v1/health/service/db?dc=dc2", "db-node")]
         for n in dc1 {
             for (target, needle) in lookups {
