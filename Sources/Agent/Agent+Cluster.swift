@@ -208,13 +208,13 @@ extension Agent: RPCHandler {
                 check.status = HealthStatus.passing
                 check.output = "Agent alive and reachable"
                 request.checks = [check]
-                backend.apply(.catalogRegister(request)) { _ in }
+                backend.apply(.catalogRegister(request), completion: reportReconcileFailure(member.name))
                 // A server of ours also gets the `consul` service, as Consul's leader registers it.
                 if needsService, let consulService {
                     var serviceRequest = request
                     serviceRequest.service = consulService
                     serviceRequest.checks = []
-                    backend.apply(.catalogRegister(serviceRequest)) { _ in }
+                    backend.apply(.catalogRegister(serviceRequest), completion: reportReconcileFailure(member.name))
                 }
             case .failed:
                 let current = store.nodeChecks(member.name).checks.first { $0.checkID == "serfHealth" }
@@ -230,14 +230,25 @@ extension Agent: RPCHandler {
                 check.status = HealthStatus.critical
                 check.output = "Agent not live or unreachable"
                 request.checks = [check]
-                backend.apply(.catalogRegister(request)) { _ in }
+                backend.apply(.catalogRegister(request), completion: reportReconcileFailure(member.name))
             case .left:
                 removeLeftServer(member)
                 guard store.catalogNode(member.name).node != nil else { continue }
                 logger.info("deregistering member that left", [("member", member.name)])
-                backend.apply(.catalogDeregister(DeregisterRequest(node: member.name))) { _ in }
+                backend.apply(.catalogDeregister(DeregisterRequest(node: member.name)), completion: reportReconcileFailure(member.name))
             default:
                 continue
+            }
+        }
+    }
+
+    /// Reconciliation is retried by the next pass; a failure is logged, not dropped.
+    private func reportReconcileFailure(_ member: String) -> (Result<CommandResult, BackendError>) -> Void {
+        { [logger] result in
+            switch result {
+            case .failure(let error): logger.warn("reconcile: catalog write failed; will retry", [("member", member), ("error", error.message)])
+            case .success(.failure(let reason)): logger.warn("reconcile: catalog refused", [("member", member), ("error", reason)])
+            case .success: break
             }
         }
     }

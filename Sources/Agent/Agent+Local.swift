@@ -51,8 +51,8 @@ extension Agent: LocalAgent {
     public func deregisterService(id: String, completion: @escaping (HTTPResponseError?) -> Void) {
         guard local.services[id] != nil else { return completion(nil) } // unknown IDs are a no-op, as documented
         for c in local.checks.values where c.serviceID == id {
-            environment.checkRecords?.remove(c.checkID) { _ in }
-            environment.checkStateRecords?.remove(c.checkID) { _ in }
+            environment.checkRecords?.remove(c.checkID, completion: recordFailureLogged("remove persisted check", c.checkID))
+            environment.checkStateRecords?.remove(c.checkID, completion: recordFailureLogged("remove check state", c.checkID))
         }
         local.removeService(id)
         guard let records = environment.serviceRecords else { return completion(nil) }
@@ -67,7 +67,7 @@ extension Agent: LocalAgent {
 
     public func deregisterCheck(id: String, completion: @escaping (HTTPResponseError?) -> Void) {
         local.removeCheck(id)
-        environment.checkStateRecords?.remove(id) { _ in }
+        environment.checkStateRecords?.remove(id, completion: recordFailureLogged("remove check state", id))
         guard let records = environment.checkRecords else { return completion(nil) }
         records.remove(id) { ok in completion(ok ? nil : HTTPResponseError(500, "failed to remove persisted check \(id)")) }
     }
@@ -77,18 +77,23 @@ extension Agent: LocalAgent {
         for (id, bytes) in (try? environment.serviceRecords?.loadAll()) ?? [] where configServices[id] == nil {
             guard let def = try? JSONParser.parse(bytes), registerServiceDefinition(def, replaceExistingChecks: false) == nil else {
                 logger.warn("dropping unreadable persisted service", [("service", id)])
-                environment.serviceRecords?.remove(id) { _ in }
+                environment.serviceRecords?.remove(id, completion: recordFailureLogged("remove persisted service", id))
                 continue
             }
         }
         for (id, bytes) in (try? environment.checkRecords?.loadAll()) ?? [] where configChecks[id] == nil {
             guard let def = try? JSONParser.parse(bytes), registerCheckDefinition(def) == nil else {
                 logger.warn("dropping unreadable persisted check", [("check", id)])
-                environment.checkRecords?.remove(id) { _ in }
+                environment.checkRecords?.remove(id, completion: recordFailureLogged("remove persisted check", id))
                 continue
             }
         }
         restoreTTLStates()
+    }
+
+    /// The completion of a record write nobody waits for: a failure is logged, not dropped.
+    private func recordFailureLogged(_ what: String, _ id: String) -> (Bool) -> Void {
+        { [logger] ok in if !ok { logger.warn("failed to \(what)", [("id", id)]) } }
     }
 
     private func serviceID(of definition: JSONValue) -> String? {
@@ -119,7 +124,7 @@ extension Agent: LocalAgent {
         let expires = environment.clock.wallClockNanoseconds + ttl
         let state = JSONValue.object([("CheckID", .string(id)), ("Status", .string(check.status)),
                                       ("Output", .string(check.output)), ("Expires", .number(String(expires)))])
-        records.put(id, state.encoded()) { _ in }
+        records.put(id, state.encoded(), completion: recordFailureLogged("persist check state", id))
     }
 
     /// Restores saved TTL statuses whose expiry is still in the future; drops the rest.
@@ -136,7 +141,7 @@ extension Agent: LocalAgent {
             } ?? 0
             guard local.checks[id] != nil, local.runner(for: id) != nil, expires > now, HealthStatus.all.contains(status),
                   local.runner(for: id)!.heartbeat(status: status, output: output) else {
-                records.remove(id) { _ in }
+                records.remove(id, completion: recordFailureLogged("remove check state", id))
                 continue
             }
         }

@@ -92,7 +92,9 @@ extension Agent {
         guard environment.serfRecords != nil else { return }
         environment.clock.schedule(after: 500_000_000) { [weak self] in
             guard let self, !self.gossipLeft, !self.stopping else { return }
-            self.writeSerfSnapshot(left: false) { _ in }
+            self.writeSerfSnapshot(left: false) { [logger = self.logger] ok in
+                if !ok { logger.warn("failed to write the serf snapshot; will retry") }
+            }
             self.scheduleSerfSnapshotFlush()
         }
     }

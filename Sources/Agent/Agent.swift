@@ -57,8 +57,8 @@ public struct AgentEnvironment {
     }
 }
 
-/// A running Consul agent: configuration, state backend, and the HTTP API listeners.
-/// Loop-confined. Later issues add gossip, Raft, DNS and checks behind the same shape.
+/// A running Consul agent: configuration, state backend, gossip, checks, and the HTTP and DNS
+/// listeners. Loop-confined.
 public final class Agent: AgentView {
     public let config: AgentConfig
     public let logger: Logger
@@ -165,7 +165,9 @@ public final class Agent: AgentView {
         local.onChange = { [weak self] in self?.antiEntropy.trigger() }
         local.now = { [clock = environment.clock] in clock.now.nanoseconds }
         reaper = CriticalServiceReaper(local: local, clock: environment.clock, logger: logger) { [weak self] id in
-            self?.deregisterService(id: id) { _ in }
+            self?.deregisterService(id: id) { [weak self] error in
+                if let error { self?.logger.warn("deregistering critical service failed", [("service", id), ("error", error.reason)]) }
+            }
         }
         coordinateSync = CoordinateSync(backend: backend, clock: environment.clock, random: environment.random,
                                         logger: logger.named("coordinate")) { [unowned self] in self.localCoordinate }
@@ -210,6 +212,9 @@ public final class Agent: AgentView {
                 if soft.role == .leader { self?.triggerReconcile() }
             }
             raftNode.onFatal = { [logger] message in logger.error("raft failed; shutting down", [("error", message)]) }
+            raftNode.onApplyError = { [logger] index, reason in
+                logger.error("committed command does not decode; skipped", [("index", String(index)), ("error", reason)])
+            }
             raftLogger.info("starting", [("storage", config.devMode ? "memory" : config.dataDir + "/raft"),
                                          ("first_index", String(raftNode.raft.firstIndex)),
                                          ("last_index", String(raftNode.raft.lastIndex))])
@@ -293,8 +298,7 @@ public final class Agent: AgentView {
         if leader == nodeID { return serverAddress }
         return serverAddresses[leader]?.description ?? ""
     }
-    /// Whether this build can run the configuration (every mode Consul has is supported now).
-    public static func unsupportedModeReason(_ config: AgentConfig) -> String? { nil }
+
     public var raftPeers: [String] {
         guard let raft = raftNode?.raft else { return [] }
         return raft.configuration.voters.sorted().map { id in

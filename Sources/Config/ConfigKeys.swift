@@ -119,7 +119,7 @@ extension ConfigFile {
         }
     }
 
-    /// Top-level keys Consul accepts that later issues implement (DNS, ACLs, watches, …).
+    /// Top-level keys Consul accepts that this build does not act on (a warning names each).
     static let knownConsulKeys: Set<String> = [
         "acl", "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
         "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "audit", "auto_config", "auto_encrypt",

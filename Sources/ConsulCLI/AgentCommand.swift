@@ -24,10 +24,6 @@ enum AgentCommand {
             console.error("==> \(error)")
             return 1
         }
-        if let reason = Agent.unsupportedModeReason(config) {
-            console.error("==> \(reason)")
-            return 1
-        }
         let nodeID: String
         do { nodeID = try resolveNodeID(config) } catch {
             console.error("==> \(error)")

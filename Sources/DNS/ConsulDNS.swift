@@ -64,17 +64,13 @@ public protocol DNSLookup {
     func serviceHealth(name: String, tag: String?, datacenter: String) -> [ServiceInstance]
     /// A node by name, or nil.
     func node(name: String, datacenter: String) -> CatalogNode?
-    /// All nodes (for PTR). Default: none.
+    /// All nodes (for PTR).
     func nodes(datacenter: String) -> [CatalogNode]
     /// Executes the prepared query `idOrName`: its instances (already filtered by the query's
     /// rules), its service name and its `DNS.TTL` in seconds if set; nil when no query matches.
     func preparedQuery(_ idOrName: String, datacenter: String) -> (instances: [ServiceInstance], service: String, ttl: UInt32?)?
 }
 
-extension DNSLookup {
-    public func nodes(datacenter: String) -> [CatalogNode] { [] }
-    public func preparedQuery(_ idOrName: String, datacenter: String) -> (instances: [ServiceInstance], service: String, ttl: UInt32?)? { nil }
-}
 
 public struct ConsulDNSResponder {
     public var config: DNSConfig

@@ -66,6 +66,7 @@ struct FuzzLookup: DNSLookup {
         catalogNodes.first { $0.node.lowercased() == name.lowercased() }
     }
     func nodes(datacenter: String) -> [CatalogNode] { catalogNodes }
+    func preparedQuery(_ idOrName: String, datacenter: String) -> (instances: [ServiceInstance], service: String, ttl: UInt32?)? { nil }
 }
 
 let lookup = FuzzLookup()

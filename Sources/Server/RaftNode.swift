@@ -44,6 +44,8 @@ public final class RaftNode {
     public var onSoftState: ((SoftState) -> Void)?
     /// Fatal storage failure: the server must stop rather than continue without durability.
     public var onFatal: ((String) -> Void)?
+    /// A committed command that does not decode (index, reason): skipped on every replica alike.
+    public var onApplyError: ((UInt64, String) -> Void)?
     /// Take an FSM snapshot after this many applied entries (0 = never).
     public var snapshotThreshold: UInt64 = 16384
     /// Entries kept in the log behind a snapshot for slightly-lagging followers.
@@ -195,10 +197,15 @@ public final class RaftNode {
         for m in rd.messages { transport.send(m) }
         if let snapshot = rd.snapshot {
             // A snapshot from the leader replaces our whole log: make that durable too.
+            // A failed save or truncation leaves the disk behind the state we serve: stop.
             snapshotStore?.save(SnapshotMeta(index: snapshot.index, term: snapshot.term,
                                              configuration: snapshot.configuration.encoded,
-                                             size: UInt64(snapshot.data.count)), data: snapshot.data) { _ in }
-            storage.compact(through: UInt64(Int64.max)) { _ in }
+                                             size: UInt64(snapshot.data.count)), data: snapshot.data) { [weak self] result in
+                if case .failure(let error) = result { self?.onFatal?("saving the leader's snapshot: \(error)") }
+            }
+            storage.compact(through: UInt64(Int64.max)) { [weak self] result in
+                if case .failure(let error) = result { self?.onFatal?("raft storage: dropping the log for a snapshot: \(error)") }
+            }
             lastSnapshotIndex = snapshot.index
             do { try store.restore(snapshot.data) } catch {
                 onFatal?("snapshot from leader does not decode: \(error)")
@@ -245,7 +252,12 @@ public final class RaftNode {
         for entry in entries where entry.index > appliedIndex {
             var result: CommandResult?
             if entry.kind == .command {
-                result = try? store.apply(encoded: entry.data, at: entry.index)
+                do { result = try store.apply(encoded: entry.data, at: entry.index) } catch {
+                    // Every replica fails the same entry alike; the index still advances so
+                    // they stay in step, and the operator hears about it.
+                    store.skip(to: entry.index)
+                    onApplyError?(entry.index, "\(error)")
+                }
             } else {
                 store.skip(to: entry.index)
             }
@@ -280,7 +292,11 @@ public final class RaftNode {
                 self.lastSnapshotIndex = index
                 self.raft.snapshotTaken(snapshot, trailingEntries: self.trailingEntries)
                 let compactTo = self.raft.firstIndex - 1
-                if compactTo > 0 { self.storage.compact(through: compactTo) { _ in } }
+                if compactTo > 0 {
+                    self.storage.compact(through: compactTo) { [weak self] result in
+                        if case .failure(let error) = result { self?.onFatal?("raft storage: compaction: \(error)") }
+                    }
+                }
             case .failure(let error):
                 self.onFatal?("snapshot: \(error)")
             }

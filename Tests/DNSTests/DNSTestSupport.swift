@@ -27,6 +27,7 @@ struct FakeLookup: DNSLookup {
         catalogNodes.first { $0.node.lowercased() == name.lowercased() && $0.datacenter == datacenter }
     }
     func nodes(datacenter: String) -> [CatalogNode] { catalogNodes.filter { $0.datacenter == datacenter } }
+    func preparedQuery(_ idOrName: String, datacenter: String) -> (instances: [ServiceInstance], service: String, ttl: UInt32?)? { nil }
 }
 
 func mkNode(_ name: String, _ addr: String, dc: String = "dc1", meta: [String: String] = [:]) -> CatalogNode {

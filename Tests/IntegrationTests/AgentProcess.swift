@@ -89,6 +89,13 @@ enum AgentError: Error {
     case noBinary
 }
 
+/// Whether a test that needs an external tool runs: when the tool is installed, and always under
+/// `CI=true` — `make deps` installs every tool the tests use, so there a missing one is a failure,
+/// not a skip.
+func toolTestEnabled(_ installed: Bool) -> Bool {
+    installed || ProcessInfo.processInfo.environment["CI"] == "true"
+}
+
 /// The binary under test: `CONSUL_BINARY` (set by `make test`), else the newest build.
 func consulBinary() throws -> String {
     if let path = ProcessInfo.processInfo.environment["CONSUL_BINARY"], FileManager.default.isExecutableFile(atPath: path) {

@@ -88,7 +88,7 @@ enum DnsmasqError: Error {
 
     /// Forwarded A lookup through dnsmasq, RA set; Consul names still answered locally; SERVFAIL
     /// once the recursor is down.
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Dnsmasq.binary)), .timeLimit(.minutes(1)))
+    @Test(.enabled(if: toolTestEnabled(FileManager.default.isExecutableFile(atPath: Dnsmasq.binary))), .timeLimit(.minutes(1)))
     func forwardsToDnsmasqThenServfailsWhenItIsDown() throws {
         let dnsmasq = try Dnsmasq(arguments: ["--address=/example.test/192.0.2.7"])
         defer { dnsmasq.stop() }

@@ -86,7 +86,7 @@ import Testing
         return checkStatus(agent, id)
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/grpc")))
+    @Test(.enabled(if: toolTestEnabled(FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/grpc"))))
     func grpcHealthChecks() throws {
         let server = try GRPCServer()
         let agent = try AgentProcess()
@@ -113,7 +113,7 @@ import Testing
     }
 
     /// A service whose gRPC health flips: the blocked `?passing` query wakes with it gone.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/grpc")))
+    @Test(.enabled(if: toolTestEnabled(FileManager.default.fileExists(atPath: "/usr/lib/python3/dist-packages/grpc"))))
     func flipWakesBlockingQuery() throws {
         let server = try GRPCServer()
         let agent = try AgentProcess()
