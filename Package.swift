@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
         .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS", "Gossip"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
-        .target(name: "Server", dependencies: ["Platform", "Raft", "ConsulState"]),
+        .target(name: "Server", dependencies: ["Platform", "HTTP1", "ConsulAPI", "Raft", "ConsulState", "Config", "Gossip", "HTTPAPI"]),
 
         // Tier 3: edges.
         .target(name: "LiveRuntime", dependencies: ["Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Platform", "ConsulAPI"]),
         .testTarget(name: "CheckRunnerLiveTests", dependencies: ["Agent", "LiveRuntime", "Platform", "ConsulAPI"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["LiveRuntime", "Platform"]),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Raft", "ConsulState"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Raft", "ConsulState", "HTTP1"]),
         // Raft interaction scripts: Tests/RaftTests/testdata/*.txt, found via #filePath so that
         // REWRITE=1 can write the regenerated transcripts back.
         .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["testdata"]),

@@ -12,6 +12,22 @@ import Server
 /// Only answers from this agent's own replica are cached (the cache follows its catalog
 /// generation; it cannot see another agent's).
 extension Agent {
+    /// The DNS responder's settings from the agent's `domain`, `recursors` and `dns_config`.
+    static func dnsConfig(_ c: AgentConfig) -> DNSConfig {
+        var d = DNSConfig()
+        d.domain = c.domain
+        d.altDomain = c.altDomain
+        d.nodeTTL = c.dns.nodeTTLSeconds
+        d.serviceTTL = c.dns.serviceTTLSeconds
+        d.onlyPassing = c.dns.onlyPassing
+        d.udpAnswerLimit = c.dns.udpAnswerLimit
+        d.aRecordLimit = c.dns.aRecordLimit
+        d.enableTruncate = c.dns.enableTruncate
+        d.disableCompression = c.dns.disableCompression
+        d.recursorsConfigured = !c.recursors.isEmpty
+        return d
+    }
+
     /// The responder always exists (servers answer their clients' DNS over the RPC even with
     /// their own DNS port off); the listener only when `ports.dns` is on.
     func startDNS() throws {
@@ -56,7 +72,8 @@ extension Agent {
                 reply(answer.map { self.withRecursionAvailable($0) }, self.config.dns.useCache)
             }
         }
-        if needsLeader || !dnsStale, let leader = leaderRPCAddress, raftNode?.raft.role != .leader, route != .outside {
+        if needsLeader || !dnsStale, let server, let leader = server.leaderRPCAddress, server.raftNode.raft.role != .leader,
+           route != .outside {
             // `allow_stale = false`, or our leader contact is older than `max_stale`: the leader answers.
             return askDNS(leader, query, overTCP: overTCP, answerThere: true, reply: reply)
         }
@@ -97,7 +114,7 @@ extension Agent {
     /// and the leader heard from within `max_stale`.
     private var dnsStale: Bool {
         guard config.dns.allowStale else { return false }
-        guard let raftNode, raftNode.raft.role != .leader else { return true }
+        guard let raftNode = server?.raftNode, raftNode.raft.role != .leader else { return true }
         guard let lastContact = raftNode.lastContactMilliseconds else { return false }
         return lastContact * 1_000_000 <= config.dns.maxStaleNanoseconds
     }
@@ -105,7 +122,7 @@ extension Agent {
     /// Sends a query to another server (of ours or another datacenter's) and relays its answer.
     private func askDNS(_ server: SocketAddress, _ query: [UInt8], overTCP: Bool, answerThere: Bool,
                         reply: @escaping ([UInt8]?, Bool) -> Void) {
-        guard let rpc else { return reply(ConsulDNSResponder.servFail(for: query), false) }
+        guard let rpc = self.server?.rpc else { return reply(ConsulDNSResponder.servFail(for: query), false) }
         let flags: UInt8 = (overTCP ? 1 : 0) | (answerThere ? 2 : 0)
         let request = RPCRequest(method: .dnsQuery, deadlineMilliseconds: 3000, body: [flags] + query)
         rpc.call(server, request, timeoutNanos: 3_000_000_000) { [weak self] result in

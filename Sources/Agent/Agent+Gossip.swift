@@ -75,9 +75,9 @@ extension Agent {
 
     func gossipEvent(_ event: SerfEvent) {
         if case .user = event {} else {
-            if config.server {
-                serversChanged()
-                triggerReconcile()
+            if let server {
+                server.membersChanged()
+                floodJoinWAN()
             } else {
                 clientServersChanged()
             }
@@ -150,6 +150,7 @@ extension Agent {
     public func leaveGossip(completion: @escaping () -> Void) {
         guard let lanPool, !gossipLeft else { return completion() }
         gossipLeft = true
+        let leaveRaft = server?.leaveRaft ?? { done in done() }
         leaveRaft { [weak self] in
             self?.logger.info("agent: Gracefully leaving the LAN pool")
             lanPool.leave { [weak self] in

@@ -1,4 +1,5 @@
 import Platform
+import Server
 import ConsulAPI
 import HTTPAPI
 
@@ -18,15 +19,9 @@ extension Agent: LocalAgent {
 
     /// serfHealth for every agent, and the `consul` service on servers (clients and UIs expect both).
     var builtInCatalogEntries: (services: [NodeService], checks: [HealthCheck]) {
-        var serf = HealthCheck()
-        serf.node = config.nodeName
-        serf.checkID = "serfHealth"
-        serf.name = "Serf Health Status"
-        serf.status = HealthStatus.passing
-        serf.output = "Agent alive and reachable"
         var services: [NodeService] = []
-        if config.server { services.append(Agent.consulService(port: config.ports.server)) }
-        return (services, [serf])
+        if config.server { services.append(ConsulServer.consulService(port: config.ports.server)) }
+        return (services, [ConsulServer.serfHealth(of: config.nodeName, from: nil, passing: true)])
     }
 
     public func watchLogs(level: String, _ line: @escaping (String) -> Void) -> UInt64? {

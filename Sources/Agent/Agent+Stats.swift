@@ -3,6 +3,7 @@ import Glibc
 import Gossip
 import HTTPAPI
 import Raft
+import Server
 
 /// `Stats` of `/v1/agent/self`, which `consul info` prints: the sections and key names of
 /// Consul's (agent, consul, raft on servers, runtime, serf_lan); `build` stays the endpoint's.
@@ -28,7 +29,7 @@ extension Agent {
     }
 
     var consulStats: [(String, String)] {
-        guard let raft = raftNode?.raft else {
+        guard let raft = server?.raftNode.raft else {
             let servers = knownServers().filter { $0.status == .alive }.count
             return [("acl", "disabled"), ("known_servers", String(servers)), ("server", "false")]
         }
@@ -38,7 +39,8 @@ extension Agent {
 
     /// hashicorp/raft's `Stats()` keys.
     var raftStats: [(String, String)]? {
-        guard let raftNode else { return nil }
+        guard let server else { return nil }
+        let raftNode = server.raftNode
         let raft = raftNode.raft
         let configuration = raft.configuration
         let state: String
@@ -48,7 +50,7 @@ extension Agent {
         case .candidate, .preCandidate: state = "Candidate"
         }
         let servers = configuration.members.sorted().map { id in
-            "{Suffrage:\(configuration.voters.contains(id) ? "Voter" : "Nonvoter") ID:\(id) Address:\(raftAddress(of: id))}"
+            "{Suffrage:\(configuration.voters.contains(id) ? "Voter" : "Nonvoter") ID:\(id) Address:\(server.raftAddress(of: id))}"
         }
         // Peers are the other voters, and only while we vote ourselves.
         let peers = configuration.voters.contains(nodeID) ? configuration.voters.count - 1 : 0
@@ -62,7 +64,7 @@ extension Agent {
                 ("last_snapshot_index", String(raft.latestSnapshot?.index ?? 0)),
                 ("last_snapshot_term", String(raft.latestSnapshot?.term ?? 0)),
                 ("latest_configuration", "[" + servers.joined(separator: " ") + "]"),
-                ("latest_configuration_index", String(latestConfigurationIndex)),
+                ("latest_configuration_index", String(server.latestConfigurationIndex)),
                 ("num_peers", String(peers)),
                 ("protocol_version", "3"),
                 ("protocol_version_max", "3"),

@@ -38,6 +38,16 @@ extension Agent {
         try wanPool.start(bind: bind)
         logger.info("serf: WAN pool started", [("address", bind.description), ("node", "\(config.nodeName).\(config.datacenter)")])
         if !config.retryJoinWAN.isEmpty { retryJoinWAN(attempt: 1) }
+        scheduleWANFloodJoin()
+    }
+
+    /// Flood joins also run on a timer, so a join that failed is tried again (Consul: every 60 s).
+    private func scheduleWANFloodJoin() {
+        environment.clock.schedule(after: 10_000_000_000) { [weak self] in
+            guard let self, !self.stopping else { return }
+            self.floodJoinWAN()
+            self.scheduleWANFloodJoin()
+        }
     }
 
     func retryJoinWAN(attempt: Int) {
@@ -144,9 +154,9 @@ extension Agent {
         let request = resolvingNearAgent(request)
         let dc = request.query["dc"] ?? ""
         if config.server, !dc.isEmpty, dc != config.datacenter, Agent.forwardsToServer(request.path) {
-            guard let rpc, let server = remoteServer(in: dc) else { return responder.respond(.text(500, "No path to datacenter")) }
+            guard let rpc = server?.rpc, let remote = remoteServer(in: dc) else { return responder.respond(.text(500, "No path to datacenter")) }
             let call = RPCRequest(method: .forwardHTTP, deadlineMilliseconds: 0, body: ForwardedHTTP.encode(request))
-            rpc.call(server, call, timeoutNanos: ForwardedHTTP.timeoutNanoseconds(for: request)) { result in
+            rpc.call(remote, call, timeoutNanos: ForwardedHTTP.timeoutNanoseconds(for: request)) { result in
                 switch result {
                 case .success(let body): responder.respond((try? ForwardedHTTP.decodeResponse(body)) ?? .text(500, "malformed response from remote datacenter"))
                 case .failure(let e): responder.respond(.text(500, e.description))

@@ -9,54 +9,6 @@ import Platform
 import Raft
 import Server
 
-/// Definitions a reload could not apply, named with their reasons.
-struct ReloadError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
-}
-
-/// What the agent needs from the outside world; the composition root supplies live
-/// implementations (libuv), tests may supply others.
-public struct AgentEnvironment {
-    public var clock: EventLoopClock
-    public var network: StreamNetwork
-    public var random: RandomSource
-    public var logSink: LogSink
-    /// What health checks use: UDP, name resolution off the loop, child processes.
-    public var datagrams: DatagramNetwork
-    public var resolver: Resolver
-    public var processes: ProcessRunner
-    /// API-registered services and checks kept under the data directory (nil in -dev).
-    public var serviceRecords: RecordStore?
-    public var checkRecords: RecordStore?
-    /// Last TTL status/output per check with its expiry (`checks/state`), restored at start-up.
-    public var checkStateRecords: RecordStore?
-    /// `<data-dir>/serf`: the LAN pool's member snapshot (`local.snapshot`), for rejoining at start.
-    public var serfRecords: RecordStore?
-    /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
-    public var raftStorage: RaftStorage?
-    public var snapshotStore: SnapshotStore?
-    /// TLS client for HTTPS and TCP-with-TLS checks (nil: they report critical, unsupported).
-    public var tls: TLSClient?
-    /// `raft/peers.json` when the operator left one, and how to delete it once applied.
-    public var peersJSON: [UInt8]?
-    public var removePeersJSON: () -> Void = {}
-
-    public init(clock: EventLoopClock, network: StreamNetwork, random: RandomSource, logSink: LogSink,
-                datagrams: DatagramNetwork, resolver: Resolver, processes: ProcessRunner,
-                raftStorage: RaftStorage? = nil, snapshotStore: SnapshotStore? = nil) {
-        self.clock = clock
-        self.network = network
-        self.random = random
-        self.logSink = logSink
-        self.datagrams = datagrams
-        self.resolver = resolver
-        self.processes = processes
-        self.raftStorage = raftStorage
-        self.snapshotStore = snapshotStore
-    }
-}
-
 /// A running Consul agent: configuration, state backend, gossip, checks, and the HTTP and DNS
 /// listeners. Loop-confined.
 public final class Agent: AgentView {
@@ -65,24 +17,11 @@ public final class Agent: AgentView {
     public let nodeID: String
     let environment: AgentEnvironment
     let backend: ConsulBackend
-    let raftNode: RaftNode?
-    /// The server port (servers only, not -dev).
-    let rpc: ServerRPC?
-    /// Raft server ID (node ID) → RPC address, from gossip tags (and ourselves).
-    var serverAddresses: [String: SocketAddress] = [:]
-    /// When each non-voter was added (autopilot promotes after a stable period).
-    var nonVoterSince: [String: Instant] = [:]
-    /// Servers in the Raft configuration that gossip reports failed, and since when.
-    var failedServersSince: [String: Instant] = [:]
+    /// The server this agent runs (`-server`, `-dev`); nil on a client agent.
+    public let server: ConsulServer?
+    /// The RPC client a client agent forwards through (a server uses its own).
+    private let clientRPC: ServerRPC?
     var stopping = false
-    /// A `raft/peers.json` recovery to make durable before Raft starts.
-    var peersRecovery: RaftNodeRecovery.PeersRecovery?
-    var recoveredPeerAddresses: [(id: String, address: SocketAddress)] = []
-    /// Leader duty state: whether we led at the last session sweep, and destroys in flight.
-    var sessionSweepWasLeader = false
-    var sessionDestroysInFlight: Set<String> = []
-    /// A reconcile pass is queued for the next loop turn (member events coalesce into it).
-    var reconcileScheduled = false
     /// WAN flood joins under way, by the server's WAN name.
     var wanFloodJoinsInFlight: Set<String> = []
     var api: ConsulHTTPAPI!
@@ -115,7 +54,6 @@ public final class Agent: AgentView {
     /// Definitions from config files by service/check ID, to tell on reload what changed.
     var configServices: [String: JSONValue] = [:]
     var configChecks: [String: JSONValue] = [:]
-    let operatorState = OperatorState()
     /// User events this agent received (`/v1/event/list`).
     let eventLog = UserEventLog()
 
@@ -127,27 +65,20 @@ public final class Agent: AgentView {
         logger = Logger(name: "agent", level: LogLevel(name: config.logLevel) ?? .info,
                         sink: environment.logSink, clock: environment.clock)
         if config.server {
-            // -dev listens on the server port too (as Consul does), so client agents can join it;
-            // its single voter never sends Raft traffic.
-            let serverRPC = ServerRPC(network: environment.network, clock: environment.clock)
-            rpc = serverRPC
-            let transport: RaftTransport = serverRPC
-            let peers = try environment.peersJSON.map { bytes in try PeersFile.parse(bytes) }
-            let (node, recovery) = try Agent.makeRaftNode(config: config, nodeID: nodeID, environment: environment,
-                                                          transport: transport, peers: peers?.configuration)
-            raftNode = node
-            peersRecovery = recovery
-            recoveredPeerAddresses = peers?.addresses ?? []
-            let clock = environment.clock
-            node.store.monotonicNow = { clock.now.nanoseconds }
-            let raftBackend = RaftBackend(node: node, clock: environment.clock)
-            raftBackend.rpc = rpc
-            backend = raftBackend
+            var host = ServerHost(clock: environment.clock, network: environment.network, random: environment.random)
+            host.raftStorage = environment.raftStorage
+            host.snapshotStore = environment.snapshotStore
+            host.peersJSON = environment.peersJSON
+            host.removePeersJSON = environment.removePeersJSON
+            let server = try ConsulServer(config: config, nodeID: nodeID, host: host, log: logger.named("server"))
+            self.server = server
+            clientRPC = nil
+            backend = server.backend
         } else {
-            raftNode = nil
-            let clientRPC = ServerRPC(network: environment.network, clock: environment.clock)
-            rpc = clientRPC
-            backend = ClientBackend(rpc: clientRPC, clock: environment.clock, random: environment.random)
+            server = nil
+            let rpc = ServerRPC(network: environment.network, clock: environment.clock)
+            clientRPC = rpc
+            backend = ClientBackend(rpc: rpc, clock: environment.clock, random: environment.random)
         }
         var apiConfig = APIConfig()
         apiConfig.kvMaxValueSize = config.kvMaxValueSize
@@ -157,7 +88,7 @@ public final class Agent: AgentView {
         apiConfig.uiEnabled = false // the web UI arrives with its own issue; `/` says so meanwhile
         checkFactory = makeCheckFactory()
         api = ConsulHTTPAPI(backend: backend, agent: self, clock: environment.clock, random: environment.random,
-                            config: apiConfig, local: self, operatorAgent: self)
+                            config: apiConfig, local: self, operatorAgent: server)
         api.registerEventRoutes(self)
         antiEntropy = AntiEntropy(local: local, backend: backend, clock: environment.clock, random: environment.random,
                                   logger: logger.named("anti_entropy"), nodeRecord: { [unowned self] in self.nodeRecord },
@@ -177,24 +108,9 @@ public final class Agent: AgentView {
         api.remoteDispatch = { [unowned self] request, responder in self.dispatchHTTP(request, responder) }
         lanPool = Agent.makeLANPool(config: config, tags: serfTags, environment: environment, logger: logger)
         wanPool = Agent.makeWANPool(config: config, tags: serfTags, environment: environment, logger: logger)
-        rpc?.resolve = { [unowned self] id in self.serverAddresses[id] }
-        (backend as? RaftBackend)?.leaderAddress = { [unowned self] in self.leaderRPCAddress }
-    }
-
-    /// The DNS responder's settings from the agent's `domain`, `recursors` and `dns_config`.
-    static func dnsConfig(_ c: AgentConfig) -> DNSConfig {
-        var d = DNSConfig()
-        d.domain = c.domain
-        d.altDomain = c.altDomain
-        d.nodeTTL = c.dns.nodeTTLSeconds
-        d.serviceTTL = c.dns.serviceTTLSeconds
-        d.onlyPassing = c.dns.onlyPassing
-        d.udpAnswerLimit = c.dns.udpAnswerLimit
-        d.aRecordLimit = c.dns.aRecordLimit
-        d.enableTruncate = c.dns.enableTruncate
-        d.disableCompression = c.dns.disableCompression
-        d.recursorsConfigured = !c.recursors.isEmpty
-        return d
+        server?.connect(lanMembers: { [unowned self] in self.lanPool?.serf.members ?? [] },
+                        dispatchHTTP: { [unowned self] request, responder in self.dispatchHTTP(request, responder) },
+                        answerDNS: { [unowned self] body, reply in self.handleDNSRPC(body, reply: reply) })
     }
 
     /// Binds every listener; throws with the address that failed.
@@ -203,30 +119,7 @@ public final class Agent: AgentView {
         for key in config.ignoredKeys {
             logger.warn("config key is accepted but not implemented yet; ignored", [("key", key)])
         }
-        if let raftNode {
-            let raftLogger = logger.named("server.raft")
-            raftNode.onSoftState = { [weak self] soft in
-                raftLogger.info("state change", [("role", soft.role.rawValue), ("term", String(soft.term)),
-                                                 ("leader", soft.leader ?? "")])
-                // A new leader reconciles gossip into the catalog at once (Consul's establishLeadership).
-                if soft.role == .leader { self?.triggerReconcile() }
-            }
-            raftNode.onFatal = { [logger] message in logger.error("raft failed; shutting down", [("error", message)]) }
-            raftNode.onApplyError = { [logger] index, reason in
-                logger.error("committed command does not decode; skipped", [("index", String(index)), ("error", reason)])
-            }
-            raftLogger.info("starting", [("storage", config.devMode ? "memory" : config.dataDir + "/raft"),
-                                         ("first_index", String(raftNode.raft.firstIndex)),
-                                         ("last_index", String(raftNode.raft.lastIndex))])
-            scheduleServerMaintenance()
-            if let recovery = peersRecovery {
-                try startAfterPeersRecovery(recovery)
-            } else {
-                raftNode.start()
-                try startServerRPC()
-                scheduleSessionSweep()
-            }
-        }
+        try server?.start()
         try startDNS()
         if config.ports.http > 0 {
             for host in config.clientAddrs {
@@ -252,7 +145,8 @@ public final class Agent: AgentView {
     public func shutdown() {
         logger.info("Requesting shutdown")
         stopping = true
-        rpc?.stop()
+        clientRPC?.stop()
+        server?.stop()
         httpServer.shutdown()
         dnsListener?.close()
         lanPool?.stop()
@@ -261,7 +155,6 @@ public final class Agent: AgentView {
         reaper.stop()
         coordinateSync.stop()
         local.stopAll()
-        raftNode?.stop()
         environment.raftStorage?.close()
         logger.info("shutdown complete")
     }
@@ -293,18 +186,8 @@ public final class Agent: AgentView {
     public var nodeName: String { config.nodeName }
     public var datacenter: String { config.datacenter }
     public var isServer: Bool { config.server }
-    public var leaderAddress: String {
-        guard let raft = raftNode?.raft, let leader = raft.leader else { return "" }
-        if leader == nodeID { return serverAddress }
-        return serverAddresses[leader]?.description ?? ""
-    }
-
-    public var raftPeers: [String] {
-        guard let raft = raftNode?.raft else { return [] }
-        return raft.configuration.voters.sorted().map { id in
-            id == nodeID ? serverAddress : (serverAddresses[id]?.description ?? id)
-        }
-    }
+    public var leaderAddress: String { server?.leaderAddress ?? "" }
+    public var raftPeers: [String] { server?.raftPeers ?? [] }
 
     private func makeCheckFactory() -> CheckFactory {
         let checkLogger = logger.named("checks")
@@ -317,29 +200,6 @@ public final class Agent: AgentView {
                                    log: { level, message, fields in checkLogger.log(level, message, fields) })
         env.tls = environment.tls
         return AgentCheckFactory(environment: env)
-    }
-
-    /// Raft for a server: Consul's dev timings in -dev (in-memory log), raft_multiplier 5 otherwise.
-    private static func makeRaftNode(config: AgentConfig, nodeID: String, environment: AgentEnvironment,
-                                     transport: RaftTransport, peers: Configuration?) throws -> (RaftNode, RaftNodeRecovery.PeersRecovery?) {
-        let tickMilliseconds = config.devMode ? 5 : 10
-        var raftConfig = RaftConfig.consul(id: nodeID, raftMultiplier: config.devMode ? 1 : 5, tickMilliseconds: tickMilliseconds)
-        if config.devMode {
-            // agent.md §7.1 dev timings: heartbeat 35 ms, election 52 ms, lease 20 ms.
-            raftConfig.electionTicks = 10
-            raftConfig.heartbeatTicks = 1
-            raftConfig.leaseTicks = 4
-        }
-        raftConfig.seed = environment.random.nextUInt64()
-        let storage = environment.raftStorage ?? MemoryRaftStorage()
-        let snapshots = environment.snapshotStore ?? MemorySnapshotStore()
-        let bootstrap = config.bootstrap ? Configuration(voters: [nodeID]) : nil
-        let (raft, store, recovery) = try RaftNodeRecovery.recover(config: raftConfig, storage: storage, snapshots: snapshots,
-                                                                    bootstrap: bootstrap, peers: peers)
-        let node = RaftNode(raft: raft, store: store, storage: storage, transport: transport,
-                            clock: environment.clock, tickNanoseconds: UInt64(tickMilliseconds) * 1_000_000)
-        node.snapshotStore = snapshots
-        return (node, recovery)
     }
 
     public var localMember: MemberInfo {

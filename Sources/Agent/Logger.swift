@@ -2,7 +2,7 @@ import HTTP1
 import Platform
 
 /// Consul-style log lines: `2026-11-25T16:36:12.123Z [INFO]  agent.http: message: key=value`.
-public final class Logger {
+public final class Logger: Logging {
     public let name: String
     public var level: LogLevel
     private let sink: LogSink
@@ -46,10 +46,6 @@ public final class Logger {
     }
 
     public func trace(_ m: String, _ f: [(String, String)] = []) { log(.trace, m, f) }
-    public func debug(_ m: String, _ f: [(String, String)] = []) { log(.debug, m, f) }
-    public func info(_ m: String, _ f: [(String, String)] = []) { log(.info, m, f) }
-    public func warn(_ m: String, _ f: [(String, String)] = []) { log(.warn, m, f) }
-    public func error(_ m: String, _ f: [(String, String)] = []) { log(.error, m, f) }
 }
 
 /// Who reads the log live besides the sink (`/v1/agent/monitor`), each from its own level up.

@@ -32,3 +32,16 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
 public protocol LogSink: AnyObject {
     func write(line: String)
 }
+
+/// Something that logs leveled, structured lines (the agent's `Logger`); what modules below the
+/// agent (the server) are handed instead of a concrete logger.
+public protocol Logging: AnyObject {
+    func log(_ level: LogLevel, _ message: String, _ fields: [(String, String)])
+}
+
+extension Logging {
+    public func debug(_ message: String, _ fields: [(String, String)] = []) { log(.debug, message, fields) }
+    public func info(_ message: String, _ fields: [(String, String)] = []) { log(.info, message, fields) }
+    public func warn(_ message: String, _ fields: [(String, String)] = []) { log(.warn, message, fields) }
+    public func error(_ message: String, _ fields: [(String, String)] = []) { log(.error, message, fields) }
+}

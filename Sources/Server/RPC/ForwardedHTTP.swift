@@ -6,14 +6,14 @@ import HTTP1
 /// big-endian length + bytes; header lists are a u32 count of (name, value) pairs.
 ///   request  = method, target, headers, body
 ///   response = status (u16), headers, body
-enum ForwardedHTTP {
-    struct DecodeError: Error {}
+public enum ForwardedHTTP {
+    public struct DecodeError: Error {}
 
     /// How long a forwarded request may take before the forwarder answers with an error: a
     /// blocking query its wait (default 5 min, at most 10) plus the jitter and a margin; anything
     /// else 20 s, so a frozen server cannot hang the caller (its datacenter is marked failed
     /// by gossip meanwhile, and later requests are refused at once).
-    static func timeoutNanoseconds(for request: HTTPRequest) -> UInt64 {
+    public static func timeoutNanoseconds(for request: HTTPRequest) -> UInt64 {
         guard let index = request.query["index"].flatMap(UInt64.init), index > 0 else { return 20_000_000_000 }
         let maxWait = UInt64(10 * GoDuration.minute)
         var wait = request.query["wait"].flatMap(GoDuration.parse).map { UInt64(max(0, $0)) } ?? UInt64(5 * GoDuration.minute)
@@ -21,7 +21,7 @@ enum ForwardedHTTP {
         return wait + wait / 16 + 10_000_000_000
     }
 
-    static func encode(_ request: HTTPRequest) -> [UInt8] {
+    public static func encode(_ request: HTTPRequest) -> [UInt8] {
         var out: [UInt8] = []
         put(&out, Array(request.method.utf8))
         put(&out, Array(request.target.utf8))
@@ -30,7 +30,7 @@ enum ForwardedHTTP {
         return out
     }
 
-    static func decodeRequest(_ bytes: [UInt8]) throws -> HTTPRequest {
+    public static func decodeRequest(_ bytes: [UInt8]) throws -> HTTPRequest {
         var r = Reader(bytes: bytes)
         let method = try r.string(), target = try r.string()
         let headers = try r.headers()
@@ -39,14 +39,14 @@ enum ForwardedHTTP {
         return try HTTPRequest(method: method, target: target, headers: headers, body: body)
     }
 
-    static func encode(_ response: HTTPResponse) -> [UInt8] {
+    public static func encode(_ response: HTTPResponse) -> [UInt8] {
         var out: [UInt8] = [UInt8(truncatingIfNeeded: response.status >> 8), UInt8(truncatingIfNeeded: response.status)]
         putHeaders(&out, response.headers)
         put(&out, response.body)
         return out
     }
 
-    static func decodeResponse(_ bytes: [UInt8]) throws -> HTTPResponse {
+    public static func decodeResponse(_ bytes: [UInt8]) throws -> HTTPResponse {
         guard bytes.count >= 2 else { throw DecodeError() }
         var r = Reader(bytes: bytes, offset: 2)
         let status = Int(bytes[0]) << 8 | Int(bytes[1])

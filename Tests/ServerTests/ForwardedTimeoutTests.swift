@@ -1,13 +1,13 @@
-@testable import Agent
+import Server
+import HTTP1
 import Testing
 
 private let second: UInt64 = 1_000_000_000
 private let minute: UInt64 = 60 * second
 
-/// The timeout of a forwarded HTTP request for `target`. (The request is made with `.init`:
-/// AgentTests does not import HTTP1, where HTTPRequest lives.)
+/// The timeout of a forwarded HTTP request for `target`.
 private func timeout(_ target: String) throws -> UInt64 {
-    try ForwardedHTTP.timeoutNanoseconds(for: .init(method: "GET", target: target))
+    try ForwardedHTTP.timeoutNanoseconds(for: HTTPRequest(method: "GET", target: target))
 }
 
 /// How long a client agent waits for a request it forwarded to a server: a blocking query's wait

@@ -1,16 +1,15 @@
 import Platform
-import Server
 
 /// `raft/peers.json` manual recovery (agent.md §4): the recovered snapshot is saved and the old
 /// log dropped before Raft runs or the server RPC listens; only then is the file deleted, so a
 /// crash half-way repeats the recovery at the next start.
-extension Agent {
+extension ConsulServer {
     func startAfterPeersRecovery(_ recovery: RaftNodeRecovery.PeersRecovery) throws {
-        guard let raftNode, let snapshots = environment.snapshotStore, let storage = environment.raftStorage else {
+        guard let snapshots = host.snapshotStore, let storage = host.raftStorage else {
             throw RecoveryFailed(description: "raft/peers.json needs a data directory")
         }
         for (id, address) in recoveredPeerAddresses { serverAddresses[id] = address }
-        logger.info("found raft/peers.json: recovering the Raft configuration",
+        log.info("found raft/peers.json: recovering the Raft configuration",
                     [("voters", raftNode.raft.configuration.voters.sorted().joined(separator: ",")),
                      ("index", String(recovery.meta.index))])
         snapshots.save(recovery.meta, data: recovery.data) { [weak self] saved in
@@ -19,10 +18,10 @@ extension Agent {
             storage.compact(through: recovery.compactThrough) { [weak self] compacted in
                 guard let self else { return }
                 if case .failure(let error) = compacted { return self.recoveryFailed("dropping the old log: \(error)") }
-                self.environment.removePeersJSON()
+                self.host.removePeersJSON()
                 self.peersRecovery = nil
-                self.logger.info("deleted raft/peers.json after a successful recovery")
-                raftNode.start()
+                self.log.info("deleted raft/peers.json after a successful recovery")
+                self.raftNode.start()
                 do { try self.startServerRPC() } catch { return self.recoveryFailed("\(error)") }
                 self.scheduleSessionSweep()
             }
@@ -30,7 +29,7 @@ extension Agent {
     }
 
     private func recoveryFailed(_ message: String) {
-        logger.error("raft/peers.json recovery failed; Raft is not started", [("error", message)])
+        log.error("raft/peers.json recovery failed; Raft is not started", [("error", message)])
     }
 
     struct RecoveryFailed: Error, CustomStringConvertible {

@@ -1,27 +1,21 @@
+import Config
 import ConsulAPI
 import Gossip
 import HTTP1
 import HTTPAPI
 import Platform
 import Raft
-import Server
-
-/// What the operator surface keeps between requests (the autopilot settings live in Raft):
-/// when each server's health last changed (autopilot's `StableSince`).
-final class OperatorState {
-    var health: [String: (healthy: Bool, sinceUnixNanos: Int64)] = [:]
-}
 
 /// The operator surface of a server (`/v1/operator/raft/*`, `/v1/operator/autopilot/*`):
 /// requests that need the leader are forwarded to it over the server RPC; membership changes
 /// and leadership transfers complete once the Raft core shows their effect, bounded in time.
-extension Agent: OperatorAgent {
+extension ConsulServer: OperatorAgent {
     /// Autopilot's LastContact: the leader's view of when `id` last answered (0 for itself).
     func lastContactNanos(of id: String) -> Int64 {
-        guard let raftNode, id != nodeID else { return 0 }
+        guard id != nodeID else { return 0 }
         if raftNode.raft.role != .leader { return id == raftNode.raft.leader ? Int64((raftNode.lastContactMilliseconds ?? 0) * 1_000_000) : 0 }
         guard let at = raftNode.peerContact[id] else { return 0 }
-        return Int64(environment.clock.now.nanoseconds &- at.nanoseconds)
+        return Int64(host.clock.now.nanoseconds &- at.nanoseconds)
     }
 
     /// Marks a request already forwarded to the leader, so it is never forwarded twice.
@@ -31,8 +25,7 @@ extension Agent: OperatorAgent {
     static let transferTimeoutNanos: UInt64 = 5_000_000_000
 
     public func routeOperatorRequest(_ request: HTTPRequest, allowStale: Bool, completion: @escaping (OperatorRoute) -> Void) {
-        guard let raftNode else { return completion(.answered(.text(500, "No known Consul servers"))) }
-        let clock = environment.clock
+        let clock = host.clock
         let deadline = clock.now.adding(nanoseconds: RaftBackend.holdTimeoutNanos)
         func retry() {
             guard clock.now.adding(nanoseconds: RaftBackend.retryNanos) < deadline else {
@@ -42,13 +35,13 @@ extension Agent: OperatorAgent {
         }
         func attempt() {
             if raftNode.raft.role == .leader || allowStale { return completion(.local) }
-            guard request.headers[Agent.leaderForwardedHeader] == nil, let rpc, raftNode.raft.leader != nodeID,
+            guard request.headers[ConsulServer.leaderForwardedHeader] == nil, raftNode.raft.leader != nodeID,
                   let leader = leaderRPCAddress else { return retry() }
             var forwarded = request
-            forwarded.headers.add(Agent.leaderForwardedHeader, nodeID)
+            forwarded.headers.add(ConsulServer.leaderForwardedHeader, nodeID)
             let call = RPCRequest(method: .forwardHTTP, deadlineMilliseconds: 0, body: ForwardedHTTP.encode(forwarded))
             // Membership changes and transfers take up to their own bounds on the leader.
-            rpc.call(leader, call, timeoutNanos: Agent.membershipChangeTimeoutNanos + 5_000_000_000) { result in
+            rpc.call(leader, call, timeoutNanos: ConsulServer.membershipChangeTimeoutNanos + 5_000_000_000) { result in
                 switch result {
                 case .success(let body):
                     completion(.answered((try? ForwardedHTTP.decodeResponse(body)) ?? .text(500, "malformed response from the leader")))
@@ -65,7 +58,7 @@ extension Agent: OperatorAgent {
     // MARK: Raft configuration
 
     public func raftConfiguration() -> RaftConfigurationInfo {
-        guard let raft = raftNode?.raft else { return RaftConfigurationInfo(servers: [], index: 0) }
+        let raft = raftNode.raft
         let names = Dictionary(knownServers().map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
         let servers = raft.configuration.members.map { id in
             RaftServerInfo(id: id, node: id == nodeID ? config.nodeName : names[id] ?? "(unknown)", address: raftAddress(of: id),
@@ -76,22 +69,22 @@ extension Agent: OperatorAgent {
     }
 
     /// A server's RPC address as the Raft configuration lists it.
-    func raftAddress(of id: String) -> String {
+    public func raftAddress(of id: String) -> String {
         id == nodeID ? serverAddress : serverAddresses[id]?.description ?? ""
     }
 
     /// The newest log index a server is known to hold: exact on the leader (its match index),
     /// our own elsewhere, and the commit index for the leader as a follower knows it.
     func lastIndex(of id: String) -> UInt64 {
-        guard let raft = raftNode?.raft else { return 0 }
+        let raft = raftNode.raft
         if id == nodeID { return raft.lastIndex }
         if raft.role == .leader { return raft.matchIndex(of: id) ?? 0 }
         return id == raft.leader ? raft.commitIndex : 0
     }
 
     /// Index of the configuration entry in effect: the newest one in the log, else the snapshot's.
-    var latestConfigurationIndex: UInt64 {
-        guard let raft = raftNode?.raft else { return 0 }
+    public var latestConfigurationIndex: UInt64 {
+        let raft = raftNode.raft
         var high = raft.lastIndex
         while high >= raft.firstIndex && high > 0 {
             let low = max(raft.firstIndex, high > 255 ? high - 255 : 1)
@@ -105,7 +98,6 @@ extension Agent: OperatorAgent {
     // MARK: Membership and leadership
 
     public func removeRaftPeer(_ peer: RaftPeerSelector, completion: @escaping (HTTPResponseError?) -> Void) {
-        guard let raftNode else { return completion(HTTPResponseError(500, "No known Consul servers")) }
         let members = raftNode.raft.configuration.members
         let id: String
         switch peer {
@@ -120,12 +112,12 @@ extension Agent: OperatorAgent {
             }
             id = match
         }
-        let deadline = environment.clock.now.adding(nanoseconds: Agent.membershipChangeTimeoutNanos)
-        commitConfigurationChange(.remove(id), deadline: deadline) { [logger] error in
+        let deadline = host.clock.now.adding(nanoseconds: ConsulServer.membershipChangeTimeoutNanos)
+        commitConfigurationChange(.remove(id), deadline: deadline) { [log] error in
             if let error {
-                logger.warn("failed to remove Raft peer", [("peer", id), ("error", error.reason)])
+                log.warn("failed to remove Raft peer", [("peer", id), ("error", error.reason)])
             } else {
-                logger.warn("removed Raft peer", [("peer", id)])
+                log.warn("removed Raft peer", [("peer", id)])
             }
             completion(error)
         }
@@ -134,8 +126,7 @@ extension Agent: OperatorAgent {
     /// Proposes `change` (waiting out a pending change or transfer) and completes once it commits.
     func commitConfigurationChange(_ change: ConfigurationChange, deadline: Instant,
                                    completion: @escaping (HTTPResponseError?) -> Void) {
-        guard let raftNode else { return completion(HTTPResponseError(500, "No known Consul servers")) }
-        let clock = environment.clock
+        let clock = host.clock
         let raft = raftNode.raft
         switch raft.proposeConfigurationChange(change) {
         case .success(let (index, term)):
@@ -146,12 +137,12 @@ extension Agent: OperatorAgent {
                     return completion(HTTPResponseError(500, "leadership lost while committing log"))
                 }
                 guard clock.now < deadline else { return completion(HTTPResponseError(500, "timed out enqueuing operation")) }
-                clock.schedule(after: Agent.operatorPollNanos) { poll() }
+                clock.schedule(after: ConsulServer.operatorPollNanos) { poll() }
             }
             poll()
         case .failure(.configurationChangePending), .failure(.transferring):
             guard clock.now < deadline else { return completion(HTTPResponseError(500, "timed out enqueuing operation")) }
-            clock.schedule(after: Agent.operatorPollNanos) { [weak self] in
+            clock.schedule(after: ConsulServer.operatorPollNanos) { [weak self] in
                 self?.commitConfigurationChange(change, deadline: deadline, completion: completion)
             }
         case .failure(.notLeader):
@@ -162,7 +153,6 @@ extension Agent: OperatorAgent {
     }
 
     public func transferLeadership(to id: String?, completion: @escaping (HTTPResponseError?) -> Void) {
-        guard let raftNode else { return completion(HTTPResponseError(500, "No known Consul servers")) }
         let raft = raftNode.raft
         guard raft.role == .leader else { return completion(HTTPResponseError(500, "node is not the leader")) }
         let target: String
@@ -189,13 +179,13 @@ extension Agent: OperatorAgent {
         case .failure(let error): return completion(HTTPResponseError(500, "\(error)"))
         }
         raftNode.process()
-        logger.info("transferring leadership", [("to", target)])
-        let clock = environment.clock
-        let deadline = clock.now.adding(nanoseconds: Agent.transferTimeoutNanos)
+        log.info("transferring leadership", [("to", target)])
+        let clock = host.clock
+        let deadline = clock.now.adding(nanoseconds: ConsulServer.transferTimeoutNanos)
         func poll() {
             if raft.role != .leader, let leader = raft.leader, leader != nodeID { return completion(nil) }
             guard clock.now < deadline else { return completion(HTTPResponseError(500, "leadership transfer timeout")) }
-            clock.schedule(after: Agent.operatorPollNanos) { poll() }
+            clock.schedule(after: ConsulServer.operatorPollNanos) { poll() }
         }
         poll()
     }
@@ -214,10 +204,10 @@ extension Agent: OperatorAgent {
 
     public func setAutopilotConfiguration(_ configuration: AutopilotConfiguration, cas: UInt64?,
                                           completion: @escaping (Result<Bool, HTTPResponseError>) -> Void) {
-        backend.apply(.autopilotSet(json: configuration.encodedJSON, cas: cas)) { [logger] result in
+        backend.apply(.autopilotSet(json: configuration.encodedJSON, cas: cas)) { [log] result in
             switch result {
             case .success(.bool(let stored)):
-                if stored { logger.info("autopilot configuration updated") }
+                if stored { log.info("autopilot configuration updated") }
                 completion(.success(stored))
             case .success(.failure(let reason)): completion(.failure(HTTPResponseError(500, reason)))
             case .success(.json): completion(.failure(HTTPResponseError(500, "unexpected autopilot result")))
@@ -230,10 +220,8 @@ extension Agent: OperatorAgent {
     /// within `MaxTrailingLogs` of its log. Last contact is not measured by the Raft core, so it
     /// is reported as 0 for servers that are alive.
     public func autopilotHealth() -> AutopilotHealthInfo {
-        guard let raft = raftNode?.raft else {
-            return AutopilotHealthInfo(healthy: false, failureTolerance: 0, optimisticFailureTolerance: 0, leader: "", voters: [], servers: [])
-        }
-        let now = environment.clock.wallClockNanoseconds
+        let raft = raftNode.raft
+        let now = host.clock.wallClockNanoseconds
         let known = Dictionary(knownServers().map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let maxTrailing = autopilotConfiguration.maxTrailingLogs
         let leading = raft.role == .leader
@@ -245,17 +233,17 @@ extension Agent: OperatorAgent {
             let index = lastIndex(of: id)
             let caughtUp = !leading || isSelf || index + maxTrailing >= raft.lastIndex
             let healthy = serfStatus == "alive" && caughtUp && raft.leader != nil
-            let prior = operatorState.health[id]
+            let prior = healthSince[id]
             let since = prior.map { $0.healthy == healthy ? $0.sinceUnixNanos : now } ?? now
-            operatorState.health[id] = (healthy, since)
-            let build = (isSelf ? serfTags["build"] : member?.tags["build"]) ?? ""
+            healthSince[id] = (healthy, since)
+            let build = (isSelf ? "\(ConsulVersion.version):\(ConsulVersion.revision)" : member?.tags["build"]) ?? ""
             servers.append(AutopilotServerInfo(
                 id: id, name: isSelf ? config.nodeName : member?.name ?? "(unknown)", address: raftAddress(of: id),
                 serfStatus: serfStatus, version: String(build.prefix { $0 != ":" }), leader: id == raft.leader,
                 voter: raft.configuration.voters.contains(id), lastContactNanos: lastContactNanos(of: id),
                 lastTerm: healthy || isSelf ? raft.term : 0, lastIndex: index, healthy: healthy, stableSinceUnixNanos: since))
         }
-        for id in Array(operatorState.health.keys) where !raft.configuration.members.contains(id) { operatorState.health[id] = nil }
+        for id in Array(healthSince.keys) where !raft.configuration.members.contains(id) { healthSince[id] = nil }
         let voters = raft.configuration.voters
         let healthyVoters = servers.filter { $0.voter && $0.healthy }.count
         let tolerance = max(0, healthyVoters - (voters.count / 2 + 1))
