@@ -32,6 +32,11 @@ for dir in Sources/*/; do
     esac
   done < <(grep -nE '^[[:space:]]*(@[_A-Za-z]+[[:space:]]+)*import[[:space:]]' -r "$dir" --include='*.swift' || true)
 
+  # Tier 2 reaches the host only through Platform protocols, too.
+  if [ "$t" = 2 ] && grep -nE 'import[[:space:]]+(Foundation|Glibc)\b' -r "$dir" --include='*.swift'; then
+    echo "lint-imports: tier-2 module $module imports Foundation or Glibc (above); reach the host through a Platform protocol"
+    status=1
+  fi
   if [ "$t" = 0 ] || [ "$t" = 1 ]; then
     if grep -nE 'import[[:space:]]+(Foundation|Dispatch|Glibc)\b|\bDate\(|DispatchQueue|Thread\.|SystemRandomNumberGenerator|ContinuousClock|Task[[:space:]]*\{' -r "$dir" --include='*.swift'; then
       echo "lint-imports: tier-$t module $module uses I/O, threads, clocks or ambient randomness (above)"

@@ -1,5 +1,4 @@
 import ConsulAPI
-import Glibc
 import Gossip
 import HTTPAPI
 import Raft
@@ -12,7 +11,7 @@ import Server
 extension Agent {
     public var stats: [(section: String, values: [(String, String)])] {
         var sections: [(section: String, values: [(String, String)])] = [
-            ("agent", agentStats), ("consul", consulStats), ("runtime", Agent.runtimeStats),
+            ("agent", agentStats), ("consul", consulStats), ("runtime", runtimeStats),
         ]
         if let raft = raftStats { sections.append(("raft", raft)) }
         if let pool = lanPool { sections.append(("serf_lan", Agent.serfStats(pool.serf))) }
@@ -96,31 +95,10 @@ extension Agent {
     }
 
     /// Go's runtime keys; `arch`/`os` in Go's spelling, `version` names the Swift runtime.
-    static var runtimeStats: [(String, String)] {
-        var name = utsname()
-        uname(&name)
-        let machine = withUnsafeBytes(of: &name.machine) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        let arch: String
-        switch machine {
-        case "x86_64": arch = "amd64"
-        case "aarch64": arch = "arm64"
-        default: arch = machine
-        }
-        let cpus = String(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
-        return [("arch", arch), ("cpu_count", cpus), ("goroutines", String(threadCount)), ("max_procs", cpus),
+    var runtimeStats: [(String, String)] {
+        let host = environment.hostFacts
+        let cpus = String(host.cpuCount)
+        return [("arch", host.architecture), ("cpu_count", cpus), ("goroutines", String(host.threadCount)), ("max_procs", cpus),
                 ("os", "linux"), ("version", "swift6")]
-    }
-
-    /// Threads of this process (the closest thing to Go's goroutine count).
-    static var threadCount: Int {
-        guard let dir = opendir("/proc/self/task") else { return 0 }
-        defer { closedir(dir) }
-        var count = 0
-        while let entry = readdir(dir) {
-            if entry.pointee.d_name.0 != 46 { count += 1 }  // skip "." and ".."
-        }
-        return count
     }
 }

@@ -17,6 +17,8 @@ public struct AgentEnvironment {
     public var datagrams: DatagramNetwork
     public var resolver: Resolver
     public var processes: ProcessRunner
+    /// Machine facts for `consul info` (architecture, CPUs, threads).
+    public var hostFacts: HostFacts
     /// API-registered services and checks kept under the data directory (nil in -dev).
     public var serviceRecords: RecordStore?
     public var checkRecords: RecordStore?
@@ -34,7 +36,7 @@ public struct AgentEnvironment {
     public var removePeersJSON: () -> Void = {}
 
     public init(clock: EventLoopClock, network: StreamNetwork, random: RandomSource, logSink: LogSink,
-                datagrams: DatagramNetwork, resolver: Resolver, processes: ProcessRunner,
+                datagrams: DatagramNetwork, resolver: Resolver, processes: ProcessRunner, hostFacts: HostFacts,
                 raftStorage: RaftStorage? = nil, snapshotStore: SnapshotStore? = nil) {
         self.clock = clock
         self.network = network
@@ -43,6 +45,7 @@ public struct AgentEnvironment {
         self.datagrams = datagrams
         self.resolver = resolver
         self.processes = processes
+        self.hostFacts = hostFacts
         self.raftStorage = raftStorage
         self.snapshotStore = snapshotStore
     }

@@ -173,7 +173,8 @@ enum AgentCommand {
         }
         var environment = AgentEnvironment(clock: loop, network: LiveStreamNetwork(loop: loop), random: SystemRandom(),
                                            logSink: StdoutLogSink(), datagrams: LiveDatagramNetwork(loop: loop),
-                                           resolver: LiveResolver(loop: loop), processes: LiveProcessRunner(loop: loop))
+                                           resolver: LiveResolver(loop: loop), processes: LiveProcessRunner(loop: loop),
+                                           hostFacts: LiveHostFacts())
         environment.tls = OpenSSLClient()
         let agent: Agent
         do {

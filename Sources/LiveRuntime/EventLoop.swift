@@ -48,7 +48,8 @@ public final class EventLoop: EventLoopClock {
 
     /// Shell objects call this before touching loop state; a wrong-thread call is a bug, not an input.
     @inline(__always) func assertOnLoop() {
-        assert(pthread_equal(thread, pthread_self()) != 0, "libuv object used off its loop thread")
+        // On in release builds too: one compare, and a cross-thread use is a data race to catch.
+        precondition(pthread_equal(thread, pthread_self()) != 0, "libuv object used off its loop thread")
     }
 
     // MARK: EventLoopClock
