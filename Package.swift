@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ConsulAPI"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "ConsulAPI"]),
         .testTarget(name: "GossipTests", dependencies: ["Gossip", "Platform"]),
-        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server", "Gossip", "Platform"]),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server", "Gossip", "Platform", "ConsulState"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
         .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Platform"]),

@@ -70,9 +70,8 @@ final class SafetyChecker {
     }
 
     /// Log matching: two entries with the same index and term carry the same command.
-    func checkLogs(nodes: [ServerID: RaftNode]) {
-        for (id, node) in nodes {
-            let raft = node.raft
+    func checkLogs(_ logs: [ServerID: Raft]) {
+        for (id, raft) in logs {
             let from = max(raft.firstIndex, raft.lastIndex > 20 ? raft.lastIndex - 20 : 1)
             for e in raft.entries(from: from, to: raft.lastIndex) {
                 let key = [e.index, e.term]

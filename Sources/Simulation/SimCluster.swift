@@ -125,7 +125,7 @@ public final class SimCluster {
         let end = world.now + nanos
         while world.now < end {
             world.run(until: min(end, world.now + tickNanos))
-            checker.checkLogs(nodes: nodes)
+            checker.checkLogs(nodes.mapValues(\.raft))
             if let failure = checker.failure { fatalErrorOrRecord(failure) ; return }
         }
     }
