@@ -29,25 +29,26 @@ let package = Package(
         // Tier 0: leaves, pure, no I/O.
         .target(name: "Platform"),
         .target(name: "HTTP1"),
-        .target(name: "ConsulAPI"),
+        .target(name: "Wire"),
+        .target(name: "ConsulAPI", dependencies: ["Wire"]),
 
         // Tier 1: pure cores.
         .target(name: "ConsulState", dependencies: ["ConsulAPI"]),
-        .target(name: "Config", dependencies: ["ConsulAPI"]),
+        .target(name: "Config", dependencies: ["Wire", "ConsulAPI"]),
         .target(name: "Raft"),
         .target(name: "DNS", dependencies: ["ConsulAPI"]),
         // SWIM + Lifeguard + serf semantics and the memberlist/serf wire codec; no I/O.
-        .target(name: "Gossip", dependencies: ["Platform", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Gossip", dependencies: ["Wire", "Platform", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Tier 2: logic over Platform protocols.
-        .target(name: "HTTPAPI", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
-        .target(name: "Agent", dependencies: ["Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS", "Gossip"]),
+        .target(name: "HTTPAPI", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
+        .target(name: "Agent", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS", "Gossip"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
         .target(name: "Server", dependencies: ["Platform", "HTTP1", "ConsulAPI", "Raft", "ConsulState", "Config", "Gossip", "HTTPAPI"]),
 
         // Tier 3: edges.
-        .target(name: "LiveRuntime", dependencies: ["Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
-        .target(name: "ConsulCLI", dependencies: ["Platform", "ConsulAPI", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
+        .target(name: "LiveRuntime", dependencies: ["Wire", "Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
+        .target(name: "ConsulCLI", dependencies: ["Wire", "Platform", "ConsulAPI", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
         .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulState", "Server", "Gossip"]),
         .executableTarget(name: "consul-sim", dependencies: ["Simulation"]),
@@ -62,14 +63,14 @@ let package = Package(
         .executableTarget(name: "raft-storage-bench", dependencies: ["LiveRuntime", "Platform"]),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
-        .testTarget(name: "ConsulAPITests", dependencies: ["ConsulAPI"]),
+        .testTarget(name: "ConsulAPITests", dependencies: ["Wire", "ConsulAPI"]),
         .testTarget(name: "FilterTests", dependencies: ["ConsulAPI"]),
         .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ConsulAPI"]),
         .testTarget(name: "DNSTests", dependencies: ["DNS", "ConsulAPI"]),
-        .testTarget(name: "GossipTests", dependencies: ["Gossip", "Platform"]),
+        .testTarget(name: "GossipTests", dependencies: ["Wire", "Gossip", "Platform"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server", "Gossip", "Platform", "ConsulState"]),
-        .testTarget(name: "HTTPAPITests", dependencies: ["HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["Wire", "HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
         .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Platform"]),
         // Check runners: unit tests on a fake clock/network, and live ones on a real libuv loop.

@@ -1,6 +1,7 @@
 import Gossip
 import HTTPAPI
 import Platform
+import Wire
 
 /// Gossip encryption keys: the keyring operations behind `/v1/operator/keyring` and
 /// `consul keyring`, and the keyring file format for the composition root (which does the I/O).
@@ -12,7 +13,7 @@ extension Agent {
         guard let lanPool else { return completion(.failure(HTTPResponseError(500, "gossip is disabled (serf_lan port < 1)"))) }
         var raw: [UInt8] = []
         if kind != .list {
-            guard let decoded = GossipBase64.decode(key) else {
+            guard let decoded = Base64.decode(key) else {
                 return completion(.failure(HTTPResponseError(500, "illegal base64 data in key")))
             }
             raw = decoded

@@ -1,4 +1,5 @@
 import ConsulAPI
+import Wire
 
 /// Merges configuration sources in Consul's order — defaults, `-dev` defaults, config files
 /// (in the order given), then command-line flags — and validates the result.
@@ -235,11 +236,7 @@ public func isIPAddress(_ s: String) -> Bool {
     }
 }
 
-public func isUUID(_ s: String) -> Bool {
-    let groups = s.split(separator: "-", omittingEmptySubsequences: false)
-    return groups.map(\.count) == [8, 4, 4, 4, 12]
-        && groups.allSatisfy { $0.allSatisfy { $0.isHexDigit } }
-}
+public func isUUID(_ s: String) -> Bool { UUIDText.isValid(s) }
 
 /// Splits a normalized recursor (`ip:port` or `[v6]:port`) into host and port.
 public func parseRecursor(_ r: String) -> (host: String, port: Int)? {

@@ -1,3 +1,5 @@
+import Wire
+
 /// Streams Go-style JSON (Consul's field names, fixed order) into bytes without building a tree.
 /// Compact by default; `pretty` indents by 4 spaces like Consul's `?pretty`; the CLI uses other
 /// indents (`consul version -format json` 3 spaces, `consul kv export` a tab).

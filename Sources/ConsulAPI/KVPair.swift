@@ -1,3 +1,5 @@
+import Wire
+
 /// One KV entry, as Consul stores and returns it.
 public struct KVPair: Equatable, Sendable {
     public var key: String

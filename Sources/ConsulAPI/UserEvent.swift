@@ -1,3 +1,5 @@
+import Wire
+
 /// A Consul user event (`/v1/event/*`, `consul event`, watches of type `event`): a name, an
 /// opaque payload and regex filters that each receiving agent applies to itself.
 public struct UserEvent: Equatable, Sendable {

@@ -4,6 +4,7 @@ import ConsulAPI
 import Glibc
 import LiveRuntime
 import Platform
+import Wire
 
 /// `consul agent`: the composition root. It turns flags and config files into an AgentConfig,
 /// picks the live implementations (libuv loop, TCP, system randomness), starts the agent and
@@ -149,12 +150,7 @@ enum AgentCommand {
 
     static func randomUUID() -> String {
         let random = SystemRandom()
-        var bytes: [UInt8] = []
-        for _ in 0..<2 { withUnsafeBytes(of: random.nextUInt64()) { bytes += $0 } }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        return UUIDText.random(random.nextUInt64)
     }
 
     static func hostname() -> String {

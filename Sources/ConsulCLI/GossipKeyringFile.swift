@@ -2,6 +2,7 @@ import Agent
 import Config
 import ConsulAPI
 import LiveRuntime
+import Wire
 
 /// `<data-dir>/serf/local.keyring` (agent.md §4, §6.7): read or created at start-up, before the
 /// loop runs; rewritten off the loop after keyring queries change our keys. In -dev nothing

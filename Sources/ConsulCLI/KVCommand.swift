@@ -1,6 +1,7 @@
 import ConsulAPI
 import ConsulClient
 import LiveRuntime
+import Wire
 
 /// `consul kv <subcommand>`; the parent alone prints its help and exits 1.
 enum KVCommand {

@@ -1,5 +1,6 @@
 import ConsulAPI
 import ConsulClient
+import Wire
 
 /// `consul kv export [PREFIX]`: a tab-indented JSON array of `{"key","flags","value"}`.
 enum KVExportCommand {

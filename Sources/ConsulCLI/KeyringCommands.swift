@@ -1,6 +1,7 @@
 import ConsulAPI
 import ConsulClient
 import LiveRuntime
+import Wire
 
 /// `consul keygen`: a fresh 32-byte gossip key from the system RNG, base64.
 enum KeygenCommand {

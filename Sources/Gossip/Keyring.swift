@@ -1,3 +1,5 @@
+import Wire
+
 /// The gossip encryption keys of one pool (../shared/reference/agent.md §6.7, gossip-wire.md §3.4):
 /// every installed key opens messages, the primary (first) key seals them. Rotation is
 /// install → use → remove, each step refusing what would leave members unable to talk.
@@ -45,7 +47,7 @@ public struct Keyring: Equatable, Sendable {
     /// The keyring file's contents (`<data-dir>/serf/local.keyring`): a JSON array of base64 keys,
     /// primary first, as Consul and serf write it.
     public var fileBytes: [UInt8] {
-        let items = keys.map { "  \"" + GossipBase64.encode($0) + "\"" }
+        let items = keys.map { "  \"" + Base64.encode($0) + "\"" }
         return Array(("[\n" + items.joined(separator: ",\n") + "\n]").utf8)
     }
 
@@ -63,7 +65,7 @@ public struct Keyring: Equatable, Sendable {
                 throw .malformedFile("expected a JSON array of base64 keys")
             }
             let item = String(rest[rest.index(after: rest.startIndex)..<close])
-            guard let key = GossipBase64.decode(item) else { throw .malformedFile("key is not valid base64: \(item)") }
+            guard let key = Base64.decode(item) else { throw .malformedFile("key is not valid base64: \(item)") }
             keys.append(key)
             rest = rest[rest.index(after: close)...]
         }
@@ -90,54 +92,3 @@ public enum KeyringError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Standard base64 with padding (Go's base64.StdEncoding), for keys in files, flags and queries.
-public enum GossipBase64 {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    public static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i < bytes.count {
-            let b0 = UInt32(bytes[i])
-            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
-            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
-            let n = b0 << 16 | b1 << 8 | b2
-            out.append(alphabet[Int(n >> 18 & 63)])
-            out.append(alphabet[Int(n >> 12 & 63)])
-            out.append(i + 1 < bytes.count ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
-            out.append(i + 2 < bytes.count ? alphabet[Int(n & 63)] : UInt8(ascii: "="))
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// nil unless `text` is canonical padded base64.
-    public static func decode(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 4 * 3)
-        var i = 0
-        while i < chars.count {
-            var n: UInt32 = 0
-            var pad = 0
-            for j in 0..<4 {
-                let c = chars[i + j]
-                if c == UInt8(ascii: "=") {
-                    guard i + 4 == chars.count, j >= 2 else { return nil }
-                    pad += 1
-                    n <<= 6
-                    continue
-                }
-                guard pad == 0, let v = alphabet.firstIndex(of: c) else { return nil }
-                n = n << 6 | UInt32(v)
-            }
-            out.append(UInt8(n >> 16 & 0xFF))
-            if pad < 2 { out.append(UInt8(n >> 8 & 0xFF)) }
-            if pad < 1 { out.append(UInt8(n & 0xFF)) }
-            i += 4
-        }
-        return out
-    }
-}

@@ -1,3 +1,5 @@
+import Wire
+
 /// memberlist 0.2.2's bytes (../shared/reference/gossip-wire.md §1–§5, §7): message bodies, the
 /// UDP wrappers (compound, compress, CRC) and the TCP stream form. Encryption is layered outside.
 

@@ -1,4 +1,5 @@
 import Platform
+import Wire
 
 /// Which keyring query (gossip-wire.md §9.6): the serf names travel on the wire.
 public enum KeyringOperation: String, Sendable, CaseIterable {
@@ -128,8 +129,8 @@ extension Serf {
         if keyring == nil {
             message = operation == .list ? "Keyring is empty (encryption not enabled)" : "No keyring to modify (encryption not enabled)"
         } else if operation == .list {
-            keys = keyring!.keys.map(GossipBase64.encode)
-            primary = GossipBase64.encode(keyring!.primaryKey)
+            keys = keyring!.keys.map(Base64.encode)
+            primary = Base64.encode(keyring!.primaryKey)
             result = true
         } else if let key = try? decodeKeyRequest(payload) {
             do {

@@ -1,6 +1,7 @@
 import ConsulAPI
 import ConsulState
 import HTTP1
+import Wire
 
 /// `/v1/catalog/*`: register/deregister (through the backend) and the blocking catalog reads.
 final class CatalogEndpoint {
@@ -176,7 +177,4 @@ final class CatalogEndpoint {
 }
 
 /// 8-4-4-4-12 hexadecimal.
-func isUUIDText(_ s: String) -> Bool {
-    let groups = s.split(separator: "-", omittingEmptySubsequences: false)
-    return groups.map(\.count) == [8, 4, 4, 4, 12] && groups.allSatisfy { $0.allSatisfy(\.isHexDigit) }
-}
+func isUUIDText(_ s: String) -> Bool { UUIDText.isValid(s) }

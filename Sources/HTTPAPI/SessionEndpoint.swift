@@ -2,6 +2,7 @@ import ConsulAPI
 import ConsulState
 import HTTP1
 import Platform
+import Wire
 
 /// `/v1/session/*` (http-api.md §7.1): create, destroy, renew, info, node, list.
 final class SessionEndpoint {
@@ -93,12 +94,4 @@ final class SessionEndpoint {
 }
 
 /// A random (version 4) UUID in Consul's lowercase text form.
-func randomUUID(_ random: RandomSource) -> String {
-    var bytes: [UInt8] = []
-    for _ in 0..<2 { withUnsafeBytes(of: random.nextUInt64()) { bytes += $0 } }
-    bytes[6] = (bytes[6] & 0x0f) | 0x40
-    bytes[8] = (bytes[8] & 0x3f) | 0x80
-    let hex = bytes.map { b in String(b >> 4, radix: 16) + String(b & 0x0f, radix: 16) }.joined()
-    let h = Array(hex)
-    return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
-}
+func randomUUID(_ random: RandomSource) -> String { UUIDText.random(random.nextUInt64) }

@@ -2,6 +2,7 @@ import ConsulAPI
 import ConsulState
 import HTTP1
 import Platform
+import Wire
 
 /// `PUT /v1/txn` (http-api.md §3): up to 128 KV/Node/Service/Check operations, all or nothing.
 /// Reads-only transactions are answered from the read path without a Raft write.

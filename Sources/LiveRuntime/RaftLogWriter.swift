@@ -1,5 +1,6 @@
 import CSQLite
 import Platform
+import Wire
 
 /// The SQL side of `SQLiteRaftStorage`: schema, start-up validation and one transaction per
 /// group of operations, through statements prepared once and reused. Confined to one thread

@@ -1,4 +1,5 @@
 import Platform
+import Wire
 
 /// `meta.json` of one snapshot directory: a flat JSON object with the Raft index and term, the
 /// configuration (base64), the uncompressed size and the length of `state.lz4`. LiveRuntime has
@@ -115,64 +116,3 @@ private struct FlatJSONParser {
     }
 }
 
-/// Standard base64 (RFC 4648, with padding).
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var i = 0
-        while i < bytes.count {
-            let b0 = UInt32(bytes[i])
-            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
-            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
-            let group = b0 << 16 | b1 << 8 | b2
-            out.append(alphabet[Int(group >> 18 & 63)])
-            out.append(alphabet[Int(group >> 12 & 63)])
-            out.append(i + 1 < bytes.count ? alphabet[Int(group >> 6 & 63)] : UInt8(ascii: "="))
-            out.append(i + 2 < bytes.count ? alphabet[Int(group & 63)] : UInt8(ascii: "="))
-            i += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    static func decode(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 4 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(chars.count / 4 * 3)
-        var index = 0
-        while index < chars.count {
-            var group: UInt32 = 0
-            var padding = 0
-            for offset in 0..<4 {
-                let c = chars[index + offset]
-                let isLastGroup = index + 4 == chars.count
-                if c == UInt8(ascii: "=") && isLastGroup && offset >= 2 {
-                    padding += 1
-                    group <<= 6
-                    continue
-                }
-                guard padding == 0, let v = value(of: c) else { return nil }
-                group = group << 6 | UInt32(v)
-            }
-            out.append(UInt8(group >> 16 & 0xff))
-            if padding < 2 { out.append(UInt8(group >> 8 & 0xff)) }
-            if padding < 1 { out.append(UInt8(group & 0xff)) }
-            index += 4
-        }
-        return out
-    }
-
-    private static func value(of c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return c - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): return c - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "+"): return 62
-        case UInt8(ascii: "/"): return 63
-        default: return nil
-        }
-    }
-}

@@ -1,5 +1,6 @@
 import ConsulAPI
 import Testing
+import Wire
 
 @Suite("Base64")
 struct Base64Tests {

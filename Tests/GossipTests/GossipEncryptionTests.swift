@@ -1,5 +1,6 @@
 import Testing
 @testable import Gossip
+import Wire
 
 @Suite struct GossipEncryptionTests {
     static let key128 = (0..<16).map { UInt8($0) }
@@ -10,7 +11,7 @@ import Testing
 
     @Test func sealMatchesTheReferenceVectorByteForByte() {
         // The §11.4 datagram, which real serf accepted, is what we produce for the same key and nonce.
-        #expect(GossipBase64.encode(Self.key128) == "AAECAwQFBgcICQoLDA0ODw==")
+        #expect(Base64.encode(Self.key128) == "AAECAwQFBgcICQoLDA0ODw==")
         #expect(Self.alive.count == 60)
         let sealed = GossipEncryption.sealDatagram(Self.alive, key: Self.key128, nonce: Self.nonceOne)
         #expect(hexString(sealed) == hexString(Self.vector))
@@ -143,10 +144,10 @@ import Testing
         // Go's StdEncoding: padded, canonical; anything else is refused.
         for n in 0..<7 {
             let data = (0..<n).map { UInt8($0 * 37 & 0xFF) }
-            #expect(GossipBase64.decode(GossipBase64.encode(data)) == data)
+            #expect(Base64.decode(Base64.encode(data)) == data)
         }
-        #expect(GossipBase64.encode([0xFB, 0xFF]) == "+/8=")
-        #expect(GossipBase64.decode("abc") == nil)
-        #expect(GossipBase64.decode("a=bc") == nil)
+        #expect(Base64.encode([0xFB, 0xFF]) == "+/8=")
+        #expect(Base64.decode("abc") == nil)
+        #expect(Base64.decode("a=bc") == nil)
     }
 }

@@ -1,5 +1,6 @@
 import Testing
 @testable import Gossip
+import Wire
 
 @Suite struct LZWTests {
     /// The reference's tiny example: codes 256, 2, 257 at 9 bits.

@@ -1,6 +1,7 @@
 import Platform
 import Testing
 @testable import Gossip
+import Wire
 
 /// A few Serf cores wired back to back: packets and streams are delivered at once, time moves in
 /// 10 ms steps. Enough to run keyring queries end to end without sockets.
@@ -82,8 +83,8 @@ private final class SerfBench {
 
 @Suite struct SerfKeyringTests {
     let k1 = [UInt8](repeating: 1, count: 32), k2 = [UInt8](repeating: 2, count: 16)
-    var b64k1: String { GossipBase64.encode(k1) }
-    var b64k2: String { GossipBase64.encode(k2) }
+    var b64k1: String { Base64.encode(k1) }
+    var b64k2: String { Base64.encode(k2) }
 
     @Test func rotationThroughQueriesReachesEveryMember() throws {
         // install → use → remove issued on one member changes every member's keyring, and list counts nodes per key.

@@ -3,6 +3,7 @@ import ConsulState
 import HTTP1
 import HTTPAPI
 import Testing
+import Wire
 
 private func b64(_ s: String) -> String { Base64.encode(Array(s.utf8)) }
 

@@ -1,4 +1,5 @@
 import ConsulAPI
+import Wire
 
 /// The bytes of one health-check request, as Go's client writes them for Consul: the
 /// definition's headers, `User-Agent: Consul Health Check` and

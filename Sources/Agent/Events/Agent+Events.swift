@@ -1,5 +1,6 @@
 import ConsulAPI
 import HTTPAPI
+import Wire
 
 /// User events (`/v1/event/*`): fired into the LAN gossip pool as serf user events, recorded
 /// by every agent whose node name and local services pass the event's filters — the firing
@@ -58,15 +59,5 @@ extension Agent: UserEventAgent {
     }
 
     /// A random (version 4) UUID from the agent's random source.
-    private func randomEventID() -> String {
-        var bytes: [UInt8] = []
-        for _ in 0..<2 {
-            let v = environment.random.nextUInt64()
-            for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> (8 * i))) }
-        }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        bytes[8] = bytes[8] & 0x3F | 0x80
-        let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
-    }
+    private func randomEventID() -> String { UUIDText.random(environment.random.nextUInt64) }
 }

@@ -2,6 +2,7 @@ import ConsulAPI
 import HTTP1
 import HTTPAPI
 import Platform
+import Wire
 
 /// The receiving side of `consul exec` (Consul's remote execution): a `_rexec` user event names a
 /// session; the job spec waits at `<prefix>/<session>/job`; this agent acknowledges at
