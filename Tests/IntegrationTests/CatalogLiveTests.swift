@@ -57,9 +57,8 @@ import Testing
             woke = (try? HTTP.get("/v1/health/service/api?passing&index=\(index)&wait=30s", port: agent.httpPort))?.json as? [[String: Any]]
             done.signal()
         }
-        // A change to an unrelated service must not answer it.
+        // A change to an unrelated service must not answer it: had it, the answer would hold one row.
         _ = try register(agent, #"{"Node":"c","Address":"10.0.0.3","Service":{"Service":"other"}}"#)
-        #expect(done.wait(timeout: .now() + 0.3) == .timedOut)
         _ = try register(agent, #"{"Node":"b","Address":"10.0.0.2","Checks":[{"CheckID":"node-b","Name":"node","Status":"passing"}]}"#)
         #expect(done.wait(timeout: .now() + 20) == .success)
         #expect(woke?.count == 2)
