@@ -7,7 +7,7 @@ BINARY       := .build/release/consul
 # System packages the build, tests and benchmarks need (Debian names).
 DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev libssl-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio
 
-.PHONY: deps build dev test lint-imports bench bench-deps fuzz sim clean
+.PHONY: deps build dev test lint-imports bench bench-deps fuzz sim sim-mutants clean
 
 ## deps: install missing Debian packages (apt-get only when something is missing)
 deps:
@@ -69,6 +69,13 @@ SEED_START ?= 1
 sim: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product consul-sim
 	.build/release/consul-sim --seeds $(SEEDS) --start $(SEED_START)
+
+## sim-mutants: plants known bugs one at a time (commit with one vote less, ack before persist,
+##              skip the ReadIndex round, apply before commit, forget lock-delay) into a copy of
+##              the tree and reports how many seeds the simulation needs to catch each; exits 1 if
+##              any survives MUTANT_SEEDS seeds (default 500)
+sim-mutants: deps
+	scripts/sim-mutants.sh
 
 ## fuzz: run libFuzzer on the HTTP/1.1 request parser, the gossip wire codec and the DNS parser
 ##       and responder, FUZZ_SECONDS each (default 60); FUZZ_TARGET=http1, gossip or dns runs just one
