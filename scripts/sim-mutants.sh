@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 budget=${MUTANT_SEEDS:-500}
 work=.build-mutants
-mkdir -p "$work"
-rsync -a --delete --exclude '.build' --exclude '.build-*' --exclude '.git' ./ "$work/src/"
+mkdir -p "$work/src"
+# A copy of the sources (its own .build is kept between runs, so rebuilds are incremental).
+tar --exclude=./.build --exclude='./.build-*' --exclude=./.git -cf - . | tar -xf - -C "$work/src"
 
 # name | file | exact text | replacement
 mutants=(
