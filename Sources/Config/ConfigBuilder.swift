@@ -145,6 +145,7 @@ public enum ConfigBuilder {
         for (name, port) in [("server", c.ports.server), ("serf_lan", c.ports.serfLan)] where port <= 0 || port > 65535 {
             throw ConfigError("ports.\(name) must be between 1 and 65535, got \(port)")
         }
+        try SecurityRefusals.checkHTTPS(port: c.ports.https)
         for (name, port) in [("http", c.ports.http), ("dns", c.ports.dns), ("serf_wan", c.ports.serfWan)] where port > 65535 {
             throw ConfigError("ports.\(name) must be between 1 and 65535, got \(port)")
         }

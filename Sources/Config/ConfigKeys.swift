@@ -79,6 +79,15 @@ extension ConfigFile {
                 if name.lowercased() == "kv_max_value_size" { l.kvMaxValueSize = try ConfigValue.int("limits.kv_max_value_size", v) }
                 else { l.ignoredKeys.append("limits.\(name)") }
             }
+        case "acl":
+            try SecurityRefusals.checkACL(key, value)
+            l.ignoredKeys.append(key)
+        case "acl_datacenter", "acl_master_token", "acl_token", "acl_agent_token", "acl_default_policy", "acl_down_policy":
+            throw ConfigError("\(key): ACLs are not supported by this build (it has no access control by design); refusing to start rather than run without it")
+        case "tls", "verify_incoming", "verify_outgoing", "verify_server_hostname", "verify_incoming_rpc", "verify_incoming_https",
+             "ca_file", "ca_path", "cert_file", "key_file", "tls_min_version", "tls_cipher_suites", "tls_prefer_server_cipher_suites":
+            try SecurityRefusals.checkTLS(key, value)
+            l.ignoredKeys.append(key)
         default:
             guard knownConsulKeys.contains(key.lowercased()) else { throw ConfigError("invalid config key \(key)") }
             l.ignoredKeys.append(key)
@@ -121,7 +130,7 @@ extension ConfigFile {
 
     /// Top-level keys Consul accepts that this build does not act on (a warning names each).
     static let knownConsulKeys: Set<String> = [
-        "acl", "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
+        "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
         "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "audit", "auto_config", "auto_encrypt",
         "auto_reload_config", "autopilot", "cache", "check_output_max_size", "check_update_interval",
         "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",
@@ -137,6 +146,6 @@ extension ConfigFile {
         "retry_interval", "retry_interval_wan", "retry_max", "retry_max_wan", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
         "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan", "syslog_facility",
-        "telemetry", "tls", "translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets", "watches", "xds",
+        "telemetry", "translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets", "watches", "xds",
     ]
 }

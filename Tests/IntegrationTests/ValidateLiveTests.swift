@@ -28,6 +28,31 @@ private final class ConfigDir {
         #expect(result.stderr == "bootstrap_expect > 0: expecting 3 servers\n")
     }
 
+    /// Settings asking for access control or encryption this build lacks are refused, by
+    /// `consul validate` and by the agent, naming what is not supported; ACLs explicitly off pass.
+    @Test func securitySettingsThisBuildLacksAreRefused() throws {
+        let cases = [
+            ("acl.hcl", "data_dir = \"/tmp/consul-validate\"\nacl {\n  enabled = true\n  default_policy = \"deny\"\n}\n",
+             "acl.enabled = true: ACLs are not supported by this build"),
+            ("legacy-acl.json", #"{"data_dir": "/tmp/consul-validate", "acl_datacenter": "dc1"}"#, "acl_datacenter: ACLs are not supported"),
+            ("tls.json", #"{"data_dir": "/tmp/consul-validate", "tls": {"defaults": {"verify_incoming": true}}}"#,
+             "tls.defaults.verify_incoming = true: TLS is not supported by this build yet"),
+            ("verify.json", #"{"data_dir": "/tmp/consul-validate", "verify_outgoing": true}"#, "verify_outgoing = true: TLS is not supported"),
+            ("https.json", #"{"data_dir": "/tmp/consul-validate", "ports": {"https": 8501}}"#,
+             "ports.https = 8501: HTTPS is not supported by this build yet"),
+        ]
+        for (name, text, message) in cases {
+            let dir = try ConfigDir([name: text])
+            let result = try runCLI(["validate", dir.file(name)])
+            #expect(result.status == 1 && result.stderr.contains(message), "\(name): \(result.status) \(result.stderr)")
+            let agent = try runCLI(["agent", "-dev", "-config-file", dir.file(name)], timeoutSeconds: 20)
+            #expect(agent.status == 1 && (agent.stdout + agent.stderr).contains(message), "agent with \(name): \(agent.status) \(agent.stderr)")
+        }
+        let off = try ConfigDir(["off.json": #"{"data_dir": "/tmp/consul-validate", "acl": {"enabled": false}, "verify_incoming": false}"#])
+        let valid = try runCLI(["validate", off.file("off.json")])
+        #expect(valid.status == 0, "\(valid.stderr)")
+    }
+
     /// A directory mixing HCL and JSON (services, checks, ports, retry_join) is valid; accepted
     /// but unimplemented keys are warned about on stderr, and -quiet silences all output.
     @Test func validHCLDirectory() throws {
