@@ -63,12 +63,15 @@ bench: build bench-deps
 	.build/release/raft-storage-bench --entries 20000
 	python3 scripts/bench-catalog.py $(BINARY)
 
-## sim: SEEDS simulated cluster runs from SEED_START (release build); non-zero exit on any failure
+## sim: SEEDS simulated Raft-cluster runs and SERVER_SEEDS runs of the production server
+##      (ConsulServer over simulated TCP) from SEED_START (release build); non-zero exit on any failure
 SEEDS ?= 1000
+SERVER_SEEDS ?= 200
 SEED_START ?= 1
 sim: deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product consul-sim
 	.build/release/consul-sim --seeds $(SEEDS) --start $(SEED_START)
+	.build/release/consul-sim --servers --seeds $(SERVER_SEEDS) --start $(SEED_START)
 
 ## sim-mutants: plants known bugs one at a time (commit with one vote less, ack before persist,
 ##              skip the ReadIndex round, apply before commit, forget lock-delay) into a copy of

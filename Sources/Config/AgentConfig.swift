@@ -48,6 +48,8 @@ public struct AgentConfig: Equatable, Sendable {
     public var enableScriptChecks = false
     /// `disable_remote_exec`: `consul exec` jobs are ignored (Consul ≥ 0.8 defaults to true).
     public var disableRemoteExec = true
+    /// `performance.raft_multiplier` (1–10): scales Raft's timeouts; Consul's default is 5.
+    public var raftMultiplier = 5
     /// Check definitions from config files (`check` and `checks`), in load order, raw.
     public var checks: [JSONValue] = []
     /// `watches`: raw watch definitions in load order, validated at load (`AgentWatchDefinition`).
@@ -155,6 +157,7 @@ public struct ConfigLayer: Equatable, Sendable {
     public var watches: [JSONValue] = []
     public var enableScriptChecks: Bool?
     public var disableRemoteExec: Bool?
+    public var raftMultiplier: Int?
     public var enableLocalScriptChecks: Bool?
     public var ignoredKeys: [String] = []
     public var domain: String?

@@ -52,6 +52,7 @@ public enum ConfigBuilder {
         if let v = l.logLevel { c.logLevel = v }
         if let v = l.enableScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
         if let v = l.disableRemoteExec { c.disableRemoteExec = v }
+        if let v = l.raftMultiplier { c.raftMultiplier = v }
         if let v = l.enableLocalScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
         if let v = l.uiEnabled { c.uiEnabled = v }
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
@@ -146,6 +147,9 @@ public enum ConfigBuilder {
             throw ConfigError("ports.\(name) must be between 1 and 65535, got \(port)")
         }
         try SecurityRefusals.checkHTTPS(port: c.ports.https)
+        guard (1...10).contains(c.raftMultiplier) else {
+            throw ConfigError("performance.raft_multiplier cannot be \(c.raftMultiplier). Must be between 1 and 10")
+        }
         for (name, port) in [("http", c.ports.http), ("dns", c.ports.dns), ("serf_wan", c.ports.serfWan)] where port > 65535 {
             throw ConfigError("ports.\(name) must be between 1 and 65535, got \(port)")
         }

@@ -74,6 +74,11 @@ extension ConfigFile {
                 if name.lowercased() == "enabled" { l.uiEnabled = try ConfigValue.bool("ui_config.enabled", v) }
                 else { l.ignoredKeys.append("ui_config.\(name)") }
             }
+        case "performance":
+            for (name, v) in try ConfigValue.object(key, value) {
+                if name.lowercased() == "raft_multiplier" { l.raftMultiplier = try ConfigValue.int("performance.raft_multiplier", v) }
+                else { l.ignoredKeys.append("performance.\(name)") }
+            }
         case "limits":
             for (name, v) in try ConfigValue.object(key, value) {
                 if name.lowercased() == "kv_max_value_size" { l.kvMaxValueSize = try ConfigValue.int("limits.kv_max_value_size", v) }
@@ -140,7 +145,7 @@ extension ConfigFile {
         "enable_syslog", "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",
         "experiments", "gossip_lan", "gossip_wan", "http_config", "leave_on_terminate", "license_path", "locality",
         "log_file", "log_json", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files", "node_meta",
-        "peering", "performance", "pid_file", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
+        "peering", "pid_file", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
         "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
         "reconnect_timeout", "reconnect_timeout_wan", "reporting",
         "retry_interval", "retry_interval_wan", "retry_max", "retry_max_wan", "rpc", "segment",

@@ -27,6 +27,16 @@ public struct SerfMember: Equatable, Sendable {
     /// When it failed or left (for reaping).
     var leaveTime: Instant?
 
+    /// A member as a caller describes it (simulations and tests standing in for gossip).
+    public init(name: String, addr: IPBytes, port: UInt16, tags: [String: String], status: MemberStatus, vsn: [UInt8] = []) {
+        self.name = name
+        self.addr = addr
+        self.port = port
+        self.tags = tags
+        self.status = status
+        self.vsn = vsn
+    }
+
     public var address: SocketAddress { SocketAddress(host: IPText.text(addr) ?? "0.0.0.0", port: Int(port)) }
     public var protocolMin: UInt8 { vsn.count == 6 ? vsn[0] : 0 }
     public var protocolMax: UInt8 { vsn.count == 6 ? vsn[1] : 0 }

@@ -93,11 +93,13 @@ public final class ConsulServer {
         host.answerDNS = answerDNS
     }
 
-    /// Raft for a server: Consul's dev timings in -dev (in-memory log), raft_multiplier 5 otherwise.
+    /// Raft for a server: Consul's dev timings in -dev (in-memory log), `performance.raft_multiplier`
+    /// (5 by default) otherwise.
     private static func makeRaftNode(config: AgentConfig, nodeID: String, host: ServerHost, transport: RaftTransport,
                                      peers: Configuration?) throws -> (RaftNode, RaftNodeRecovery.PeersRecovery?) {
         let tickMilliseconds = config.devMode ? 5 : 10
-        var raftConfig = RaftConfig.consul(id: nodeID, raftMultiplier: config.devMode ? 1 : 5, tickMilliseconds: tickMilliseconds)
+        var raftConfig = RaftConfig.consul(id: nodeID, raftMultiplier: config.devMode ? 1 : config.raftMultiplier,
+                                           tickMilliseconds: tickMilliseconds)
         if config.devMode {
             // agent.md §7.1 dev timings: heartbeat 35 ms, election 52 ms, lease 20 ms.
             raftConfig.electionTicks = 10
