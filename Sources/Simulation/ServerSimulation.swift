@@ -1,4 +1,5 @@
 import Config
+import ConsulAPI
 import ConsulState
 import Gossip
 import HTTPAPI
@@ -147,9 +148,37 @@ public final class ServerWorkload {
     }
 
     public var completedOperations: Int { history.filter { $0.outcome != .failed && $0.outcome != .unknown }.count }
+    /// Sessions created and locks they took (the leader's TTL sweep and health invalidation
+    /// destroy them; every replica must do so at the same index — the state checks compare).
+    public private(set) var sessionsCreated = 0
+    public private(set) var locksAcquired = 0
 
     public func step() {
         for client in 0..<clients where inFlight[client] == nil && cluster.world.random.chance(0.3) { issue(client) }
+        if cluster.world.random.chance(0.05) { lockWithSession() }
+    }
+
+    /// A session on a random live server's node (10 s TTL, never renewed, no lock-delay), then
+    /// an acquire of the shared lock key with it.
+    private func lockWithSession() {
+        let live = cluster.liveServers
+        guard !live.isEmpty else { return }
+        let world = cluster.world
+        let name = live[Int(world.random.below(UInt64(live.count)))]
+        guard let backend = cluster.servers[name]?.backend else { return }
+        var session = Session()
+        session.id = UUIDText.random { world.random.next() }
+        session.node = name
+        session.ttl = "10s"
+        session.lockDelay = 0
+        session.behavior = world.random.chance(0.5) ? .release : .delete
+        backend.apply(.sessionCreate(session)) { [weak self, weak backend] result in
+            guard case .success(.bool(true)) = result, let self, let backend else { return }
+            self.sessionsCreated += 1
+            backend.apply(.kvLock(key: "lock", value: Array(session.id.utf8), flags: 0, session: session.id)) { [weak self] result in
+                if case .success(.bool(true)) = result { self?.locksAcquired += 1 }
+            }
+        }
     }
 
     private func issue(_ client: Int) {
@@ -250,6 +279,7 @@ public enum ServerSimRunner {
         cluster.run(for: 10 * second)
         result.operations = workload.history.count
         result.completed = workload.completedOperations
+        result.sessions = workload.sessionsCreated
         result.applied = cluster.checker.highestApplied
         if let failure = cluster.failure {
             result.failure = failure
@@ -262,6 +292,13 @@ public enum ServerSimRunner {
         let applied = cluster.names.compactMap { cluster.servers[$0]?.raftNode.appliedIndex }
         if Set(applied).count != 1 {
             result.failure = "convergence: applied indexes differ after healing: \(applied)"
+            return result
+        }
+        // The whole replicated state — catalog from reconciliation, sessions and the locks they
+        // hold or lost — is the same on every server.
+        let states = Set(cluster.names.compactMap { cluster.servers[$0].map { fnv($0.backend.store.snapshot()) } })
+        if states.count != 1 {
+            result.failure = "convergence: server states differ after healing"
             return result
         }
         switch LinearizabilityChecker.check(workload.history) {

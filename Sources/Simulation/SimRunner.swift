@@ -8,6 +8,8 @@ public struct SimRunResult: CustomStringConvertible {
     public var completed = 0
     public var applied: UInt64
     public var crashes: Int
+    /// Sessions created (server-level runs).
+    public var sessions = 0
     public var description: String {
         "seed \(seed) size \(size): " + (failure.map { "FAIL \($0)" } ?? "ok (\(operations) ops, \(completed) completed, \(applied) entries applied, \(crashes) crashes)")
     }

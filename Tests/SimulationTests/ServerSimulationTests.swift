@@ -9,14 +9,16 @@ import Testing
     /// holds, the cluster heals, and the history is linearizable.
     @Test func serverSeedSweep() {
         var failures: [String] = []
-        var completed = 0
+        var completed = 0, sessions = 0
         for seed in UInt64(1)...UInt64(12) {
             let result = ServerSimRunner.run(seed: seed, chaosSeconds: 8)
             completed += result.completed
+            sessions += result.sessions
             if let failure = result.failure { failures.append("seed \(seed): \(failure)") }
         }
         #expect(failures.isEmpty, "\(failures.prefix(5).joined(separator: "\n"))")
         #expect(completed > 100, "the workload hardly ran: \(completed) operations completed")
+        #expect(sessions > 10, "sessions hardly ran: \(sessions) created")
     }
 
     /// A seed replays exactly, through the server RPC and its simulated connections too.
