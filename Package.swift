@@ -62,13 +62,13 @@ let package = Package(
         .executableTarget(name: "raft-storage-crasher", dependencies: ["LiveRuntime", "Platform"]),
         .executableTarget(name: "raft-storage-bench", dependencies: ["LiveRuntime", "Platform"]),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Wire"], path: "Tests/TestSupport"),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"]),
         .testTarget(name: "ConsulAPITests", dependencies: ["Wire", "ConsulAPI"]),
         .testTarget(name: "FilterTests", dependencies: ["ConsulAPI"]),
         .testTarget(name: "ConsulStateTests", dependencies: ["ConsulState", "ConsulAPI"]),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "ConsulAPI"]),
-        .testTarget(name: "DNSTests", dependencies: ["TestSupport", "DNS", "ConsulAPI"]),
+        .testTarget(name: "DNSTests", dependencies: ["Wire", "TestSupport", "DNS", "ConsulAPI"]),
         .testTarget(name: "GossipTests", dependencies: ["TestSupport", "Wire", "Gossip", "Platform"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server", "Gossip", "Platform", "ConsulState"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["Wire", "HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Platform", "ConsulAPI"]),
         .testTarget(name: "CheckRunnerLiveTests", dependencies: ["Agent", "LiveRuntime", "Platform", "ConsulAPI"]),
         .testTarget(name: "RaftStorageTests", dependencies: ["LiveRuntime", "Platform"]),
-        .testTarget(name: "ServerTests", dependencies: ["TestSupport", "Server", "Raft", "ConsulState", "HTTP1"]),
+        .testTarget(name: "ServerTests", dependencies: ["Wire", "TestSupport", "Server", "Raft", "ConsulState", "HTTP1"]),
         // Raft interaction scripts: Tests/RaftTests/testdata/*.txt, found via #filePath so that
         // REWRITE=1 can write the regenerated transcripts back.
         .testTarget(name: "RaftTests", dependencies: ["Raft"], exclude: ["testdata"]),

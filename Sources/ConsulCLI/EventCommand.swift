@@ -5,6 +5,16 @@ import ConsulClient
 enum EventCommand {
     static let help = "Usage: consul event [options] [payload]\n\n  Dispatches a custom user event across a datacenter. An event must provide\n  a name, but a payload is optional. Events support filtering using\n  regular expressions on node name, service, and tag definitions."
 
+    /// What is wrong with a user event's node/service/tag filters (regular expressions; a tag
+    /// filter needs a service filter), as Consul words it; nil when they are usable.
+    static func filterProblem(node: String, service: String, tag: String) -> String? {
+        for (what, pattern) in [("node", node), ("service", service), ("tag", tag)] where !pattern.isEmpty {
+            do { _ = try Regex(pattern) } catch { return "Failed to compile \(what) filter regexp: \(error)" }
+        }
+        if !tag.isEmpty && service.isEmpty { return "Cannot provide tag filter without service filter." }
+        return nil
+    }
+
     static func run(_ args: [String], _ console: Console) -> Int32 {
         var flags = GoFlags()
         HTTPFlags.add(to: &flags, serverFlags: false)
@@ -21,14 +31,8 @@ enum EventCommand {
             console.error(help)
             return 1
         }
-        for (what, pattern) in [("node", node), ("service", service), ("tag", tag)] where !pattern.isEmpty {
-            do { _ = try Regex(pattern) } catch {
-                console.error("Failed to compile \(what) filter regexp: \(error)")
-                return 1
-            }
-        }
-        if !tag.isEmpty && service.isEmpty {
-            console.error("Cannot provide tag filter without service filter.")
+        if let problem = EventCommand.filterProblem(node: node, service: service, tag: tag) {
+            console.error(problem)
             return 1
         }
         guard flags.positional.count <= 1 else {

@@ -37,14 +37,8 @@ enum ExecCommand {
             console.error("Invalid duration for -wait or -wait-repl")
             return 1
         }
-        for (what, pattern) in [("node", node), ("service", service), ("tag", tag)] where !pattern.isEmpty {
-            do { _ = try Regex(pattern) } catch {
-                console.error("Failed to compile \(what) filter regexp: \(error)")
-                return 1
-            }
-        }
-        if !tag.isEmpty && service.isEmpty {
-            console.error("Cannot provide tag filter without service filter.")
+        if let problem = EventCommand.filterProblem(node: node, service: service, tag: tag) {
+            console.error(problem)
             return 1
         }
         guard let spec = jobSpec(flags.positional, shell: shell, wait: wait) else {

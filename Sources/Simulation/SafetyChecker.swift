@@ -23,6 +23,14 @@ final class SafetyChecker {
 
     func fail(_ message: String) { if failure == nil { failure = message } }
 
+    /// How many of `disks` hold (index, term) durably: in their log, or covered by their newest snapshot.
+    static func durableCopies(of index: UInt64, term: UInt64, on disks: some Collection<SimDisk>) -> Int {
+        disks.filter { disk in
+            disk.entries.contains { $0.index == index && $0.term == term }
+                || (disk.snapshots.last.map { $0.meta.index >= index } ?? false)
+        }.count
+    }
+
     func leaderElected(_ id: ServerID, term: UInt64, raft: Raft) {
         if let other = leaders[term], other != id {
             fail("election safety: \(other) and \(id) both leaders in term \(term)")

@@ -36,10 +36,7 @@ public final class SimCluster {
         checker.quorum = size / 2 + 1
         checker.durableCopies = { [weak self] index, term in
             guard let self else { return 0 }
-            return self.disks.values.filter { disk in
-                disk.entries.contains { $0.index == index && $0.term == term }
-                    || (disk.snapshots.last.map { $0.meta.index >= index } ?? false)
-            }.count
+            return SafetyChecker.durableCopies(of: index, term: term, on: self.disks.values)
         }
     }
 

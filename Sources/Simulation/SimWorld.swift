@@ -1,4 +1,5 @@
 import Platform
+import Wire
 
 /// The simulated universe: one clock, one event queue, one seeded RNG. Everything that happens
 /// in a run is an event here, so a seed replays exactly.
@@ -79,15 +80,9 @@ struct EventQueue {
 
 /// splitmix64: small, fast, good enough for fault injection, fully determined by the seed.
 public struct SimRandom {
-    private var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    private var generator: SplitMix64
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    public mutating func next() -> UInt64 { generator.next() }
     public mutating func below(_ n: UInt64) -> UInt64 { n == 0 ? 0 : next() % n }
     public mutating func chance(_ p: Double) -> Bool { Double(next() >> 11) / Double(1 << 53) < p }
     public mutating func range(_ lo: UInt64, _ hi: UInt64) -> UInt64 { lo + below(hi - lo + 1) }

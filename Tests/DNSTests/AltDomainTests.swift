@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import ConsulAPI
 @testable import DNS
+import Wire
 
 /// `alt_domain` (agent.md §1.1): both zones are answered, and every name the responder builds
 /// (SRV targets, NS, SOA) is in the zone the question used; PTR answers use the primary domain.

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import ConsulAPI
 @testable import DNS
+import Wire
 
 func aAddrs(_ m: DNSMessage) -> [[UInt8]] {
     m.answers.compactMap { if case .a(let b) = $0.data { return b } else { return nil } }

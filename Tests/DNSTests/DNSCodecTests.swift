@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 @testable import DNS
+import Wire
 
 /// Hand-assembled labels: [len, bytes..., ..., 0].
 func wireName(_ labels: String...) -> [UInt8] {

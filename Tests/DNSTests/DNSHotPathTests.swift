@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import ConsulAPI
 @testable import DNS
+import Wire
 
 /// The allocation-lean rewrites of the codec and responder (issue #8 bench work) keep the old
 /// behaviour: names, escapes, compression, TXT chunking, IPv4 parsing and trimming.

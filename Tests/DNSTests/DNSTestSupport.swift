@@ -1,6 +1,7 @@
 import ConsulAPI
 @testable import DNS
 import TestSupport
+import Wire
 
 
 struct FakeLookup: DNSLookup {

@@ -1,5 +1,6 @@
 @testable import Gossip
 import TestSupport
+import Wire
 
 /// "0a ff" or "0aff" → bytes; spaces are ignored so the reference's annotated hex can be pasted.
 func bytes(hex: String) -> [UInt8] {

@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 @testable import Gossip
+import Wire
 
 /// The worked examples of gossip-wire.md §11, byte for byte.
 @Suite struct MemberlistGoldenTests {

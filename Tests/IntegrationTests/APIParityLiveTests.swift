@@ -168,14 +168,3 @@ import Testing
         #expect(healthLocality?["Region"] as? String == "us-east-1", "\(health.bodyText)")
     }
 }
-
-/// Polls `probe` every `every` µs until `done` holds or `seconds` pass; the last value.
-private func pollValue<T>(_ seconds: Double, every micros: useconds_t = 200_000, _ probe: () -> T, until done: (T) -> Bool) -> T {
-    let deadline = Date().addingTimeInterval(seconds)
-    var last = probe()
-    while !done(last) && Date() < deadline {
-        usleep(micros)
-        last = probe()
-    }
-    return last
-}

@@ -117,14 +117,3 @@ import Testing
                 "near=_agent via cli1: \(viaClient)\(tail(client, "cli1"))")
     }
 }
-
-/// Polls `probe` every 200 ms until `done` holds or `seconds` pass; the last value.
-private func pollValue<T>(_ seconds: Double, _ probe: () -> T, until done: (T) -> Bool) -> T {
-    let deadline = Date().addingTimeInterval(seconds)
-    var last = probe()
-    while !done(last) && Date() < deadline {
-        usleep(200_000)
-        last = probe()
-    }
-    return last
-}

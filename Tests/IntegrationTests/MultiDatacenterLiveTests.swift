@@ -34,15 +34,8 @@ import Testing
         return (r.status, String(decoding: r.body, as: UTF8.self))
     }
 
-    /// Calls `probe` until `done` holds or `seconds` pass; returns the last result.
     func poll<T>(_ seconds: Double, every micros: UInt32 = 250_000, _ probe: () -> T, until done: (T) -> Bool) -> T {
-        let deadline = Date().addingTimeInterval(seconds)
-        var last = probe()
-        while !done(last) && Date() < deadline {
-            usleep(micros)
-            last = probe()
-        }
-        return last
+        pollValue(seconds, every: micros, probe, until: done)
     }
 
     func datacenters(_ agent: AgentProcess) -> Set<String> {

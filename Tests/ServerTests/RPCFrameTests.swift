@@ -1,6 +1,7 @@
 import TestSupport
 import Testing
 @testable import Server
+import Wire
 
 /// Drains every complete frame the decoder holds.
 func drain(_ d: inout RPCFrameDecoder) throws -> [RPCFrame] {

@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import ConsulState
 @testable import Server
+import Wire
 
 @Suite struct RPCMessagesTests {
     /// Requests for every method round-trip, and the layout matches docs/rpc.md.

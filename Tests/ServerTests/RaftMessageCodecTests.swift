@@ -2,6 +2,7 @@ import TestSupport
 import Testing
 import Raft
 @testable import Server
+import Wire
 
 /// One message per body case, with the edge values a codec gets wrong: zero and max integers,
 /// both booleans, empty and large blobs, every entry kind, empty and non-ASCII server IDs.

@@ -1,4 +1,5 @@
-/// Deterministic generator for randomized tests: a failure replays from its seed.
+/// SplitMix64: a small, fast, seedable generator — the simulation's and the tests' source of
+/// replayable randomness (a seed gives the same sequence everywhere).
 public struct SplitMix64: RandomNumberGenerator {
     public var state: UInt64
     public init(seed: UInt64) { state = seed }
@@ -9,9 +10,4 @@ public struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
-}
-
-/// `count` bytes from `rng`.
-public func randomBytes(_ count: Int, _ rng: inout SplitMix64) -> [UInt8] {
-    (0..<count).map { _ in UInt8.random(in: 0...255, using: &rng) }
 }
