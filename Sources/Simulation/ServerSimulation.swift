@@ -286,7 +286,15 @@ public enum ServerSimRunner {
             result.failure = "liveness: no write committed within 10 s after healing (leader: \(cluster.leader ?? "none"))"
             return result
         }
-        let applied = cluster.names.compactMap { cluster.servers[$0]?.raftNode.appliedIndex }
+        // The leader's own duties (session expiry, reconciliation) keep writing, so servers are
+        // compared at a moment they agree on the applied index, waited for (bounded).
+        var applied = cluster.names.compactMap { cluster.servers[$0]?.raftNode.appliedIndex }
+        var waited: UInt64 = 0
+        while Set(applied).count != 1 && waited < 5 * second {
+            cluster.run(for: 10_000_000)
+            waited += 10_000_000
+            applied = cluster.names.compactMap { cluster.servers[$0]?.raftNode.appliedIndex }
+        }
         if Set(applied).count != 1 {
             result.failure = "convergence: applied indexes differ after healing: \(applied)"
             return result
