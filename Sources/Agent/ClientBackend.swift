@@ -8,8 +8,8 @@ import Server
 /// a Consul server learned from gossip, over the server RPC. The server list is shuffled; a
 /// server that cannot be reached is rotated to the back and the next one tried, until
 /// `rpc_hold_timeout` (7 s). No servers known → "No known Consul servers".
-final class ClientBackend: ConsulBackend {
-    let store = StateStore()
+public final class ClientBackend: ConsulBackend {
+    public let store = StateStore()
     let rpc: ServerRPC
     let clock: EventLoopClock
     private let random: RandomSource
@@ -20,14 +20,14 @@ final class ClientBackend: ConsulBackend {
     /// to deregister (a client keeps no other replica).
     private var mirrorIndex: UInt64 = 0
 
-    init(rpc: ServerRPC, clock: EventLoopClock, random: RandomSource) {
+    public init(rpc: ServerRPC, clock: EventLoopClock, random: RandomSource) {
         self.rpc = rpc
         self.clock = clock
         self.random = random
     }
 
     /// New gossip view: keep the current order for known servers, add new ones at random places.
-    func updateServers(_ alive: [SocketAddress]) {
+    public func updateServers(_ alive: [SocketAddress]) {
         var next = servers.filter { alive.contains($0) }
         for s in alive where !next.contains(s) {
             next.insert(s, at: Int(random.next(below: UInt64(next.count + 1))))
@@ -74,7 +74,7 @@ final class ClientBackend: ConsulBackend {
         }
     }
 
-    func apply(_ command: Command, completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
+    public func apply(_ command: Command, completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
         call(RPCRequest(method: .apply, deadlineMilliseconds: 7000, body: command.encoded)) { [self] result in
             switch result {
             case .success(let body):
@@ -91,7 +91,7 @@ final class ClientBackend: ConsulBackend {
 
     /// Local reads on a client (anti-entropy's view of the catalog) see an empty replica; the
     /// HTTP API's reads never get here, they are forwarded whole (`forward`).
-    func prepareRead(_ consistency: Consistency, completion: @escaping (Result<QueryMeta, BackendError>) -> Void) {
+    public func prepareRead(_ consistency: Consistency, completion: @escaping (Result<QueryMeta, BackendError>) -> Void) {
         completion(.failure(.other("No known Consul servers")))
     }
 

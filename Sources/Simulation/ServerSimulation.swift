@@ -1,3 +1,4 @@
+import Agent
 import Config
 import ConsulAPI
 import ConsulState
@@ -24,6 +25,9 @@ public final class ServerSimCluster {
     private var up: Set<String> = []
     private let nodeIDs: [String: String]
     let checker = SafetyChecker()
+    /// Client agents' forwarding (`ClientBackend`): they keep no replica and send writes to a
+    /// server they know, rotating past unreachable ones.
+    public private(set) var clients: [ClientBackend] = []
     public var fsyncNanos: ClosedRange<UInt64> = 200_000...3_000_000
     static let serverPort = 8300
 
@@ -100,7 +104,21 @@ public final class ServerSimCluster {
         }
     }
 
-    public func startAll() throws { for name in names { try start(name) } }
+    public func startAll() throws {
+        for name in names { try start(name) }
+        for i in 1...2 {
+            let clock = SimClock(world: world) { _ in true }
+            let rpc = ServerRPC(network: fabric.host("10.0.1.\(i)"), clock: clock)
+            clients.append(ClientBackend(rpc: rpc, clock: clock, random: SimRandomSource(world: world)))
+        }
+        refreshClients()
+    }
+
+    /// Clients learn the live servers as gossip would tell them.
+    func refreshClients() {
+        let alive = liveServers.map { SocketAddress(host: ip($0), port: Self.serverPort) }
+        for client in clients { client.updateServers(alive) }
+    }
 
     /// Power loss: memory, timers and connections gone; unsynced writes partly lost.
     public func crash(_ name: String) {
@@ -119,6 +137,7 @@ public final class ServerSimCluster {
 
     public func run(for nanos: UInt64) {
         let end = world.now + nanos
+        refreshClients()
         while world.now < end, checker.failure == nil {
             world.run(until: min(end, world.now + 10_000_000))
             checker.checkLogs(servers.mapValues(\.raftNode.raft))
@@ -130,7 +149,7 @@ public final class ServerSimCluster {
 }
 
 /// Clients of the simulated servers: each writes and reads through a random live server (its
-/// backend forwards to the leader, or asks it for a read index), as client agents do.
+/// backend forwards to the leader, or asks it for a read index), and writes through client agents.
 public final class ServerWorkload {
     private let cluster: ServerSimCluster
     public private(set) var history: [Operation] = []
@@ -200,12 +219,15 @@ public final class ServerWorkload {
             self.history[slot].completed = world.now
             self.history[slot].outcome = outcome
         }
-        let backend = server.backend
+        // Writes come through a client agent a third of the time (forwarded over the RPC).
+        let viaClient = kind != .get && !cluster.clients.isEmpty && world.random.chance(0.33)
+        let backend: ConsulBackend = viaClient ? cluster.clients[Int(world.random.below(UInt64(cluster.clients.count)))] : server.backend
         switch kind {
         case .get:
-            backend.prepareRead(.consistent) { [weak backend] result in
-                guard case .success = result, let backend else { return finish(.failed) }
-                finish(.value(backend.store.kvGet(key).map { String(decoding: $0.value, as: UTF8.self) }))
+            let store = backend.store
+            backend.prepareRead(.consistent) { result in
+                guard case .success = result else { return finish(.failed) }
+                finish(.value(store.kvGet(key).map { String(decoding: $0.value, as: UTF8.self) }))
             }
         case .put(let v), .createIfAbsent(let v):
             let command: Command = kind == .put(v) ? .kvSet(key: key, value: Array(v.utf8), flags: 0)
