@@ -299,57 +299,6 @@ public struct ConsulDNSResponder {
         }
     }
 
-    /// The labels before the domain split at the query kind (`service`, `node`, …; an RFC 2782
-    /// `_name._proto` SRV name counts as `service`): (kind, the labels before it, those after).
-    static func splitAtKind(_ labels: [Substring], type: DNSType)
-        -> (kind: Substring, parts: ArraySlice<Substring>, suffix: ArraySlice<Substring>)? {
-        if let k = labels.lastIndex(where: Self.isKind) {
-            return (labels[k], labels[..<k], labels[(k + 1)...])
-        }
-        if type == .srv, let u = labels.lastIndex(where: { $0.hasPrefix("_") }) {
-            return ("service", labels[...u], labels[(u + 1)...])
-        }
-        return nil
-    }
-
-    /// The datacenter a name's suffix names (`<dc>` or `<dc>.dc`): nil inside = none named
-    /// (ours); nil outside = a suffix we do not support (peers, partitions).
-    static func datacenter(in suffix: ArraySlice<Substring>) -> String?? {
-        switch suffix.count {
-        case 0: return .some(nil)
-        case 1: return String(suffix[suffix.startIndex])
-        case 2 where suffix[suffix.startIndex + 1] == "dc": return String(suffix[suffix.startIndex])
-        default: return nil
-        }
-    }
-
-    /// Who can answer a query: names outside our domains go to recursors, reverse names and
-    /// names of our datacenter to our catalog, and names of another datacenter to its servers.
-    public enum Route: Equatable, Sendable {
-        case outside
-        case reverse
-        case local
-        case datacenter(String)
-    }
-
-    /// The route of a raw query (malformed or multi-question queries are `.local`: the
-    /// responder answers them with FORMERR or NOTIMP).
-    public func route(packet: [UInt8]) -> Route {
-        guard packet.count >= 12, packet[2] & 0x80 == 0, let query = try? DNSParser.parse(packet),
-              query.header.opcode == 0, query.questions.count == 1 else { return .local }
-        let question = query.questions[0]
-        let qname = Self.canonical(question.name)
-        guard let zone = self.zone(of: qname) else {
-            return qname.hasSuffix(".in-addr.arpa.") || qname.hasSuffix(".ip6.arpa.") ? .reverse : .outside
-        }
-        guard qname.utf8.count > zone.utf8.count else { return .local }
-        let labels = qname.dropLast(zone.count + 1).split(separator: ".", omittingEmptySubsequences: false)
-        guard let (kind, _, suffix) = Self.splitAtKind(labels, type: question.type), kind != "addr",
-              let named = Self.datacenter(in: suffix), let dc = named, dc.lowercased() != lookup.datacenter.lowercased()
-        else { return .local }
-        return .datacenter(dc)
-    }
-
     /// One SRV answer per unique (node, address, port).
     struct SRVKey: Hashable {
         var node: String
@@ -510,22 +459,6 @@ public struct ConsulDNSResponder {
         return nxdomain(now, config.domain)
     }
 
-    func nameservers<R: RandomNumberGenerator>(zone: String, random: inout R) -> ([DNSRecord], [DNSRecord]) {
-        let dc = lookup.datacenter
-        var servers = lookup.serviceHealth(name: "consul", tag: nil, datacenter: dc).filter(healthy)
-        servers.shuffle(using: &random)
-        var ns: [DNSRecord] = [], glue: [DNSRecord] = []
-        var seen = Set<String>()
-        for s in servers where ns.count < 3 {
-            let name = s.node.node
-            guard Self.validDNSName(name), seen.insert(name.lowercased()).inserted else { continue }
-            let target = name + ".node." + (s.node.datacenter.isEmpty ? dc : s.node.datacenter) + "." + zone
-            ns.append(DNSRecord(name: zone, ttl: config.nodeTTL, data: .ns(target)))
-            if let v4 = IP.parseV4(s.node.address) { glue.append(DNSRecord(name: target, ttl: config.nodeTTL, data: .a(v4))) }
-            else if let v6 = IP.parseV6(s.node.address) { glue.append(DNSRecord(name: target, ttl: config.nodeTTL, data: .aaaa(v6))) }
-        }
-        return (ns, glue)
-    }
 
     static func validDNSName(_ s: String) -> Bool {
         guard !s.isEmpty, s.utf8.count <= 63 else { return false }
@@ -534,97 +467,5 @@ public struct ConsulDNSResponder {
 
     func fqdn(_ s: String) -> String { s.hasSuffix(".") ? s : s + "." }
 
-    /// Node meta as TXT records (RFC 1464 escaping; `rfc1035-` keys give the bare value).
-    func metaTXT(_ n: CatalogNode, owner: String, ttl: UInt32) -> [DNSRecord] {
-        n.meta.keys.sorted().map { k in
-            let v = n.meta[k]!
-            let text: String
-            if k.lowercased().hasPrefix("rfc1035-") {
-                text = v
-            } else {
-                var key = ""
-                let chars = Array(k)
-                let firstNonSpace = chars.firstIndex { $0 != " " } ?? chars.count
-                let lastNonSpace = chars.lastIndex { $0 != " " } ?? -1
-                for (idx, c) in chars.enumerated() {
-                    switch c {
-                    case "`": key += "``"
-                    case "=": key += "`="
-                    case " " where idx < firstNonSpace || idx > lastNonSpace: key += "` "
-                    default: key.append(c)
-                    }
-                }
-                var val = ""
-                for c in v { if c == "`" { val += "``" } else { val.append(c) } }
-                text = key + "=" + val
-            }
-            return DNSRecord(name: owner, ttl: ttl, data: .txt([text]))
-        }
-    }
 
-    // MARK: - Transport trimming (§1.5)
-
-    /// Trims `m` to the transport's limits and returns its final wire form.
-    func trim(_ m: inout DNSMessage, overTCP: Bool, ednsSize: UInt16?) -> [UInt8] {
-        let original = m.answers.count
-        let isSRV = m.questions.first?.type == .srv
-        let maxSize: Int
-        if overTCP {
-            maxSize = 65523
-            let cap = isSRV ? 1024 : 4096
-            if m.answers.count > cap { m.answers.removeLast(m.answers.count - cap) }
-        } else if let e = ednsSize {
-            maxSize = min(max(Int(e), 512), 65467)
-        } else {
-            maxSize = 512
-            let limit = config.udpAnswerLimit > 0 ? min(8, config.udpAnswerLimit) : 8
-            if m.answers.count > limit { m.answers.removeLast(m.answers.count - limit) }
-        }
-        if isSRV && m.answers.count < original { resyncAdditional(&m) }
-        let compress = !config.disableCompression
-        var bytes = DNSWriter.serialize(m, compress: compress)
-        if bytes.count > maxSize, m.authority.contains(where: { $0.type == .ns }) {
-            m.authority.removeAll { $0.type == .ns }
-            bytes = DNSWriter.serialize(m, compress: compress)
-        }
-        if bytes.count > maxSize && m.answers.count > 1 {
-            // Largest answer count that fits, by bisection over the count (size grows with it).
-            var lo = 1, hi = m.answers.count - 1   // `hi + 1` answers are known not to fit
-            let all = m.answers, allAdditional = m.additional
-            var best: (count: Int, message: DNSMessage, bytes: [UInt8])?
-            while lo <= hi {
-                let mid = (lo + hi) / 2
-                var t = m
-                t.answers = Array(all.prefix(mid))
-                t.additional = allAdditional
-                if isSRV { resyncAdditional(&t) }
-                let b = DNSWriter.serialize(t, compress: compress)
-                if b.count <= maxSize { best = (mid, t, b); lo = mid + 1 } else { hi = mid - 1 }
-            }
-            if let best {
-                m = best.message; bytes = best.bytes
-            } else {
-                m.answers = Array(all.prefix(1))
-                if isSRV { resyncAdditional(&m) }
-                bytes = DNSWriter.serialize(m, compress: compress)
-            }
-        }
-        var forceTC = false
-        if bytes.count > maxSize {
-            m.additional = []
-            bytes = DNSWriter.serialize(m, compress: compress)
-            if bytes.count > maxSize { m.answers = []; m.authority = []; forceTC = true }
-        }
-        if forceTC || (config.enableTruncate && m.answers.count < original) {
-            m.header.tc = true
-            bytes = DNSWriter.serialize(m, compress: compress)
-        }
-        return bytes
-    }
-
-    func resyncAdditional(_ m: inout DNSMessage) {
-        var targets = Set<String>()
-        for a in m.answers { if case .srv(_, _, _, let t) = a.data { targets.insert(t.lowercased()) } }
-        m.additional.removeAll { !targets.contains($0.name.lowercased()) }
-    }
 }
