@@ -9,6 +9,9 @@ extension ConsulServer {
             throw RecoveryFailed(description: "raft/peers.json needs a data directory")
         }
         for (id, address) in recoveredPeerAddresses { serverAddresses[id] = address }
+        for index in recovery.undecodable {
+            log.error("raft/peers.json recovery: committed command does not decode; skipped", [("index", String(index))])
+        }
         log.info("found raft/peers.json: recovering the Raft configuration",
                     [("voters", raftNode.raft.configuration.voters.sorted().joined(separator: ",")),
                      ("index", String(recovery.meta.index))])

@@ -11,6 +11,9 @@ public enum RaftNodeRecovery {
         public var meta: SnapshotMeta
         public var data: [UInt8]
         public var compactThrough: UInt64
+        /// Indexes of committed commands that did not decode and were skipped (as `RaftNode`
+        /// skips them), for the server to report.
+        public var undecodable: [UInt64] = []
     }
 
     public static func recover(config: RaftConfig, storage: RaftStorage, snapshots: SnapshotStore?,
@@ -45,10 +48,18 @@ public enum RaftNodeRecovery {
         }
         var lastIndex = snapshot?.index ?? 0
         var lastTerm = snapshot?.term ?? 0
+        var undecodable: [UInt64] = []
         for entry in entries where entry.index > lastIndex {
             // peers.json recovery applies the whole log; an entry that does not decode is skipped
-            // exactly as RaftNode skips it when applying, so the recovered state matches.
-            if entry.kind == .command, (try? store.apply(encoded: entry.data, at: entry.index)) != nil {} else { store.skip(to: entry.index) }
+            // exactly as RaftNode skips it when applying (and reported), so the states match.
+            if entry.kind == .command {
+                do { try store.apply(encoded: entry.data, at: entry.index) } catch {
+                    store.skip(to: entry.index)
+                    undecodable.append(entry.index)
+                }
+            } else {
+                store.skip(to: entry.index)
+            }
             lastIndex = entry.index
             lastTerm = entry.term
         }
@@ -58,6 +69,6 @@ public enum RaftNodeRecovery {
         let recovered = Snapshot(index: index, term: lastTerm, configuration: peers, data: data)
         let raft = Raft(config: config, hardState: hardState, snapshot: recovered, entries: [], bootstrap: nil)
         let meta = SnapshotMeta(index: index, term: lastTerm, configuration: peers.encoded, size: UInt64(data.count))
-        return (raft, store, PeersRecovery(meta: meta, data: data, compactThrough: index))
+        return (raft, store, PeersRecovery(meta: meta, data: data, compactThrough: index, undecodable: undecodable))
     }
 }

@@ -274,7 +274,7 @@ public enum ServerSimRunner {
                     cluster.crash(victim)
                     result.crashes += 1
                 } else {
-                    try? cluster.start(victim)
+                    do { try cluster.start(victim) } catch { result.failure = "restart of \(victim): \(error)" }
                 }
             } else if roll < 10 {
                 let other = cluster.names[Int(cluster.world.random.below(UInt64(size)))]
@@ -287,7 +287,10 @@ public enum ServerSimRunner {
             cluster.run(for: 50_000_000)
         }
         cluster.fabric.heal()
-        for name in cluster.names where !cluster.isUp(name) { try? cluster.start(name) }
+        for name in cluster.names where !cluster.isUp(name) {
+            do { try cluster.start(name) } catch { result.failure = "restart of \(name): \(error)" }
+        }
+        if result.failure != nil { return result }
         cluster.run(for: 10 * second)
         var livenessOK = false
         if let leader = cluster.leader, let server = cluster.servers[leader] {

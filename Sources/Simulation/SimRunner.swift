@@ -44,7 +44,7 @@ public enum SimRunner {
                     cluster.crash(victim)
                     result.crashes += 1
                 } else {
-                    try? cluster.start(victim)
+                    do { try cluster.start(victim) } catch { result.failure = "restart of \(victim): \(error)" }
                 }
             } else if roll < 14, size > 1 {
                 let isolated = cluster.ids[Int(cluster.world.random.below(UInt64(size)))]
@@ -66,7 +66,10 @@ public enum SimRunner {
         // Heal: every server up, a clean network, a quiet period for convergence.
         cluster.network.heal()
         cluster.network.faults = NetworkFaults()
-        for id in cluster.ids where !cluster.isUp(id) { try? cluster.start(id) }
+        for id in cluster.ids where !cluster.isUp(id) {
+            do { try cluster.start(id) } catch { result.failure = "restart of \(id): \(error)" }
+        }
+        if result.failure != nil { return result }
         cluster.run(for: 5 * second)
         // One more write through the leader proves the cluster is live again.
         var livenessOK = false
