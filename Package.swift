@@ -50,7 +50,7 @@ let package = Package(
         .target(name: "LiveRuntime", dependencies: ["Wire", "ConsulAPI", "Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
         .target(name: "ConsulCLI", dependencies: ["Wire", "Platform", "ConsulAPI", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
-        .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulAPI", "ConsulState", "Server", "Gossip", "Config", "HTTPAPI", "Wire", "Agent"]),
+        .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulAPI", "ConsulState", "Server", "Gossip", "Config", "HTTP1", "HTTPAPI", "Wire", "Agent"]),
         .executableTarget(name: "consul-sim", dependencies: ["Simulation"]),
         // libFuzzer entry point for the HTTP/1.1 request parser (`make fuzz`).
         .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"]),

@@ -96,7 +96,7 @@ public final class ClientBackend: ConsulBackend {
     }
 
     /// Runs an HTTP request on a server and hands back its response.
-    func forward(_ request: HTTPRequest, completion: @escaping (HTTPResponse) -> Void) {
+    public func forward(_ request: HTTPRequest, completion: @escaping (HTTPResponse) -> Void) {
         call(RPCRequest(method: .forwardHTTP, deadlineMilliseconds: 0, body: ForwardedHTTP.encode(request)),
              forwardTimeout: ForwardedHTTP.timeoutNanoseconds(for: request)) { result in
             switch result {

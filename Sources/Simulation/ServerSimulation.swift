@@ -3,6 +3,7 @@ import Config
 import ConsulAPI
 import ConsulState
 import Gossip
+import HTTP1
 import HTTPAPI
 import Platform
 import Raft
@@ -75,7 +76,6 @@ public final class ServerSimCluster {
         var host = ServerHost(clock: clock, network: fabric.host(ip(name)), random: SimRandomSource(world: world))
         host.raftStorage = SimRaftStorage(disk: disks[name]!, world: world, fsyncNanos: fsyncNanos, alive: alive)
         host.snapshotStore = SimSnapshotStore(disk: disks[name]!)
-        host.lanMembers = { [weak self] in self?.members ?? [] }
         var config = AgentConfig()
         config.nodeName = name
         config.server = true
@@ -87,6 +87,12 @@ public final class ServerSimCluster {
         let server = try ConsulServer(config: config, nodeID: nodeIDs[name]!, host: host, log: SimLog())
         server.raftNode.snapshotThreshold = 40
         server.raftNode.trailingEntries = 5
+        // The server's own HTTP API answers what client agents forward to it, as in production.
+        let api = ConsulHTTPAPI(backend: server.backend, agent: SimAgentView(server: server), clock: clock,
+                                random: SimRandomSource(world: world), config: APIConfig())
+        server.connect(lanMembers: { [weak self] in self?.members ?? [] },
+                       dispatchHTTP: { request, responder in api.handle(request, responder) },
+                       answerDNS: { _, reply in reply(.error(code: .rejected, message: "no DNS in the simulation")) })
         up.insert(name)
         servers[name] = server
         try server.start()
@@ -168,6 +174,8 @@ public final class ServerWorkload {
     /// destroy them; every replica must do so at the same index — the state checks compare).
     public private(set) var sessionsCreated = 0
     public private(set) var locksAcquired = 0
+    /// Reads answered through a client agent's forwarded HTTP request.
+    public private(set) var clientReads = 0
 
     public func step() {
         for client in 0..<clients where inFlight[client] == nil && cluster.world.random.chance(0.3) { issue(client) }
@@ -219,10 +227,24 @@ public final class ServerWorkload {
             self.history[slot].completed = world.now
             self.history[slot].outcome = outcome
         }
-        // Writes come through a client agent a third of the time (forwarded over the RPC).
-        let viaClient = kind != .get && !cluster.clients.isEmpty && world.random.chance(0.33)
-        let backend: ConsulBackend = viaClient ? cluster.clients[Int(world.random.below(UInt64(cluster.clients.count)))] : server.backend
+        // A third of the operations come through a client agent: writes forwarded over the RPC,
+        // reads as HTTP requests run by a server's API (`?consistent`).
+        let client = cluster.clients.isEmpty || !world.random.chance(0.33)
+            ? nil : cluster.clients[Int(world.random.below(UInt64(cluster.clients.count)))]
+        let backend: ConsulBackend = client ?? server.backend
         switch kind {
+        case .get where client != nil:
+            guard let request = try? HTTPRequest(method: "GET", target: "/v1/kv/\(key)?consistent") else { return finish(.failed) }
+            client!.forward(request) { [weak self] response in
+                switch response.status {
+                case 200, 404:
+                    let value = response.status == 404 ? nil : ServerWorkload.readValue(response.body)
+                    guard response.status == 404 || value != nil else { return finish(.failed) }
+                    self?.clientReads += 1
+                    finish(.value(value))
+                default: finish(.failed)
+                }
+            }
         case .get:
             let store = backend.store
             backend.prepareRead(.consistent) { result in
@@ -247,6 +269,35 @@ public final class ServerWorkload {
             finish(.failed)
         }
     }
+}
+
+extension ServerWorkload {
+    /// The value of the one entry in a `/v1/kv/<key>` answer (nil when it is not one).
+    static func readValue(_ body: [UInt8]) -> String? {
+        guard let entry = (try? JSONParser.parse(body))?.arrayValue?.first, let text = entry["Value"]?.stringValue,
+              let bytes = Base64.decode(text) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// What a simulated server's HTTP API needs to know of its agent.
+final class SimAgentView: AgentView {
+    private unowned let server: ConsulServer
+    init(server: ConsulServer) { self.server = server }
+    var nodeName: String { server.config.nodeName }
+    var nodeID: String { server.nodeID }
+    var datacenter: String { server.config.datacenter }
+    var isServer: Bool { true }
+    var leaderAddress: String { server.leaderAddress }
+    var raftPeers: [String] { server.raftPeers }
+    var localMember: MemberInfo { MemberInfo(name: nodeName, address: server.config.bindAddr, port: 8301, tags: [], status: 1) }
+    var lanMembers: [MemberInfo] { [localMember] }
+    var wanMembers: [MemberInfo] { [] }
+    var knownDatacenters: [String] { [datacenter] }
+    var localCoordinate: NodeCoordinate? { nil }
+    var lanCoordinates: [NodeCoordinate] { [] }
+    var wanCoordinates: [(String, [NodeCoordinate])] { [] }
+    var debugConfig: [(String, String)] { [] }
 }
 
 /// One seeded run of the production server: chaos (crashes, partitions, stalls) under load,
@@ -302,6 +353,7 @@ public enum ServerSimRunner {
         result.operations = workload.history.count
         result.completed = workload.completedOperations
         result.sessions = workload.sessionsCreated
+        result.clientReads = workload.clientReads
         result.applied = cluster.checker.highestApplied
         if let failure = cluster.failure {
             result.failure = failure

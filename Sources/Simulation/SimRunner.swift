@@ -10,6 +10,8 @@ public struct SimRunResult: CustomStringConvertible {
     public var crashes: Int
     /// Sessions created (server-level runs).
     public var sessions = 0
+    /// Reads answered through client agents (server-level runs).
+    public var clientReads = 0
     public var description: String {
         "seed \(seed) size \(size): " + (failure.map { "FAIL \($0)" } ?? "ok (\(operations) ops, \(completed) completed, \(applied) entries applied, \(crashes) crashes)")
     }
