@@ -58,8 +58,10 @@ enum ExecCommand {
         }
         let base = prefix + "/" + session + "/"
         defer {
-            try? client.sessionDestroy(session)
-            _ = try? client.kvDelete(base, recurse: true)
+            // Consul's wording when the clean-up fails; the job's keys are the session's, so they
+            // also go once its TTL runs out.
+            do { try client.sessionDestroy(session) } catch { console.error("Failed to destroy session: \(error)") }
+            do { _ = try client.kvDelete(base, recurse: true) } catch { console.error("Failed to cleanup job: \(error)") }
         }
         do {
             guard try client.kvLock(base + "job", session: session, value: spec, flags: 0) else {
@@ -96,7 +98,11 @@ enum ExecCommand {
         var renewAt = monotonicSeconds() + 5
         while monotonicSeconds() < quietUntil {
             if monotonicSeconds() >= renewAt {
-                _ = try? client.sessionRenew(session)
+                do {
+                    if try !client.sessionRenew(session) { console.error("Failed to renew session: it no longer exists") }
+                } catch {
+                    console.error("Failed to renew session: \(error)")
+                }
                 renewAt = monotonicSeconds() + 5
             }
             let remaining = max(0.01, min(quietUntil - monotonicSeconds(), 5))
