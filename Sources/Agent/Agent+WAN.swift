@@ -180,6 +180,8 @@ extension Agent {
         let items = request.rawQuery.split(separator: "&", omittingEmptySubsequences: false)
             .map { $0 == "near=_agent" ? "near=" + percentEncode(config.nodeName, keep: "") : String($0) }
         let target = path + "?" + items.joined(separator: "&")
+        // The target is the request's own with one query value replaced, so it parses as the
+        // original did; if it somehow did not, the request goes on as asked.
         return (try? HTTPRequest(method: request.method, target: target, headers: request.headers, body: request.body)) ?? request
     }
 }

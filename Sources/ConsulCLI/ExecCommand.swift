@@ -106,8 +106,13 @@ enum ExecCommand {
                 renewAt = monotonicSeconds() + 5
             }
             let remaining = max(0.01, min(quietUntil - monotonicSeconds(), 5))
-            guard let (pairs, next) = try? client.kvBlocking(base, recurse: true, index: index, waitSeconds: 0,
-                                                             waitMilliseconds: Int(remaining * 1000)) else {
+            let pairs: [KVPair], next: UInt64
+            do {
+                (pairs, next) = try client.kvBlocking(base, recurse: true, index: index, waitSeconds: 0,
+                                                      waitMilliseconds: Int(remaining * 1000))
+            } catch {
+                // Keep waiting out the quiet period (the agent may come back), but say why.
+                console.error("Failed to read job results: \(error)")
                 usleep(100_000)
                 continue
             }

@@ -359,34 +359,20 @@ public enum ServerSimRunner {
             result.failure = failure
             return result
         }
-        if !livenessOK {
-            result.failure = "liveness: no write committed within 10 s after healing (leader: \(cluster.leader ?? "none"))"
-            return result
-        }
         // The leader's own duties (session expiry, reconciliation) keep writing, so servers are
         // compared at a moment they agree on the applied index, waited for (bounded).
         var applied = cluster.names.compactMap { cluster.servers[$0]?.raftNode.appliedIndex }
         var waited: UInt64 = 0
-        while Set(applied).count != 1 && waited < 5 * second {
+        while livenessOK && Set(applied).count != 1 && waited < 5 * second {
             cluster.run(for: 10_000_000)
             waited += 10_000_000
             applied = cluster.names.compactMap { cluster.servers[$0]?.raftNode.appliedIndex }
         }
-        if Set(applied).count != 1 {
-            result.failure = "convergence: applied indexes differ after healing: \(applied)"
-            return result
-        }
         // The whole replicated state — catalog from reconciliation, sessions and the locks they
-        // hold or lost — is the same on every server.
-        let states = Set(cluster.names.compactMap { cluster.servers[$0].map { fnv($0.backend.store.snapshot()) } })
-        if states.count != 1 {
-            result.failure = "convergence: server states differ after healing"
-            return result
-        }
-        switch LinearizabilityChecker.check(workload.history) {
-        case .linearizable, .inconclusive: break
-        case .violation(let why): result.failure = "linearizability: \(why)"
-        }
+        // hold or lost — must be the same on every server.
+        let states = cluster.names.compactMap { cluster.servers[$0].map { fnv($0.backend.store.snapshot()) } }
+        result.failure = HealedRunVerdict.failure(livenessOK: livenessOK, leader: cluster.leader, applied: applied,
+                                                  stateHashes: states, history: workload.history)
         return result
     }
 }

@@ -88,28 +88,24 @@ public enum SimRunner {
             result.failure = failure
             return result
         }
-        if !livenessOK {
-            result.failure = "liveness: no leader committed a write within 10 s after healing (leader: \(cluster.leader ?? "none"))"
-            return result
-        }
-        // Convergence: every server applied the same entries and holds the same state.
-        let applied = cluster.ids.compactMap { cluster.nodes[$0]?.appliedIndex }
-        if Set(applied).count != 1 {
-            result.failure = "convergence: applied indexes differ after healing: \(applied)"
-            return result
-        }
-        let states = Set(cluster.ids.compactMap { cluster.nodes[$0].map { fnv($0.store.snapshot()) } })
-        if states.count != 1 {
-            result.failure = "convergence: server states differ after healing"
-            return result
-        }
-        // Durability: every acknowledged write is either the current value or was overwritten
-        // by a later operation — linearizability covers that; here: an acknowledged key exists
-        // in the applied history.
-        switch LinearizabilityChecker.check(workload.history) {
-        case .linearizable, .inconclusive: break
-        case .violation(let why): result.failure = "linearizability: \(why)"
-        }
+        let states = cluster.ids.compactMap { cluster.nodes[$0].map { fnv($0.store.snapshot()) } }
+        result.failure = HealedRunVerdict.failure(livenessOK: livenessOK, leader: cluster.leader,
+                                                  applied: cluster.ids.compactMap { cluster.nodes[$0]?.appliedIndex },
+                                                  stateHashes: states, history: workload.history)
         return result
+    }
+}
+
+/// The checks after a run healed, shared by the Raft-level and server-level runners: a write
+/// committed again (liveness), every server applied the same entries and holds the same state
+/// (convergence), and the client history is linearizable. nil when all hold.
+enum HealedRunVerdict {
+    static func failure(livenessOK: Bool, leader: String?, applied: [UInt64], stateHashes: [UInt64],
+                        history: [Operation]) -> String? {
+        guard livenessOK else { return "liveness: no write committed within 10 s after healing (leader: \(leader ?? "none"))" }
+        guard Set(applied).count == 1 else { return "convergence: applied indexes differ after healing: \(applied)" }
+        guard Set(stateHashes).count == 1 else { return "convergence: server states differ after healing" }
+        if case .violation(let why) = LinearizabilityChecker.check(history) { return "linearizability: \(why)" }
+        return nil
     }
 }
