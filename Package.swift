@@ -33,10 +33,10 @@ let package = Package(
         .target(name: "ConsulAPI", dependencies: ["Wire"]),
 
         // Tier 1: pure cores.
-        .target(name: "ConsulState", dependencies: ["ConsulAPI"]),
+        .target(name: "ConsulState", dependencies: ["Wire", "ConsulAPI"]),
         .target(name: "Config", dependencies: ["Wire", "ConsulAPI"]),
         .target(name: "Raft"),
-        .target(name: "DNS", dependencies: ["ConsulAPI"]),
+        .target(name: "DNS", dependencies: ["Wire", "ConsulAPI"]),
         // SWIM + Lifeguard + serf semantics and the memberlist/serf wire codec; no I/O.
         .target(name: "Gossip", dependencies: ["Wire", "Platform", .product(name: "Crypto", package: "swift-crypto")]),
 
@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "HTTPAPI", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
         .target(name: "Agent", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS", "Gossip"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
-        .target(name: "Server", dependencies: ["Platform", "HTTP1", "ConsulAPI", "Raft", "ConsulState", "Config", "Gossip", "HTTPAPI"]),
+        .target(name: "Server", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "Raft", "ConsulState", "Config", "Gossip", "HTTPAPI"]),
 
         // Tier 3: edges.
         .target(name: "LiveRuntime", dependencies: ["Wire", "ConsulAPI", "Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),

@@ -1,3 +1,4 @@
+import Wire
 import ConsulAPI
 
 /// The catalog's part of a state snapshot (binary, fields in a fixed order, indexes kept).
@@ -33,7 +34,7 @@ extension CatalogTables {
         }
     }
 
-    static func decode(from r: inout ByteReader) throws(DecodeError) -> CatalogTables {
+    static func decode(from r: inout StateReader) throws(DecodeError) -> CatalogTables {
         var t = CatalogTables()
         t.nodesIndex = try r.u64(); t.servicesIndex = try r.u64(); t.checksIndex = try r.u64()
         t.serviceIndex = try r.stringIndexMap()
@@ -87,7 +88,7 @@ extension CatalogTables {
         }
     }
 
-    mutating func decodeServiceExtras(from r: inout ByteReader) throws(DecodeError) {
+    mutating func decodeServiceExtras(from r: inout StateReader) throws(DecodeError) {
         for _ in 0..<(try r.u64()) {
             let node = try r.string(), id = try r.string()
             let proxy = try r.string(), native = try r.u8() == 1
@@ -112,7 +113,7 @@ extension ByteWriter {
     }
 }
 
-extension ByteReader {
+extension ByteReader where Failure == DecodeError {
     mutating func strings() throws(DecodeError) -> [String] {
         var out: [String] = []
         for _ in 0..<(try u64()) { out.append(try string()) }

@@ -1,3 +1,4 @@
+import Wire
 import ConsulAPI
 
 /// Commands as bytes in the Raft log: a type code (append-only, never reused), then fields.
@@ -54,7 +55,7 @@ extension Command {
     }
 
     public init(encoded bytes: [UInt8]) throws(DecodeError) {
-        var r = ByteReader(bytes)
+        var r = StateReader(bytes)
         guard let code = Code(rawValue: try r.u8()) else { throw DecodeError("unknown command type \(bytes.first ?? 0)") }
         switch code {
         case .kvSet: self = .kvSet(key: try r.string(), value: try r.blob(), flags: try r.u64())
@@ -105,45 +106,22 @@ public struct DecodeError: Error, Equatable, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
-struct ByteWriter {
-    var bytes: [UInt8] = []
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func u64(_ v: UInt64) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
-    mutating func blob(_ b: [UInt8]) { u32(UInt32(b.count)); bytes += b }
-    mutating func string(_ s: String) { blob(Array(s.utf8)) }
+extension DecodeError: ByteDecodeFailure {
+    public static func truncated(field: String, needed: Int, remaining: Int) -> DecodeError {
+        DecodeError("truncated \(field): needs \(needed) bytes, \(remaining) remain")
+    }
+    public static func badBool(field: String, value: UInt8) -> DecodeError { DecodeError("\(field) is \(value), want 0 or 1") }
+    public static func invalidUTF8(field: String) -> DecodeError { DecodeError("\(field) is not valid UTF-8") }
+    public static func trailingBytes(field: String, count: Int) -> DecodeError { DecodeError("\(count) unexpected bytes after \(field)") }
 }
 
-struct ByteReader {
-    private let bytes: [UInt8]
-    private var i = 0
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
-    var isAtEnd: Bool { i == bytes.count }
+/// The state codecs (Raft commands and snapshots) are little endian: that is how they are on disk.
+typealias StateReader = ByteReader<DecodeError>
 
-    mutating func u8() throws(DecodeError) -> UInt8 {
-        guard i < bytes.count else { throw DecodeError("truncated") }
-        defer { i += 1 }
-        return bytes[i]
-    }
-    mutating func u32() throws(DecodeError) -> UInt32 {
-        guard i + 4 <= bytes.count else { throw DecodeError("truncated") }
-        var v: UInt32 = 0
-        for k in 0..<4 { v |= UInt32(bytes[i + k]) << (8 * k) }
-        i += 4
-        return v
-    }
-    mutating func u64() throws(DecodeError) -> UInt64 {
-        guard i + 8 <= bytes.count else { throw DecodeError("truncated") }
-        var v: UInt64 = 0
-        for k in 0..<8 { v |= UInt64(bytes[i + k]) << (8 * k) }
-        i += 8
-        return v
-    }
-    mutating func blob() throws(DecodeError) -> [UInt8] {
-        let n = Int(try u32())
-        guard i + n <= bytes.count else { throw DecodeError("truncated") }
-        defer { i += n }
-        return Array(bytes[i..<(i + n)])
-    }
-    mutating func string() throws(DecodeError) -> String { String(decoding: try blob(), as: UTF8.self) }
+extension ByteReader where Failure == DecodeError {
+    init(_ bytes: [UInt8]) { self.init(bytes, order: .littleEndian) }
+}
+
+extension ByteWriter {
+    init() { self.init(order: .littleEndian) }
 }

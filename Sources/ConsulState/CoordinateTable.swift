@@ -1,3 +1,4 @@
+import Wire
 import ConsulAPI
 
 /// Network coordinates the agents reported (Consul's coordinates table): one per node, written
@@ -49,7 +50,7 @@ extension NodeCoordinate {
         w.u64(error.bitPattern); w.u64(adjustment.bitPattern); w.u64(height.bitPattern)
     }
 
-    static func decode(from r: inout ByteReader) throws(DecodeError) -> NodeCoordinate {
+    static func decode(from r: inout StateReader) throws(DecodeError) -> NodeCoordinate {
         let node = try r.string()
         let count = try r.u32()
         guard count <= 64 else { throw DecodeError("coordinate with \(count) dimensions") }

@@ -1,3 +1,4 @@
+import Wire
 import ConsulAPI
 
 /// Sessions as bytes, for the Raft log and snapshots.
@@ -11,7 +12,7 @@ extension Session {
         w.u64(createIndex); w.u64(modifyIndex)
     }
 
-    static func decode(from r: inout ByteReader) throws(DecodeError) -> Session {
+    static func decode(from r: inout StateReader) throws(DecodeError) -> Session {
         var s = Session()
         s.id = try r.string()
         s.name = try r.string()

@@ -1,3 +1,4 @@
+import Wire
 import ConsulAPI
 
 /// The whole state as bytes for a Raft snapshot, and back. Format version first, so later
@@ -42,7 +43,7 @@ extension StateStore {
 
     /// Replaces the whole state with a snapshot's; every blocked query wakes (anything may differ).
     public func restore(_ bytes: [UInt8]) throws(DecodeError) {
-        var r = ByteReader(bytes)
+        var r = StateReader(bytes)
         let version = try r.u8()
         guard (1...5).contains(version) else { throw DecodeError("unsupported snapshot version \(version)") }
         let newIndex = try r.u64()

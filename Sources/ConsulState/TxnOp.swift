@@ -1,3 +1,4 @@
+import Wire
 import ConsulAPI
 
 /// One operation of a `/v1/txn` request (http-api.md §3). Verbs stay strings so an unknown one
@@ -48,7 +49,7 @@ extension TxnOp {
         return r
     }
 
-    static func decode(from r: inout ByteReader) throws(DecodeError) -> TxnOp {
+    static func decode(from r: inout StateReader) throws(DecodeError) -> TxnOp {
         guard let code = Code(rawValue: try r.u8()) else { throw DecodeError("unknown txn op type") }
         if code == .kv {
             return .kv(verb: try r.string(), key: try r.string(), value: try r.blob(), flags: try r.u64(),

@@ -1,3 +1,4 @@
+import Wire
 // IP literal parsing and formatting for the DNS responder, without Foundation.
 
 /// IP address helpers (no Foundation).
@@ -54,12 +55,7 @@ enum IP {
         return words.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
     }
 
-    static func hex(_ b: [UInt8]) -> String {
-        let d = Array("0123456789abcdef")
-        var s = ""
-        for x in b { s.append(d[Int(x >> 4)]); s.append(d[Int(x & 0xF)]) }
-        return s
-    }
+    static func hex(_ b: [UInt8]) -> String { Hex.encode(b) }
 
     static func fromHex<S: StringProtocol>(_ s: S) -> [UInt8]? {
         let u = Array(s.utf8)

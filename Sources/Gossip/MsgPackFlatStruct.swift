@@ -1,3 +1,4 @@
+import Wire
 /// A flat Go struct of string, []byte and integer fields in go-msgpack's encoding: how an
 /// application above serf (Consul's user events) packs the payload of a user event. The
 /// msgpack codec itself stays internal; this is the narrow door to it.

@@ -1,3 +1,4 @@
+import Wire
 import Platform
 
 /// serf's own messages: dispatch, user events (deduplicated in a ring), queries (answered; ours collected),

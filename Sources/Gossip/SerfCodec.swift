@@ -1,3 +1,4 @@
+import Wire
 /// serf 0.9.4's bytes (../shared/reference/gossip-wire.md §9): its messages (carried in memberlist
 /// user messages and push/pull user state), node tags in alive Meta, and the Vivaldi coordinate
 /// in ack payloads. Maps are written with sorted keys, as Go writes structs; Go writes its own

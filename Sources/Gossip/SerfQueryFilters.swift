@@ -1,3 +1,4 @@
+import Wire
 /// Decoding serf query filters (gossip-wire.md §9.3): type 0 = node names, type 1 = tag regex.
 extension MsgPackReader {
     static func decodeStringArray(_ body: [UInt8]) throws(GossipCodecError) -> [String] {

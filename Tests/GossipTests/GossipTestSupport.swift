@@ -16,7 +16,7 @@ func bytes(hex: String) -> [UInt8] {
     return out
 }
 
-func hexString(_ b: [UInt8]) -> String { b.map { hex($0) }.joined() }
+func hexString(_ b: [UInt8]) -> String { Hex.encode(b) }
 
 
 

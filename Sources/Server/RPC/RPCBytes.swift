@@ -1,4 +1,6 @@
-/// Big-endian primitives shared by the RPC frame, Raft message and request/response codecs
+import Wire
+
+/// The error of the big-endian codecs shared by the RPC frame, Raft message and request/response codecs
 /// (docs/rpc.md). The reader checks every declared length against the bytes that remain before
 /// it allocates, so hostile input costs at most its own size.
 
@@ -46,138 +48,16 @@ public enum RPCDecodeError: Error, Equatable, Sendable, CustomStringConvertible 
     }
 }
 
-/// Appends big-endian fields to a byte array.
-struct RPCWriter {
-    var bytes: [UInt8] = []
+/// The server codecs read and write big endian (docs/rpc.md) with Wire's byte codec.
+typealias RPCReader = ByteReader<RPCDecodeError>
+typealias RPCWriter = ByteWriter
 
-    init(capacity: Int = 0) { bytes.reserveCapacity(capacity) }
+extension RPCDecodeError: ByteDecodeFailure {}
 
-    mutating func u8(_ v: UInt8) { bytes.append(v) }
-    mutating func bool(_ v: Bool) { bytes.append(v ? 1 : 0) }
-
-    mutating func u16(_ v: UInt16) {
-        bytes.append(UInt8(truncatingIfNeeded: v >> 8))
-        bytes.append(UInt8(truncatingIfNeeded: v))
-    }
-
-    mutating func u32(_ v: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
-    }
-
-    mutating func u64(_ v: UInt64) {
-        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(shift))) }
-    }
-
-    /// u16 length + UTF-8. Server IDs are node IDs (36-byte UUIDs); 64 KiB is a programming error.
-    mutating func shortString(_ s: String) {
-        let count = s.utf8.count
-        precondition(count <= Int(UInt16.max), "rpc: string of \(count) bytes does not fit a u16 length")
-        u16(UInt16(count))
-        bytes.append(contentsOf: s.utf8)
-    }
-
-    /// u32 length + bytes.
-    mutating func blob(_ b: [UInt8]) {
-        precondition(b.count <= Int(UInt32.max), "rpc: blob of \(b.count) bytes does not fit a u32 length")
-        u32(UInt32(b.count))
-        bytes.append(contentsOf: b)
-    }
-
-    mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
-    mutating func raw(_ s: String) { bytes.append(contentsOf: s.utf8) }
+extension ByteReader where Failure == RPCDecodeError {
+    init(_ bytes: [UInt8], offset: Int = 0) { self.init(bytes, order: .bigEndian, offset: offset) }
 }
 
-/// Reads big-endian fields from a byte array; every read names its field for the error.
-struct RPCReader {
-    let bytes: [UInt8]
-    private(set) var offset: Int
-
-    init(_ bytes: [UInt8], offset: Int = 0) {
-        self.bytes = bytes
-        self.offset = offset
-    }
-
-    var remaining: Int { bytes.count - offset }
-
-    private func need(_ n: Int, _ field: String) throws(RPCDecodeError) {
-        if n > remaining { throw .truncated(field: field, needed: n, remaining: remaining) }
-    }
-
-    mutating func u8(_ field: String) throws(RPCDecodeError) -> UInt8 {
-        try need(1, field)
-        defer { offset += 1 }
-        return bytes[offset]
-    }
-
-    mutating func bool(_ field: String) throws(RPCDecodeError) -> Bool {
-        switch try u8(field) {
-        case 0: return false
-        case 1: return true
-        case let v: throw .badBool(field: field, value: v)
-        }
-    }
-
-    mutating func u16(_ field: String) throws(RPCDecodeError) -> UInt16 {
-        UInt16(truncatingIfNeeded: try uint(2, field))
-    }
-
-    mutating func u32(_ field: String) throws(RPCDecodeError) -> UInt32 {
-        UInt32(truncatingIfNeeded: try uint(4, field))
-    }
-
-    mutating func u64(_ field: String) throws(RPCDecodeError) -> UInt64 {
-        try uint(8, field)
-    }
-
-    private mutating func uint(_ width: Int, _ field: String) throws(RPCDecodeError) -> UInt64 {
-        try need(width, field)
-        var v: UInt64 = 0
-        for i in offset..<(offset + width) { v = v << 8 | UInt64(bytes[i]) }
-        offset += width
-        return v
-    }
-
-    /// Exactly `n` bytes.
-    mutating func raw(_ n: Int, _ field: String) throws(RPCDecodeError) -> [UInt8] {
-        try need(n, field)
-        defer { offset += n }
-        return Array(bytes[offset..<(offset + n)])
-    }
-
-    /// u16 length + UTF-8.
-    mutating func shortString(_ field: String) throws(RPCDecodeError) -> String {
-        let n = Int(try u16(field + " length"))
-        return try utf8(try raw(n, field), field)
-    }
-
-    /// u32 length + bytes.
-    mutating func blob(_ field: String) throws(RPCDecodeError) -> [UInt8] {
-        let n = Int(try u32(field + " length"))
-        return try raw(n, field)
-    }
-
-    /// Everything that is left.
-    mutating func rest() -> [UInt8] {
-        defer { offset = bytes.count }
-        return Array(bytes[offset...])
-    }
-
-    /// A count of items, each at least `itemBytesMin` long: refuses counts the remaining bytes
-    /// cannot hold, so callers may reserve capacity for it.
-    mutating func count(_ field: String, itemBytesMin: Int) throws(RPCDecodeError) -> Int {
-        let n = Int(try u32(field + " count"))
-        if n > remaining / itemBytesMin {
-            throw .truncated(field: field, needed: n * itemBytesMin, remaining: remaining)
-        }
-        return n
-    }
-
-    func finish(_ field: String) throws(RPCDecodeError) {
-        if remaining != 0 { throw .trailingBytes(field: field, count: remaining) }
-    }
-
-    func utf8(_ b: [UInt8], _ field: String) throws(RPCDecodeError) -> String {
-        guard let s = String(validating: b, as: UTF8.self) else { throw .invalidUTF8(field: field) }
-        return s
-    }
+extension ByteWriter {
+    init(capacity: Int = 0) { self.init(order: .bigEndian, capacity: capacity) }
 }

@@ -1,3 +1,4 @@
+import Wire
 /// Framing for server-to-server RPC on the server port (8300); the format is in docs/rpc.md.
 /// Pure: the transport feeds received bytes in and writes encoded frames out.
 

@@ -1,3 +1,4 @@
+import Wire
 import ConsulState
 
 /// Request and response payloads carried in request/response frames (docs/rpc.md).

@@ -1,3 +1,4 @@
+import Wire
 import Raft
 
 /// The binary form of a `Raft.Message` inside a raft frame (docs/rpc.md, "Raft messages").

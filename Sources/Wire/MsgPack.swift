@@ -4,18 +4,18 @@
 /// the reader accepts any valid msgpack, because other implementations may send it.
 
 /// Builds one msgpack value after another into `bytes`.
-struct MsgPackWriter {
-    var bytes: [UInt8] = []
+public struct MsgPackWriter: Sendable {
+    public var bytes: [UInt8] = []
 
-    init() {}
-    init(reservingCapacity n: Int) { bytes.reserveCapacity(n) }
+    public init() {}
+    public init(reservingCapacity n: Int) { bytes.reserveCapacity(n) }
 
-    mutating func writeNil() { bytes.append(0xC0) }
+    public mutating func writeNil() { bytes.append(0xC0) }
 
-    mutating func writeBool(_ v: Bool) { bytes.append(v ? 0xC3 : 0xC2) }
+    public mutating func writeBool(_ v: Bool) { bytes.append(v ? 0xC3 : 0xC2) }
 
     /// Go picks the form by value, not by the field's type.
-    mutating func writeUInt(_ v: UInt64) {
+    public mutating func writeUInt(_ v: UInt64) {
         switch v {
         case 0...0x7F: bytes.append(UInt8(v))
         case 0x80...0xFF: bytes.append(0xCC); bytes.append(UInt8(v))
@@ -26,7 +26,7 @@ struct MsgPackWriter {
     }
 
     /// Non-negative values take the unsigned forms, as go-msgpack does.
-    mutating func writeInt(_ v: Int64) {
+    public mutating func writeInt(_ v: Int64) {
         if v >= 0 { writeUInt(UInt64(v)); return }
         let bits = UInt64(bitPattern: v)
         switch v {
@@ -38,36 +38,36 @@ struct MsgPackWriter {
         }
     }
 
-    mutating func writeFloat64(_ v: Double) {
+    public mutating func writeFloat64(_ v: Double) {
         bytes.append(0xCB)
         appendBigEndian(v.bitPattern, byteCount: 8)
     }
 
     /// A Go string and a Go []byte both travel as raw str: fixstr, then `da`, then `db`; never `d9`.
-    mutating func writeRaw(_ raw: [UInt8]) {
+    public mutating func writeRaw(_ raw: [UInt8]) {
         writeRawHeader(raw.count)
         bytes.append(contentsOf: raw)
     }
 
-    mutating func writeString(_ s: String) {
+    public mutating func writeString(_ s: String) {
         let utf8 = s.utf8
         writeRawHeader(utf8.count)
         bytes.append(contentsOf: utf8)
     }
 
     /// A nil Go slice is `c0`; an empty non-nil one is an empty raw.
-    mutating func writeOptionalRaw(_ raw: [UInt8]?) {
+    public mutating func writeOptionalRaw(_ raw: [UInt8]?) {
         if let raw { writeRaw(raw) } else { writeNil() }
     }
 
-    mutating func writeMapHeader(_ count: Int) {
+    public mutating func writeMapHeader(_ count: Int) {
         precondition(count >= 0 && UInt64(count) <= UInt64(UInt32.max), "msgpack map of \(count) entries")
         if count < 16 { bytes.append(0x80 | UInt8(count)) }
         else if count <= 0xFFFF { bytes.append(0xDE); appendBigEndian(UInt64(count), byteCount: 2) }
         else { bytes.append(0xDF); appendBigEndian(UInt64(count), byteCount: 4) }
     }
 
-    mutating func writeArrayHeader(_ count: Int) {
+    public mutating func writeArrayHeader(_ count: Int) {
         precondition(count >= 0 && UInt64(count) <= UInt64(UInt32.max), "msgpack array of \(count) entries")
         if count < 16 { bytes.append(0x90 | UInt8(count)) }
         else if count <= 0xFFFF { bytes.append(0xDC); appendBigEndian(UInt64(count), byteCount: 2) }
@@ -92,7 +92,7 @@ struct MsgPackWriter {
 
 /// One decoded msgpack value. str and bin both become `.raw`: Go fields that hold text and fields
 /// that hold bytes share the raw encoding, and the field's type decides what the bytes mean.
-indirect enum MsgPackValue: Equatable, Sendable {
+public indirect enum MsgPackValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// Every integer encoding, kept exactly (negative values only ever come from signed forms).
@@ -106,49 +106,57 @@ indirect enum MsgPackValue: Equatable, Sendable {
     case ext(type: Int8, data: [UInt8])
 }
 
-struct MsgPackEntry: Equatable, Sendable {
-    var key: MsgPackValue
-    var value: MsgPackValue
+public struct MsgPackEntry: Equatable, Sendable {
+    public var key: MsgPackValue
+    public var value: MsgPackValue
+    public init(key: MsgPackValue, value: MsgPackValue) { self.key = key; self.value = value }
+}
+
+/// What a decoder's error must be able to say: the bytes ran out (a stream reader waits for
+/// more), or they are not valid msgpack within our bounds.
+public protocol MsgPackDecodeFailure: Error {
+    static var truncated: Self { get }
+    static func malformed(_ why: String) -> Self
 }
 
 /// Reads msgpack values from a buffer. Running out of bytes throws `.truncated` (a stream reader
 /// waits for more); anything else wrong throws `.malformed`. A declared length is checked
 /// against the bytes that remain before anything is allocated, and nesting is bounded.
-struct MsgPackReader {
+public struct MsgPackReader<Failure: MsgPackDecodeFailure> {
     /// Deeper nesting than any gossip message needs (serf push/pull uses five levels).
-    static let depthMax = 32
+    public static var depthMax: Int { 32 }
     /// memberlist's own bound on a whole stream (maxPushStateBytes, 20 MiB).
-    static let declaredLengthMax = 20 << 20
+    public static var declaredLengthMax: Int { 20 << 20 }
 
-    let bytes: [UInt8]
-    private(set) var position: Int
-    let end: Int
+    public let bytes: [UInt8]
+    public private(set) var position: Int
+    public let end: Int
 
-    init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
+    public init(_ bytes: [UInt8], from start: Int = 0, to end: Int? = nil) {
         self.bytes = bytes
         self.position = start
         self.end = end ?? bytes.count
         precondition(start >= 0 && start <= self.end && self.end <= bytes.count)
     }
 
-    var remaining: Int { end - position }
-    var isAtEnd: Bool { position >= end }
+    public var remaining: Int { end - position }
+    public var isAtEnd: Bool { position >= end }
 
-    mutating func readByte() throws(GossipCodecError) -> UInt8 {
+    public mutating func readByte() throws(Failure) -> UInt8 {
         guard position < end else { throw .truncated }
         defer { position += 1 }
         return bytes[position]
     }
 
     /// `count` raw bytes that follow (not msgpack framed): the tails of push/pull and user messages.
-    mutating func readBytes(_ count: Int) throws(GossipCodecError) -> [UInt8] {
+    public mutating func readBytes(_ count: Int) throws(Failure) -> [UInt8] {
         guard count >= 0 else { throw .malformed("negative length \(count)") }
         guard count <= remaining else { throw .truncated }
         defer { position += count }
         return Array(bytes[position..<position + count])
     }
 
-    private mutating func readBigEndian(_ byteCount: Int) throws(GossipCodecError) -> UInt64 {
+    private mutating func readBigEndian(_ byteCount: Int) throws(Failure) -> UInt64 {
         guard byteCount <= remaining else { throw .truncated }
         var v: UInt64 = 0
         for i in 0..<byteCount { v = v << 8 | UInt64(bytes[position + i]) }
@@ -158,7 +166,7 @@ struct MsgPackReader {
 
     /// The length of a raw or container. Beyond `declaredLengthMax` it is hostile, not merely
     /// unfinished: a stream reader must not wait for gigabytes.
-    private mutating func readLength(_ byteCount: Int) throws(GossipCodecError) -> Int {
+    private mutating func readLength(_ byteCount: Int) throws(Failure) -> Int {
         let n = try readBigEndian(byteCount)
         guard n <= UInt64(Self.declaredLengthMax) else {
             throw .malformed("msgpack declares \(n) bytes or entries, more than \(Self.declaredLengthMax)")
@@ -166,7 +174,7 @@ struct MsgPackReader {
         return Int(n)
     }
 
-    mutating func readValue(depth: Int = 0) throws(GossipCodecError) -> MsgPackValue {
+    public mutating func readValue(depth: Int = 0) throws(Failure) -> MsgPackValue {
         guard depth < Self.depthMax else { throw .malformed("msgpack nested deeper than \(Self.depthMax)") }
         let b = try readByte()
         switch b {
@@ -211,22 +219,22 @@ struct MsgPackReader {
     }
 
     /// Reads a map's header only; the caller reads `count` key/value pairs after it.
-    mutating func readMapHeader() throws(GossipCodecError) -> Int {
+    public mutating func readMapHeader() throws(Failure) -> Int {
         let b = try readByte()
         switch b {
         case 0x80...0x8F: return Int(b & 0x0F)
         case 0xDE: return try readLength(2)
         case 0xDF: return try readLength(4)
-        default: throw .malformed("expected a msgpack map, found byte 0x\(hex(b))")
+        default: throw .malformed("expected a msgpack map, found byte 0x\(Hex.encode([b]))")
         }
     }
 
-    private mutating func readExt(length: Int) throws(GossipCodecError) -> MsgPackValue {
+    private mutating func readExt(length: Int) throws(Failure) -> MsgPackValue {
         let type = Int8(bitPattern: try readByte())
         return .ext(type: type, data: try readBytes(length))
     }
 
-    private mutating func readArray(count: Int, depth: Int) throws(GossipCodecError) -> MsgPackValue {
+    private mutating func readArray(count: Int, depth: Int) throws(Failure) -> MsgPackValue {
         // Every element takes at least one byte, so a longer declaration cannot be satisfied.
         guard count <= remaining else { throw .truncated }
         var items: [MsgPackValue] = []
@@ -235,7 +243,7 @@ struct MsgPackReader {
         return .array(items)
     }
 
-    private mutating func readMap(count: Int, depth: Int) throws(GossipCodecError) -> MsgPackValue {
+    private mutating func readMap(count: Int, depth: Int) throws(Failure) -> MsgPackValue {
         guard count <= remaining / 2 else { throw .truncated }
         var entries: [MsgPackEntry] = []
         entries.reserveCapacity(count)
@@ -248,171 +256,4 @@ struct MsgPackReader {
     }
 }
 
-func hex(_ b: UInt8) -> String {
-    let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
-    return String([digits[Int(b >> 4)], digits[Int(b & 0x0F)]])
-}
 
-// MARK: - Reading Go structs
-
-/// A msgpack map read as a Go struct: fields looked up by exact key, unknown keys ignored, missing
-/// fields read as Go's zero value. `what` names the struct in error messages.
-struct MsgPackStruct {
-    let what: String
-    private let entries: [MsgPackEntry]
-
-    init(_ value: MsgPackValue, what: String) throws(GossipCodecError) {
-        guard case .map(let entries) = value else {
-            throw .malformed("\(what): expected a msgpack map, found \(value.kindName)")
-        }
-        self.what = what
-        self.entries = entries
-    }
-
-    /// The field's value; when a key repeats, the last one wins, as in Go.
-    func field(_ name: String) -> MsgPackValue? {
-        let key = Array(name.utf8)
-        for entry in entries.reversed() {
-            if case .raw(let k) = entry.key, k == key { return entry.value }
-        }
-        return nil
-    }
-
-    func uint64(_ name: String) throws(GossipCodecError) -> UInt64 {
-        guard let v = field(name) else { return 0 }
-        return try v.asUInt64(field: "\(what).\(name)")
-    }
-
-    func uint<T: FixedWidthInteger & UnsignedInteger>(_ name: String, as: T.Type = T.self) throws(GossipCodecError) -> T {
-        let v = try uint64(name)
-        guard let narrow = T(exactly: v) else { throw .malformed("\(what).\(name): \(v) overflows \(T.self)") }
-        return narrow
-    }
-
-    func int64(_ name: String) throws(GossipCodecError) -> Int64 {
-        guard let v = field(name) else { return 0 }
-        switch v {
-        case .null: return 0
-        case .int(let i): return i
-        case .uint(let u):
-            guard let i = Int64(exactly: u) else { throw .malformed("\(what).\(name): \(u) overflows Int64") }
-            return i
-        case .bool(let b): return b ? 1 : 0
-        default: throw .malformed("\(what).\(name): expected an integer, found \(v.kindName)")
-        }
-    }
-
-    func bool(_ name: String) throws(GossipCodecError) -> Bool {
-        guard let v = field(name) else { return false }
-        switch v {
-        case .null: return false
-        case .bool(let b): return b
-        case .uint(let u) where u <= 1: return u == 1
-        case .int(let i) where i == 0 || i == 1: return i == 1
-        default: throw .malformed("\(what).\(name): expected a bool, found \(v.kindName)")
-        }
-    }
-
-    func float64(_ name: String) throws(GossipCodecError) -> Double {
-        guard let v = field(name) else { return 0 }
-        return try v.asFloat64(field: "\(what).\(name)")
-    }
-
-    /// A Go []byte or net.IP: nil when absent or `c0`.
-    func optionalBytes(_ name: String) throws(GossipCodecError) -> [UInt8]? {
-        guard let v = field(name) else { return nil }
-        return try v.asOptionalBytes(field: "\(what).\(name)")
-    }
-
-    func bytes(_ name: String) throws(GossipCodecError) -> [UInt8] {
-        try optionalBytes(name) ?? []
-    }
-
-    func string(_ name: String) throws(GossipCodecError) -> String {
-        guard let v = field(name) else { return "" }
-        return try v.asString(field: "\(what).\(name)")
-    }
-
-    /// A Go slice: nil (absent or `c0`) reads as empty.
-    func array(_ name: String) throws(GossipCodecError) -> [MsgPackValue] {
-        guard let v = field(name) else { return [] }
-        switch v {
-        case .null: return []
-        case .array(let items): return items
-        default: throw .malformed("\(what).\(name): expected an array, found \(v.kindName)")
-        }
-    }
-
-    func map(_ name: String) throws(GossipCodecError) -> [MsgPackEntry] {
-        guard let v = field(name) else { return [] }
-        switch v {
-        case .null: return []
-        case .map(let entries): return entries
-        default: throw .malformed("\(what).\(name): expected a map, found \(v.kindName)")
-        }
-    }
-}
-
-extension MsgPackValue {
-    var kindName: String {
-        switch self {
-        case .null: "nil"
-        case .bool: "bool"
-        case .int, .uint: "integer"
-        case .float: "float"
-        case .raw: "string"
-        case .array: "array"
-        case .map: "map"
-        case .ext: "extension"
-        }
-    }
-
-    func asOptionalBytes(field: String) throws(GossipCodecError) -> [UInt8]? {
-        switch self {
-        case .null: return nil
-        case .raw(let b): return b
-        case .array(let items):
-            // go-msgpack also fills a []byte from an array of small integers.
-            var out: [UInt8] = []
-            out.reserveCapacity(items.count)
-            for item in items {
-                guard case .uint(let u) = item, let byte = UInt8(exactly: u) else {
-                    throw .malformed("\(field): array element is not a byte")
-                }
-                out.append(byte)
-            }
-            return out
-        default: throw .malformed("\(field): expected bytes, found \(kindName)")
-        }
-    }
-
-    func asUInt64(field: String) throws(GossipCodecError) -> UInt64 {
-        switch self {
-        case .null: return 0
-        case .uint(let u): return u
-        case .int(let i) where i >= 0: return UInt64(i)
-        case .int(let i): throw .malformed("\(field): negative value \(i) for an unsigned field")
-        case .bool(let b): return b ? 1 : 0
-        default: throw .malformed("\(field): expected an unsigned integer, found \(kindName)")
-        }
-    }
-
-    /// Go strings are byte strings; invalid UTF-8 is repaired rather than rejected.
-    func asString(field: String) throws(GossipCodecError) -> String {
-        switch self {
-        case .null: return ""
-        case .raw(let b): return String(decoding: b, as: UTF8.self)
-        default: throw .malformed("\(field): expected a string, found \(kindName)")
-        }
-    }
-
-    func asFloat64(field: String) throws(GossipCodecError) -> Double {
-        switch self {
-        case .null: return 0
-        case .float(let d): return d
-        case .uint(let u): return Double(u)
-        case .int(let i): return Double(i)
-        default: throw .malformed("\(field): expected a float, found \(kindName)")
-        }
-    }
-}
