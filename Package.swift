@@ -52,11 +52,13 @@ let package = Package(
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
         .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulAPI", "ConsulState", "Server", "Gossip", "Config", "HTTP1", "HTTPAPI", "Wire", "Agent"]),
         .executableTarget(name: "consul-sim", dependencies: ["Simulation"]),
+        // The shared libFuzzer driver / replay main of the harnesses below.
+        .target(name: "FuzzDriver"),
         // libFuzzer entry point for the HTTP/1.1 request parser (`make fuzz`).
-        .executableTarget(name: "HTTP1Fuzz", dependencies: ["HTTP1"]),
+        .executableTarget(name: "HTTP1Fuzz", dependencies: ["FuzzDriver", "HTTP1"]),
         // libFuzzer entry point for the gossip packet and stream decoders (`make fuzz`).
-        .executableTarget(name: "GossipFuzz", dependencies: ["Gossip"]),
-        .executableTarget(name: "DNSFuzz", dependencies: ["DNS", "ConsulAPI"]),
+        .executableTarget(name: "GossipFuzz", dependencies: ["FuzzDriver", "Gossip"]),
+        .executableTarget(name: "DNSFuzz", dependencies: ["FuzzDriver", "DNS", "ConsulAPI"]),
         // Raft storage helpers: a writer the crash-durability test SIGKILLs, and a micro-benchmark
         // (`swift run -c release raft-storage-bench`).
         .executableTarget(name: "raft-storage-crasher", dependencies: ["LiveRuntime", "Platform"]),

@@ -10,7 +10,7 @@ tier() {
     Wire|Platform|ConsulAPI|HTTP1) echo 0 ;;
     Raft|ConsulState|Gossip|DNS|Config) echo 1 ;;
     HTTPAPI|Server|Agent|ConsulClient) echo 2 ;;
-    LiveRuntime|Simulation|ConsulCLI|consul|consul-sim|HTTP1Fuzz|GossipFuzz|DNSFuzz|raft-storage-crasher|raft-storage-bench) echo 3 ;;
+    LiveRuntime|Simulation|ConsulCLI|consul|consul-sim|FuzzDriver|HTTP1Fuzz|GossipFuzz|DNSFuzz|raft-storage-crasher|raft-storage-bench) echo 3 ;;
     CLibUV|CSQLite|CLZ4|COpenSSL) echo c ;;
     *) echo "?" ;;
   esac

@@ -6,21 +6,11 @@
 // refuse the input, but never crash, and whatever they accept must survive the trip back: it
 // re-encodes to bytes that decode to the same value, also through the compound, compress and CRC
 // wrappers. A stream message must be exactly as long as it says: one byte less is still "need
-// more bytes". A broken invariant stops the process with a message (`invariant` below);
+// more bytes". A broken invariant stops the process with a message (`invariant`, FuzzDriver);
 // libFuzzer reports it as a crash and saves the input.
-//
-// Two builds share this file, both as a main.swift with top-level code (see HTTP1Fuzz/main.swift
-// for why the fuzz build starts libFuzzer through `LLVMFuzzerRunDriver`):
-//   - fuzz build (scripts/fuzz.sh: `-sanitize=fuzzer -DFUZZING -enable-experimental-feature Extern`)
-//   - plain `swift build`: replays files named on the command line through the same checks, e.g.
-//     a saved crash: `.build/debug/GossipFuzz fuzz-corpus/gossip-crashes/crash-…`.
-import Glibc
+// The driver and the replay build come from FuzzDriver.
+import FuzzDriver
 import Gossip
-
-/// `precondition` that keeps its message in optimized builds; the trap is what libFuzzer catches.
-func invariant(_ ok: @autoclosure () -> Bool, _ message: @autoclosure () -> String, line: UInt = #line) {
-    if !ok() { fatalError(message(), line: line) }
-}
 
 /// The datagram's messages must come back from their own encoding, alone and wrapped.
 func checkPacket(_ input: [UInt8]) {
@@ -91,44 +81,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-// Fuzz build: hand control to libFuzzer, which parses its own flags from the command line.
-@_extern(c, "LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
-var fuzzerArgc = CommandLine.argc
-var fuzzerArgv = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&fuzzerArgc, &fuzzerArgv, fuzz))
-#else
-// Plain build: replay inputs given as files.
-func readFile(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if n == 0 { break }
-        bytes.append(contentsOf: chunk[..<n])
-    }
-    return ferror(file) == 0 ? bytes : nil
-}
-
-let paths = CommandLine.arguments.dropFirst()
-if paths.isEmpty {
-    print("usage: GossipFuzz FILE...   (replays inputs through the fuzz checks; scripts/fuzz.sh gossip fuzzes)")
-    exit(2)
-}
-for path in paths {
-    guard let bytes = readFile(path) else {
-        print("GossipFuzz: cannot read \(path)")
-        exit(1)
-    }
-    // One spare byte so the pointer is valid even for an empty file, as libFuzzer guarantees.
-    let padded = bytes + [0]
-    _ = padded.withUnsafeBufferPointer { fuzz($0.baseAddress!, bytes.count) }
-    print("ok \(path) (\(bytes.count) bytes)")
-}
-#endif
+runFuzzHarness(name: "GossipFuzz", fuzz)

@@ -4,27 +4,14 @@
 // with small limits: fed all at once, and fed in two pieces split at that point. Both must yield
 // the same requests and end the same way (the same error, or waiting for more bytes), since TCP
 // may segment a stream anywhere. Every request must also respect the limits and the parser's
-// documented shape. A broken invariant stops the process with a message (`invariant` below);
+// documented shape. A broken invariant stops the process with a message (`invariant`, FuzzDriver);
 // libFuzzer reports it as a crash and saves the input.
-//
-// Two builds share this file, both as a main.swift with top-level code:
-//   - fuzz build (scripts/fuzz.sh: `-sanitize=fuzzer -DFUZZING -enable-experimental-feature Extern`):
-//     SwiftPM links executables with `--defsym main=HTTP1Fuzz_main`, which shadows libFuzzer's own
-//     `main`, so the top-level code starts libFuzzer itself through `LLVMFuzzerRunDriver`, its
-//     documented entry point for programs that keep their own main.
-//   - plain `swift build`: the top-level code replays files named on the command line through the
-//     same checks, e.g. a saved crash: `.build/debug/HTTP1Fuzz fuzz-corpus/http1-crashes/crash-…`.
-import Glibc
+// The driver and the replay build come from FuzzDriver.
+import FuzzDriver
 import HTTP1
 
 /// Small enough that a few-hundred-byte input crosses them.
 let fuzzLimits = HTTPLimits(headerBytesMax: 256, bodyBytesMax: 64)
-
-/// `precondition` that keeps its message in optimized builds (the fuzzer is built with -O, where
-/// `precondition` traps silently); the trap is what libFuzzer catches.
-func invariant(_ ok: @autoclosure () -> Bool, _ message: @autoclosure () -> String, line: UInt = #line) {
-    if !ok() { fatalError(message(), line: line) }
-}
 
 /// The parts of a parsed request that must not depend on how the bytes were segmented.
 struct ParsedRequest: Equatable {
@@ -118,44 +105,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-#if FUZZING
-// Fuzz build: hand control to libFuzzer, which parses its own flags from the command line.
-@_extern(c, "LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt) -> CInt
-
-var fuzzerArgc = CommandLine.argc
-var fuzzerArgv = CommandLine.unsafeArgv
-exit(runFuzzerDriver(&fuzzerArgc, &fuzzerArgv, fuzz))
-#else
-// Plain build: replay inputs given as files.
-func readFile(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "rb") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if n == 0 { break }
-        bytes.append(contentsOf: chunk[..<n])
-    }
-    return ferror(file) == 0 ? bytes : nil
-}
-
-let paths = CommandLine.arguments.dropFirst()
-if paths.isEmpty {
-    print("usage: HTTP1Fuzz FILE...   (replays inputs through the fuzz checks; scripts/fuzz.sh fuzzes)")
-    exit(2)
-}
-for path in paths {
-    guard let bytes = readFile(path) else {
-        print("HTTP1Fuzz: cannot read \(path)")
-        exit(1)
-    }
-    // One spare byte so the pointer is valid even for an empty file, as libFuzzer guarantees.
-    let padded = bytes + [0]
-    _ = padded.withUnsafeBufferPointer { fuzz($0.baseAddress!, bytes.count) }
-    print("ok \(path) (\(bytes.count) bytes)")
-}
-#endif
+runFuzzHarness(name: "HTTP1Fuzz", fuzz)
