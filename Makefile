@@ -74,9 +74,10 @@ sim: deps
 	.build/release/consul-sim --servers --seeds $(SERVER_SEEDS) --start $(SEED_START)
 
 ## sim-mutants: plants known bugs one at a time (commit with one vote less, ack before persist,
-##              skip the ReadIndex round, apply before commit, forget lock-delay) into a copy of
-##              the tree and reports how many seeds the simulation needs to catch each; exits 1 if
-##              any survives MUTANT_SEEDS seeds (default 500)
+##              skip the ReadIndex round, apply before commit, forget lock-delay, ack a leader's
+##              snapshot before it is durable) into a copy of the tree and reports how many seeds
+##              the simulation needs to catch each; exits 1 if any survives MUTANT_SEEDS bare Raft
+##              seeds (default 500) and then MUTANT_SERVER_SEEDS server seeds (default 300)
 sim-mutants: deps
 	scripts/sim-mutants.sh
 

@@ -68,6 +68,7 @@ public final class Agent: AgentView {
             var host = ServerHost(clock: environment.clock, network: environment.network, random: environment.random)
             host.raftStorage = environment.raftStorage
             host.snapshotStore = environment.snapshotStore
+            host.archiver = environment.snapshotArchiver
             host.peersJSON = environment.peersJSON
             host.removePeersJSON = environment.removePeersJSON
             let server = try ConsulServer(config: config, nodeID: nodeID, host: host, log: logger.named("server"))

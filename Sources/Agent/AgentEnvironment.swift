@@ -29,6 +29,8 @@ public struct AgentEnvironment {
     /// Durable Raft log and snapshots for a server with a data directory; nil = in memory (-dev).
     public var raftStorage: RaftStorage?
     public var snapshotStore: SnapshotStore?
+    /// Packs and unpacks `/v1/snapshot` archives on a server (dev mode included).
+    public var snapshotArchiver: SnapshotArchiver?
     /// TLS client for HTTPS and TCP-with-TLS checks (nil: they report critical, unsupported).
     public var tls: TLSClient?
     /// `raft/peers.json` when the operator left one, and how to delete it once applied.

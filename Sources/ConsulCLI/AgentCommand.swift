@@ -181,6 +181,7 @@ enum AgentCommand {
                 environment.checkStateRecords = try DirectoryRecordStore(directory: config.dataDir + "/checks/state", loop: loop)
                 environment.serfRecords = try DirectoryRecordStore(directory: config.dataDir + "/serf", loop: loop, rawNames: true)
             }
+            if config.server { environment.snapshotArchiver = LiveSnapshotArchiver(loop: loop) }
             if config.server && !config.devMode {
                 // A real server keeps its Raft log and snapshots under the data directory.
                 environment.raftStorage = try SQLiteRaftStorage(directory: config.dataDir + "/raft", loop: loop)

@@ -26,6 +26,7 @@ public enum CLI {
         ("reload", Entry(synopsis: "Triggers the agent to reload configuration files", run: { ReloadCommand.run($0, $1) })),
         ("rtt", Entry(synopsis: "Estimates network round trip time between nodes", run: { RTTCommand.run($0, $1) })),
         ("services", Entry(synopsis: "Interact with services", run: { ServicesCommand.run($0, $1) })),
+        ("snapshot", Entry(synopsis: "Saves, restores and analyzes snapshots of Consul server state", run: { SnapshotCommand.run($0, $1) })),
         ("validate", Entry(synopsis: "Validate config files/directories", run: { ValidateCommand.run($0, $1) })),
         ("version", Entry(synopsis: "Prints the Consul version", run: { VersionCommand.run($0, $1) })),
         ("watch", Entry(synopsis: "Watch for changes in Consul", run: { WatchCommand.run($0, $1) })),

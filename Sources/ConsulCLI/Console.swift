@@ -28,9 +28,9 @@ public class Console {
     }
 }
 
-/// Go's text/tabwriter with Consul's settings (minwidth 0, padding given, space padding):
-/// every column but the last is padded to its widest cell plus `padding`.
-func tabulate(_ rows: [[String]], padding: Int) -> [String] {
+/// Go's text/tabwriter with Consul's settings (space padding): every column but the last is
+/// padded to its widest cell plus `padding`, and to at least `minWidth`.
+func tabulate(_ rows: [[String]], padding: Int, minWidth: Int = 0) -> [String] {
     var widths: [Int] = []
     for row in rows {
         for (i, cell) in row.enumerated().dropLast() {
@@ -41,7 +41,9 @@ func tabulate(_ rows: [[String]], padding: Int) -> [String] {
     return rows.map { row in
         var line = ""
         for (i, cell) in row.enumerated() {
-            if i == row.count - 1 { line += cell } else { line += cell + String(repeating: " ", count: widths[i] - cell.count + padding) }
+            if i == row.count - 1 { line += cell } else {
+                line += cell + String(repeating: " ", count: max(widths[i] + padding, minWidth) - cell.count)
+            }
         }
         return line
     }

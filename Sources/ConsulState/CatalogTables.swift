@@ -18,6 +18,15 @@ struct CatalogTables {
     /// service name → node → service IDs: reads of one service never scan the whole catalog.
     private(set) var instancesByName: [String: [String: Set<String>]] = [:]
 
+    /// After a restore replicated at `index`: every index a read reports is at least `index`.
+    mutating func liftIndexes(to index: UInt64) {
+        nodesIndex = max(nodesIndex, index)
+        servicesIndex = max(servicesIndex, index)
+        checksIndex = max(checksIndex, index)
+        for key in serviceIndex.keys { serviceIndex[key] = max(serviceIndex[key]!, index) }
+        for key in nodeIndex.keys { nodeIndex[key] = max(nodeIndex[key]!, index) }
+    }
+
     /// Service names hosted on a node (their health depends on the node's checks).
     func serviceNames(on node: String) -> Set<String> {
         Set((services[node] ?? [:]).values.map(\.service))

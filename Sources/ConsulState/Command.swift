@@ -37,6 +37,9 @@ public enum Command: Equatable, Sendable {
     case autopilotSet(json: [UInt8], cas: UInt64?)
     /// Agents' network coordinates, batched (Consul's Coordinate.Update).
     case coordinateBatchUpdate([NodeCoordinate])
+    /// `PUT /v1/snapshot`: replace the whole state with a verified archive's (`compressed` is its
+    /// `state.lz4`, `size` the bytes once inflated). Indexes keep moving forward (docs/snapshot.md).
+    case restoreState(compressed: [UInt8], size: UInt64)
 }
 
 /// What an applied command reports back to whoever proposed it.

@@ -8,7 +8,7 @@ extension Command {
         case kvSet = 1, kvCAS = 2, kvDelete = 3, kvDeleteCAS = 4, kvDeleteTree = 5
         case catalogRegister = 6, catalogDeregister = 7
         case sessionCreate = 8, sessionDestroy = 9, sessionRenew = 10, kvLock = 11, kvUnlock = 12, txn = 13
-        case querySet = 14, queryDelete = 15, autopilotSet = 16, coordinateBatchUpdate = 17
+        case querySet = 14, queryDelete = 15, autopilotSet = 16, coordinateBatchUpdate = 17, restoreState = 18
     }
 
     public var encoded: [UInt8] {
@@ -50,6 +50,8 @@ extension Command {
         case let .coordinateBatchUpdate(updates):
             w.u8(Code.coordinateBatchUpdate.rawValue); w.u32(UInt32(updates.count))
             for u in updates { u.encode(into: &w) }
+        case let .restoreState(compressed, size):
+            w.u8(Code.restoreState.rawValue); w.u64(size); w.blob(compressed)
         }
         return w.bytes
     }
@@ -95,6 +97,9 @@ extension Command {
             var updates: [NodeCoordinate] = []
             for _ in 0..<count { updates.append(try NodeCoordinate.decode(from: &r)) }
             self = .coordinateBatchUpdate(updates)
+        case .restoreState:
+            let size = try r.u64()
+            self = .restoreState(compressed: try r.blob(), size: size)
         }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after command") }
     }

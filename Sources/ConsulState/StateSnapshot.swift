@@ -6,7 +6,7 @@ import ConsulAPI
 extension StateStore {
     /// 1: KV only. 2: KV + catalog. 3: + sessions and prepared queries. 4: + autopilot settings.
     /// 5: + services' connect and locality fields, and the coordinates table.
-    static let snapshotVersion: UInt8 = 5
+    public static let snapshotVersion: UInt8 = 5
 
     public func snapshot() -> [UInt8] {
         var w = ByteWriter()
@@ -41,17 +41,22 @@ extension StateStore {
         return w.bytes
     }
 
+    /// The snapshot format versions `restore` reads.
+    public static let snapshotVersions: ClosedRange<Int> = 1...Int(snapshotVersion)
+
     /// Replaces the whole state with a snapshot's; every blocked query wakes (anything may differ).
-    public func restore(_ bytes: [UInt8]) throws(DecodeError) {
+    /// With `lift`, every table index and every key's ModifyIndex become at least `lift` (a
+    /// restore replicated at that index). Nothing changes unless the whole snapshot decodes.
+    public func restore(_ bytes: [UInt8], liftingIndexesTo lift: UInt64 = 0) throws(DecodeError) {
         var r = StateReader(bytes)
         let version = try r.u8()
-        guard (1...5).contains(version) else { throw DecodeError("unsupported snapshot version \(version)") }
-        let newIndex = try r.u64()
-        let newTableIndex = try r.u64()
+        guard StateStore.snapshotVersions.contains(Int(version)) else { throw DecodeError("unsupported snapshot version \(version)") }
+        let newIndex = max(try r.u64(), lift)
+        let newTableIndex = max(try r.u64(), lift)
         var pairs: [KVPair] = []
         for _ in 0..<(try r.u64()) {
             pairs.append(KVPair(key: try r.string(), value: try r.blob(), flags: try r.u64(), lockIndex: try r.u64(),
-                                session: try r.string(), createIndex: try r.u64(), modifyIndex: try r.u64()))
+                                session: try r.string(), createIndex: try r.u64(), modifyIndex: max(try r.u64(), lift)))
         }
         var tombs: [(String, UInt64)] = []
         for _ in 0..<(try r.u64()) { tombs.append((try r.string(), try r.u64())) }
@@ -81,6 +86,12 @@ extension StateStore {
             }
         }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after snapshot") }
+        if lift > 0 {
+            catalogWithExtras.liftIndexes(to: lift)
+            restoredCoordinates.index = max(restoredCoordinates.index, lift)
+            restoredSessions.index = max(restoredSessions.index, lift)
+            restoredQueries.index = max(restoredQueries.index, lift)
+        }
         catalog = catalogWithExtras
         coordinates = restoredCoordinates
         sessions = restoredSessions

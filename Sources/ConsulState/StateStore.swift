@@ -25,6 +25,9 @@ public final class StateStore {
     /// Monotonic nanoseconds, for lock-delays and TTL clocks only (replicated state never
     /// depends on it). The server wires its loop clock in; tests pass a fake.
     public var monotonicNow: () -> UInt64 = { 0 }
+    /// Inflates a replicated restore's compressed state (LZ4 lives at the edge; the server
+    /// wires its archiver in). Nil: this replica refuses restores, as every replica would.
+    public var inflateState: (([UInt8], UInt64) -> Result<[UInt8], DecodeError>)?
 
     public init() {}
 
@@ -44,6 +47,7 @@ public final class StateStore {
         case .txn(let ops): result = applyTxn(ops, at: index, woken: &woken)
         case .querySet, .queryDelete: result = applyQuery(command, at: index, woken: &woken)
         case .coordinateBatchUpdate(let updates): result = applyCoordinates(updates, at: index, woken: &woken)
+        case let .restoreState(compressed, size): result = applyRestore(compressed, size: size, at: index)
         case let .autopilotSet(json, cas):
             if let cas, cas != (autopilot?.modifyIndex ?? 0) {
                 result = .bool(false)
@@ -165,6 +169,19 @@ public final class StateStore {
     public var kvCount: Int { kv.count }
 
     var tombstoneList: [(String, UInt64)] { tombstones.sorted { bytesLess($0.key, $1.key) }.map { ($0.key, $0.value) } }
+
+    /// A replicated restore: the archive's state replaces ours, every table's index and every
+    /// key's ModifyIndex rise to `index` (nothing a client saw goes backwards), TTL clocks
+    /// restart and every blocked query wakes. A state that does not decode changes nothing.
+    private func applyRestore(_ compressed: [UInt8], size: UInt64, at index: UInt64) -> CommandResult {
+        guard let inflateState else { return .failure("snapshot restore: this server cannot inflate snapshot state") }
+        switch inflateState(compressed, size) {
+        case .failure(let error): return .failure("snapshot restore: \(error)")
+        case .success(let raw):
+            do { try restore(raw, liftingIndexesTo: index) } catch { return .failure("snapshot restore: \(error)") }
+            return .bool(true)
+        }
+    }
 
     func replaceAll(index newIndex: UInt64, kvTableIndex newTableIndex: UInt64, pairs: [KVPair], tombstones newTombs: [(String, UInt64)]) {
         index = newIndex

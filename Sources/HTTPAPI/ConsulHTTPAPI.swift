@@ -79,6 +79,8 @@ public final class ConsulHTTPAPI {
         router.add("/v1/operator/autopilot/configuration", methods: ["GET", "PUT"]) { operatorEndpoint.autopilotConfiguration($0, $1) }
         router.add("/v1/operator/autopilot/health", methods: ["GET"]) { operatorEndpoint.autopilotHealth($0, $1) }
         router.add("/v1/operator/autopilot/state", methods: ["GET"]) { operatorEndpoint.autopilotState($0, $1) }
+        let snapshots = SnapshotEndpoint(api: self, server: operatorAgent)
+        router.add("/v1/snapshot", methods: ["GET", "PUT"]) { snapshots.handle($0, $1) }
         let health = HealthEndpoint(api: self)
         router.add("/v1/health/node/", methods: ["GET"]) { health.node($0, $1) }
         router.add("/v1/health/checks/", methods: ["GET"]) { health.checks($0, $1) }

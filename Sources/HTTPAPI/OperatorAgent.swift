@@ -22,6 +22,10 @@ public protocol OperatorAgent: AnyObject {
                                    completion: @escaping (Result<Bool, HTTPResponseError>) -> Void)
     /// Autopilot's view of every server (health, failure tolerance).
     func autopilotHealth() -> AutopilotHealthInfo
+    /// A snapshot archive of the replicated state as applied here, and its index.
+    func saveSnapshot(completion: @escaping (Result<(index: UInt64, archive: [UInt8]), HTTPResponseError>) -> Void)
+    /// Verifies an archive whole, then restores it through Raft; nil once applied here.
+    func restoreSnapshot(_ archive: [UInt8], completion: @escaping (HTTPResponseError?) -> Void)
 }
 
 public enum OperatorRoute {

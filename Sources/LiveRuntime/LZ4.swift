@@ -33,8 +33,9 @@ enum LZ4Frame {
             }
         }
         try LZ4Error.check(written, "LZ4F_compressFrame")
-        output.removeLast(output.count - written)
-        return output
+        // A copy of exactly the compressed bytes: the bound-sized buffer (about the input's
+        // size) is freed rather than kept as spare capacity.
+        return Array(output[..<written])
     }
 
     /// Decompresses exactly one whole frame. Truncation, trailing bytes, a content size other

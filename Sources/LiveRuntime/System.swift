@@ -71,6 +71,13 @@ public enum Files {
         guard rename(temp, path) == 0 else { throw FileError(path: path, message: errnoText()) }
     }
 
+    /// Makes a file's creation or rename durable by syncing its directory.
+    public static func syncDirectory(of file: String) throws {
+        let slash = file.lastIndex(of: "/")
+        let directory = slash.map { file[..<$0].isEmpty ? "/" : String(file[..<$0]) } ?? "."
+        try DurableFiles.syncDirectory(directory)
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

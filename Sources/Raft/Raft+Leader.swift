@@ -99,7 +99,8 @@ extension Raft {
         case .snapshot: canSendEntries = false
         }
         if canSendEntries && pr.next <= log.lastIndex {
-            entries = log.slice(from: pr.next, to: log.lastIndex, maxCount: config.entriesPerMessageMax)
+            entries = log.slice(from: pr.next, to: log.lastIndex, maxCount: config.entriesPerMessageMax,
+                                maxBytes: config.entriesBytesPerMessageMax)
         }
         if entries.isEmpty && !heartbeat { return }
         let commit = min(log.commitIndex, prevIndex + UInt64(entries.count))

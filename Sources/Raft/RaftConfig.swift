@@ -14,6 +14,9 @@ public struct RaftConfig: Sendable {
     /// Pipelined AppendEntries messages in flight per follower.
     public var inflightMax = 64
     public var entriesPerMessageMax = 64
+    /// Entry data per append message beyond its first entry: keeps one message (a frame on the
+    /// server RPC, at most 64 MiB) bounded when a large entry (a snapshot restore) is in the log.
+    public var entriesBytesPerMessageMax = 4 << 20
     public var snapshotChunkBytes = 256 * 1024
     /// Seeds the election-timeout randomness (deterministic replays).
     public var seed: UInt64 = 1

@@ -43,10 +43,18 @@ struct RaftLog {
         return entries[Int(index - snapshotIndex - 1)]
     }
 
-    /// Entries in `from...to` (clamped), at most `maxCount`.
-    func slice(from: UInt64, to: UInt64, maxCount: Int) -> [Entry] {
+    /// Entries in `from...to` (clamped), at most `maxCount`, and no more than `maxBytes` of
+    /// data once past the first entry (which always comes, however large).
+    func slice(from: UInt64, to: UInt64, maxCount: Int, maxBytes: Int = .max) -> [Entry] {
         guard from <= to, from > snapshotIndex, from <= lastIndex else { return [] }
-        let end = min(to, lastIndex, from + UInt64(maxCount) - 1)
+        var end = min(to, lastIndex, from + UInt64(maxCount) - 1)
+        if maxBytes < .max {
+            var bytes = 0
+            for i in from...end {
+                bytes += entries[Int(i - snapshotIndex - 1)].data.count
+                if bytes > maxBytes && i > from { end = i - 1; break }
+            }
+        }
         return Array(entries[Int(from - snapshotIndex - 1)...Int(end - snapshotIndex - 1)])
     }
 

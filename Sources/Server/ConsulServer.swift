@@ -15,6 +15,8 @@ public struct ServerHost {
     public var random: RandomSource
     public var raftStorage: RaftStorage?
     public var snapshotStore: SnapshotStore?
+    /// Snapshot archives for `/v1/snapshot` (nil: this server cannot save or restore them).
+    public var archiver: SnapshotArchiver?
     /// `raft/peers.json` when the operator left one, and how to delete it once applied.
     public var peersJSON: [UInt8]?
     public var removePeersJSON: () -> Void = {}
@@ -79,6 +81,11 @@ public final class ConsulServer {
         recoveredPeerAddresses = peers?.addresses ?? []
         let clock = host.clock
         node.store.monotonicNow = { clock.now.nanoseconds }
+        if let archiver = host.archiver {
+            node.store.inflateState = { compressed, size in
+                archiver.inflate(compressed, size: size).mapError { DecodeError($0.message) }
+            }
+        }
         backend = RaftBackend(node: node, clock: clock)
         backend.rpc = rpc
         backend.leaderAddress = { [unowned self] in self.leaderRPCAddress }

@@ -36,7 +36,10 @@ public final class RaftBackend: ConsulBackend {
             self.clock.schedule(after: RaftBackend.retryNanos) { self.applyRetrying(command, deadline: deadline, completion: completion) }
         }
         if node.raft.role == .leader {
-            // Lock-delay is judged on the leader's clock before proposing, never while applying.
+            // Lock-delay is judged on the leader's clock before proposing, never while applying,
+            // and only once a new leader has applied what earlier leaders committed (else an
+            // invalidation it has not applied yet would start no window).
+            if command.acquiresLocks && !node.hasAppliedOwnTerm { return retry(.noLeader) }
             if case .kvLock(let key, _, _, _) = command, store.lockDelayed(key) { return completion(.success(.bool(false))) }
             if case .txn(let ops) = command, let refused = store.lockDelayRefusal(ops) { return completion(.success(refused)) }
             node.propose(command) { result in
@@ -139,6 +142,17 @@ public final class RaftBackend: ConsulBackend {
         case .leadershipLost: return "leadership lost while committing log"
         case .storage(let m): return "raft storage: \(m)"
         case .rejected(let m): return m
+        }
+    }
+}
+
+extension Command {
+    /// A lock acquisition (alone or in a transaction): subject to lock-delay.
+    var acquiresLocks: Bool {
+        switch self {
+        case .kvLock: return true
+        case .txn(let ops): return ops.contains { if case .kv("lock", _, _, _, _, _) = $0 { return true } else { return false } }
+        default: return false
         }
     }
 }

@@ -42,6 +42,10 @@ public final class RaftNode {
     public var onApply: ((Entry, CommandResult?) -> Void)?
     /// Called when the role or leader changes.
     public var onSoftState: ((SoftState) -> Void)?
+    /// A command was proposed here as the entry at (index, term).
+    public var onPropose: ((UInt64, UInt64) -> Void)?
+    /// The state was replaced by a snapshot from the leader, up to this index.
+    public var onRestore: ((UInt64) -> Void)?
     /// Fatal storage failure: the server must stop rather than continue without durability.
     public var onFatal: ((String) -> Void)?
     /// A committed command that does not decode (index, reason): skipped on every replica alike.
@@ -53,6 +57,9 @@ public final class RaftNode {
     public var snapshotStore: SnapshotStore?
     private var lastSnapshotIndex: UInt64 = 0
     private var snapshotInFlight = false
+    /// Leader snapshots being saved; log writes wait behind them (see `handle`).
+    private var installing = 0
+    private var writesAwaitingInstall: [() -> Void] = []
 
     public init(raft: Raft, store: StateStore, storage: RaftStorage, transport: RaftTransport, clock: EventLoopClock,
                 tickNanoseconds: UInt64) {
@@ -80,6 +87,10 @@ public final class RaftNode {
         process()
         return true
     }
+
+    /// A leader has applied an entry of its own term, hence everything committed before it was
+    /// elected (replica-local state such as lock-delays is then current).
+    public var hasAppliedOwnTerm: Bool { raft.term(at: appliedIndex) == raft.term }
 
     /// Runs `completion` once entries up to `index` have been applied here (a follower serving
     /// a read at the leader's read index).
@@ -135,6 +146,7 @@ public final class RaftNode {
         switch raft.propose(command.encoded, broadcast: false) {
         case .success(let (index, term)):
             proposals[index] = (term, completion)
+            onPropose?(index, term)
             scheduleFlush()
         case .failure(.notLeader(let leader)):
             completion(.failure(.notLeader(leader: leader)))
@@ -196,42 +208,62 @@ public final class RaftNode {
         }
         for m in rd.messages { transport.send(m) }
         if let snapshot = rd.snapshot {
-            // A snapshot from the leader replaces our whole log: make that durable too.
-            // A failed save or truncation leaves the disk behind the state we serve: stop.
-            snapshotStore?.save(SnapshotMeta(index: snapshot.index, term: snapshot.term,
-                                             configuration: snapshot.configuration.encoded,
-                                             size: UInt64(snapshot.data.count)), data: snapshot.data) { [weak self] result in
-                if case .failure(let error) = result { self?.onFatal?("saving the leader's snapshot: \(error)") }
-            }
-            storage.compact(through: UInt64(Int64.max)) { [weak self] result in
-                if case .failure(let error) = result { self?.onFatal?("raft storage: dropping the log for a snapshot: \(error)") }
+            // A snapshot from the leader replaces our whole log. Order on disk: the snapshot is
+            // durable, then the log is dropped, then this Ready's batch (and every later one) is
+            // written and acknowledged — a crash in between leaves either the old log or the
+            // snapshot, never neither.
+            installing += 1
+            let meta = SnapshotMeta(index: snapshot.index, term: snapshot.term,
+                                    configuration: snapshot.configuration.encoded, size: UInt64(snapshot.data.count))
+            let snapshots = snapshotStore ?? MemorySnapshotStore()
+            snapshots.save(meta, data: snapshot.data) { [weak self] result in
+                guard let self, !self.stopped else { return }
+                if case .failure(let error) = result {
+                    self.onFatal?("saving the leader's snapshot: \(error)")
+                    return self.stop()
+                }
+                self.storage.compact(through: UInt64(Int64.max)) { [weak self] result in
+                    if case .failure(let error) = result { self?.onFatal?("raft storage: dropping the log for a snapshot: \(error)") }
+                }
+                self.installing -= 1
+                if self.installing == 0 {
+                    let writes = self.writesAwaitingInstall
+                    self.writesAwaitingInstall = []
+                    for write in writes { write() }
+                }
             }
             lastSnapshotIndex = snapshot.index
-            do { try store.restore(snapshot.data) } catch {
+            do { try self.store.restore(snapshot.data) } catch {
                 onFatal?("snapshot from leader does not decode: \(error)")
                 stop()
                 return
             }
             appliedIndex = snapshot.index
+            onRestore?(snapshot.index)
         }
         if rd.needsPersist {
             var batch = RaftWriteBatch()
             if let hs = rd.hardState { batch.hardState = StoredHardState(term: hs.term, vote: hs.vote ?? "") }
             batch.entries = rd.entries.map { StoredEntry(index: $0.index, term: $0.term, kind: $0.kind.rawValue, data: $0.data) }
             afterPersistQueue.append(rd.messagesAfterPersist)
-            storage.write(batch) { [weak self] result in
+            let write = { [weak self] in
                 guard let self, !self.stopped else { return }
-                let after = self.afterPersistQueue.removeFirst()
-                switch result {
-                case .success:
-                    self.raft.persisted(rd)
-                    for m in after { self.transport.send(m) }
-                    self.process()
-                case .failure(let error):
-                    self.onFatal?("raft storage: \(error)")
-                    self.stop()
+                self.storage.write(batch) { [weak self] result in
+                    guard let self, !self.stopped else { return }
+                    let after = self.afterPersistQueue.removeFirst()
+                    switch result {
+                    case .success:
+                        self.raft.persisted(rd)
+                        for m in after { self.transport.send(m) }
+                        self.process()
+                    case .failure(let error):
+                        self.onFatal?("raft storage: \(error)")
+                        self.stop()
+                    }
                 }
             }
+            // Writes keep their order: while a leader's snapshot is not yet durable, they wait.
+            if installing > 0 { writesAwaitingInstall.append(write) } else { write() }
         } else if !afterPersistQueue.isEmpty {
             afterPersistQueue[afterPersistQueue.count - 1] += rd.messagesAfterPersist
         } else {

@@ -26,6 +26,8 @@ public final class ServerSimCluster {
     private var up: Set<String> = []
     private let nodeIDs: [String: String]
     let checker = SafetyChecker()
+    /// The workload's shared lock key, held to its holders' lock-delays.
+    let lockDelays = LockDelayChecker(key: ServerWorkload.lockKey)
     /// Client agents' forwarding (`ClientBackend`): they keep no replica and send writes to a
     /// server they know, rotating past unreachable ones.
     public private(set) var clients: [ClientBackend] = []
@@ -75,7 +77,7 @@ public final class ServerSimCluster {
         let alive = { [weak self] in self?.incarnations[name] == incarnation && self?.up.contains(name) == true }
         var host = ServerHost(clock: clock, network: fabric.host(ip(name)), random: SimRandomSource(world: world))
         host.raftStorage = SimRaftStorage(disk: disks[name]!, world: world, fsyncNanos: fsyncNanos, alive: alive)
-        host.snapshotStore = SimSnapshotStore(disk: disks[name]!)
+        host.snapshotStore = SimSnapshotStore(disk: disks[name]!, world: world, alive: alive)
         var config = AgentConfig()
         config.nodeName = name
         config.server = true
@@ -98,9 +100,21 @@ public final class ServerSimCluster {
         try server.start()
         let node = server.raftNode
         let id = nodeIDs[name]!
+        if incarnation > 1 { lockDelays.lastRestart = world.now }
+        let lockKey = lockDelays.key
+        lockDelays.started(name, holder: node.store.kvGet(lockKey)?.session ?? "")
         node.onApply = { [weak self, weak node] entry, _ in
             guard let self, let node else { return }
             self.checker.applied(entry, on: id, currentTerm: node.raft.term, store: node.store)
+            self.lockDelays.applied(index: entry.index, term: entry.term, on: name, holder: node.store.kvGet(lockKey)?.session ?? "", now: self.world.now)
+        }
+        node.onPropose = { [weak self, weak node] index, term in
+            guard let self, let node else { return }
+            self.lockDelays.proposed(index: index, term: term, applied: node.appliedIndex, now: self.world.now)
+        }
+        node.onRestore = { [weak self, weak node] _ in
+            guard let self, let node else { return }
+            self.lockDelays.started(name, holder: node.store.kvGet(lockKey)?.session ?? "")
         }
         let logState = node.onSoftState
         node.onSoftState = { [weak self, weak node] soft in
@@ -151,7 +165,7 @@ public final class ServerSimCluster {
     }
 
     public var leader: String? { liveServers.first { servers[$0]?.raftNode.raft.role == .leader } }
-    public var failure: String? { checker.failure }
+    public var failure: String? { checker.failure ?? lockDelays.failure }
 }
 
 /// Clients of the simulated servers: each writes and reads through a random live server (its
@@ -163,6 +177,9 @@ public final class ServerWorkload {
     private let clients: Int
     private let keys = ["x", "y"]
     private var counter = 0
+    static let lockKey = "lock"
+    /// Sessions this workload created and has not destroyed.
+    private var liveSessions: [String] = []
 
     public init(cluster: ServerSimCluster, clients: Int = 3) {
         self.cluster = cluster
@@ -174,16 +191,31 @@ public final class ServerWorkload {
     /// destroy them; every replica must do so at the same index — the state checks compare).
     public private(set) var sessionsCreated = 0
     public private(set) var locksAcquired = 0
+    public private(set) var sessionsDestroyed = 0
     /// Reads answered through a client agent's forwarded HTTP request.
     public private(set) var clientReads = 0
 
     public func step() {
         for client in 0..<clients where inFlight[client] == nil && cluster.world.random.chance(0.3) { issue(client) }
         if cluster.world.random.chance(0.05) { lockWithSession() }
+        if cluster.world.random.chance(0.03) { destroySession() }
     }
 
-    /// A session on a random live server's node (10 s TTL, never renewed, no lock-delay), then
-    /// an acquire of the shared lock key with it.
+    /// Destroys one of the workload's sessions: the lock it may hold is lost, and its
+    /// lock-delay starts.
+    private func destroySession() {
+        let world = cluster.world
+        let live = cluster.liveServers
+        guard !liveSessions.isEmpty, !live.isEmpty,
+              let backend = cluster.servers[live[Int(world.random.below(UInt64(live.count)))]]?.backend else { return }
+        let id = liveSessions.remove(at: Int(world.random.below(UInt64(liveSessions.count))))
+        backend.apply(.sessionDestroy(id: id)) { [weak self] result in
+            if case .success = result { self?.sessionsDestroyed += 1 }
+        }
+    }
+
+    /// A session on a random live server's node (10 s TTL, never renewed, a lock-delay of 0,
+    /// 0.5 or 2 s), then an acquire of the shared lock key with it.
     private func lockWithSession() {
         let live = cluster.liveServers
         guard !live.isEmpty else { return }
@@ -194,12 +226,14 @@ public final class ServerWorkload {
         session.id = UUIDText.random { world.random.next() }
         session.node = name
         session.ttl = "10s"
-        session.lockDelay = 0
+        session.lockDelay = [0, 500_000_000, 2_000_000_000][Int(world.random.below(3))]
+        cluster.lockDelays.delays[session.id] = session.lockDelay
         session.behavior = world.random.chance(0.5) ? .release : .delete
         backend.apply(.sessionCreate(session)) { [weak self, weak backend] result in
             guard case .success(.bool(true)) = result, let self, let backend else { return }
             self.sessionsCreated += 1
-            backend.apply(.kvLock(key: "lock", value: Array(session.id.utf8), flags: 0, session: session.id)) { [weak self] result in
+            self.liveSessions.append(session.id)
+            backend.apply(.kvLock(key: ServerWorkload.lockKey, value: Array(session.id.utf8), flags: 0, session: session.id)) { [weak self] result in
                 if case .success(.bool(true)) = result { self?.locksAcquired += 1 }
             }
         }
@@ -354,6 +388,7 @@ public enum ServerSimRunner {
         result.completed = workload.completedOperations
         result.sessions = workload.sessionsCreated
         result.clientReads = workload.clientReads
+        result.lockDelayChecks = cluster.lockDelays.acquisitionsChecked
         result.applied = cluster.checker.highestApplied
         if let failure = cluster.failure {
             result.failure = failure

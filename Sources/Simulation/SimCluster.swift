@@ -55,10 +55,9 @@ public final class SimCluster {
         clock.incarnation = incarnation
         clocks[id] = clock
         let disk = disks[id]!
-        let storage = SimRaftStorage(disk: disk, world: world, fsyncNanos: fsyncNanos) { [weak self] in
-            self?.incarnations[id] == incarnation && self?.up.contains(id) == true
-        }
-        let snapshots = SimSnapshotStore(disk: disk)
+        let alive = { [weak self] in self?.incarnations[id] == incarnation && self?.up.contains(id) == true }
+        let storage = SimRaftStorage(disk: disk, world: world, fsyncNanos: fsyncNanos, alive: alive)
+        let snapshots = SimSnapshotStore(disk: disk, world: world, alive: alive)
         var config = RaftConfig(id: id)
         config.electionTicks = 10
         config.heartbeatTicks = 2

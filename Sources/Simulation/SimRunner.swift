@@ -12,6 +12,8 @@ public struct SimRunResult: CustomStringConvertible {
     public var sessions = 0
     /// Reads answered through client agents (server-level runs).
     public var clientReads = 0
+    /// Lock acquisitions held to a previous holder's lock-delay (server-level runs).
+    public var lockDelayChecks = 0
     public var description: String {
         "seed \(seed) size \(size): " + (failure.map { "FAIL \($0)" } ?? "ok (\(operations) ops, \(completed) completed, \(applied) entries applied, \(crashes) crashes)")
     }

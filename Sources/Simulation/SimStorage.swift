@@ -76,16 +76,29 @@ final class SimRaftStorage: RaftStorage {
     func close() {}
 }
 
-/// SnapshotStore over a SimDisk (saved at once; the sim does not crash mid-snapshot).
+/// SnapshotStore over a SimDisk. A save takes a while (write, fsync, rename) and completes
+/// later; a crash before then loses it, as a half-written snapshot file is never renamed.
 final class SimSnapshotStore: SnapshotStore {
     private let disk: SimDisk
-    init(disk: SimDisk) { self.disk = disk }
+    private let world: SimWorld
+    private let alive: () -> Bool
+    static let saveNanos: ClosedRange<UInt64> = 1_000_000...40_000_000
+
+    init(disk: SimDisk, world: SimWorld, alive: @escaping () -> Bool) {
+        self.disk = disk
+        self.world = world
+        self.alive = alive
+    }
 
     func save(_ meta: SnapshotMeta, data: [UInt8], completion: @escaping (Result<SnapshotMeta, StorageError>) -> Void) {
-        disk.snapshots.append((meta, data))
-        disk.snapshots.sort { $0.meta.index < $1.meta.index }
-        if disk.snapshots.count > 2 { disk.snapshots.removeFirst(disk.snapshots.count - 2) }
-        completion(.success(meta))
+        let after = world.random.range(Self.saveNanos.lowerBound, Self.saveNanos.upperBound)
+        world.schedule(after: after) { [disk, alive] in
+            guard alive() else { return }  // crashed first: the file never appeared
+            disk.snapshots.append((meta, data))
+            disk.snapshots.sort { $0.meta.index < $1.meta.index }
+            if disk.snapshots.count > 2 { disk.snapshots.removeFirst(disk.snapshots.count - 2) }
+            completion(.success(meta))
+        }
     }
 
     func loadNewest() throws -> (meta: SnapshotMeta, data: [UInt8])? { disk.snapshots.last }

@@ -21,10 +21,13 @@ while let arg = args.popFirst() {
     }
 }
 var failures = 0
+var sessions = 0, lockDelayChecks = 0, clientReads = 0
 for seed in start..<(start + seeds) {
     let result = servers ? ServerSimRunner.run(seed: seed, size: size) : SimRunner.run(seed: seed, size: size)
     if result.failure != nil { failures += 1 }
+    (sessions, lockDelayChecks, clientReads) = (sessions + result.sessions, lockDelayChecks + result.lockDelayChecks, clientReads + result.clientReads)
     if result.failure != nil || seeds <= 20 { print(result) }
 }
+if servers { print("sessions created: \(sessions), lock acquisitions held to a lock-delay: \(lockDelayChecks), reads through client agents: \(clientReads)") }
 print("\(seeds) seeds from \(start): \(failures) failed")
 exit(failures == 0 ? 0 : 1)

@@ -41,6 +41,13 @@ final class FakeOperator: OperatorAgent {
         completion(.success(true))
     }
     func autopilotHealth() -> AutopilotHealthInfo { health }
+    /// Snapshots are tested against the real server (SnapshotLiveTests); this fake has none.
+    func saveSnapshot(completion: @escaping (Result<(index: UInt64, archive: [UInt8]), HTTPResponseError>) -> Void) {
+        completion(.failure(HTTPResponseError(500, "no snapshots in this fake")))
+    }
+    func restoreSnapshot(_ archive: [UInt8], completion: @escaping (HTTPResponseError?) -> Void) {
+        completion(HTTPResponseError(500, "no snapshots in this fake"))
+    }
 }
 
 @Suite struct OperatorEndpointTests {
