@@ -5,6 +5,7 @@ SWIFT_FLAGS  := --explicit-target-dependency-import-check error
 RELEASE_FLAGS := -c release $(SWIFT_FLAGS) --static-swift-stdlib
 BINARY       := .build/release/consul
 # System packages the build, tests and benchmarks need (Debian names).
+PY_PACKAGES := py-consul==1.8.0
 DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev libssl-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio
 
 .PHONY: deps build dev test lint-imports bench bench-deps fuzz sim sim-mutants clean
@@ -19,6 +20,8 @@ deps:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
 	fi
+	@# py-consul (PyPI) drives the Python-client interop tests (its snapshot API included).
+	@python3 -c "import consul; consul.Consul().snapshot" 2>/dev/null || python3 -m pip install --quiet $(PY_PACKAGES)
 
 ## build: release binary at .build/release/consul
 build: deps

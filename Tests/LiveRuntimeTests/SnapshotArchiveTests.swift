@@ -1,0 +1,104 @@
+import Foundation
+import LiveRuntime
+import Platform
+import Testing
+import Wire
+
+/// The snapshot archive (docs/snapshot.md): what `build` writes, `tar` reads, and `open` refuses
+/// every kind of damage with a message naming it.
+@Suite struct SnapshotArchiveTests {
+    private let meta = SnapshotArchiveMeta(index: 42, term: 3, createdMillis: 1_700_000_000_000, stateFormat: 5, size: 0,
+                                           servers: [.init(id: "a577b288-b354-770e-e909-da0972eb20e8", address: "10.0.0.1:8300", voter: true)])
+
+    private func archive(_ state: [UInt8]) throws -> [UInt8] {
+        var m = meta
+        m.size = UInt64(state.count)
+        return try SnapshotArchive.build(m, state: state, modifiedSeconds: 1_700_000_000)
+    }
+
+    private var state: [UInt8] { Array((0..<20_000).map { "key-\($0 % 97) value \($0)\n" }.joined().utf8) }
+
+    private func refusal(_ bytes: [UInt8]) -> String? {
+        do {
+            let unpacked = try SnapshotArchive.open(bytes)
+            _ = try SnapshotArchive.inflate(unpacked.compressedState, size: unpacked.meta.size)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    @Test func roundTrip() throws {
+        let bytes = try archive(state)
+        let unpacked = try SnapshotArchive.open(bytes)
+        #expect(unpacked.meta.id == "3-42-1700000000000")
+        #expect(unpacked.meta.index == 42 && unpacked.meta.term == 3 && unpacked.meta.stateFormat == 5)
+        #expect(unpacked.meta.servers == meta.servers)
+        #expect(try SnapshotArchive.inflate(unpacked.compressedState, size: unpacked.meta.size) == state)
+        // Compressible text compresses.
+        #expect(unpacked.compressedState.count < state.count / 2)
+    }
+
+    /// A plain tar: the system's `tar` lists it and extracts the files with the right checksums.
+    @Test func systemTarReadsIt() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("backup.snap")
+        try Data(try archive(state)).write(to: file)
+        let tar = Process()
+        tar.executableURL = URL(fileURLWithPath: "/usr/bin/tar")
+        tar.arguments = ["-tf", file.path]
+        let out = Pipe()
+        tar.standardOutput = out
+        try tar.run()
+        tar.waitUntilExit()
+        #expect(tar.terminationStatus == 0)
+        let names = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        #expect(names == ["meta.json", "state.lz4", "SHA256SUMS"])
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/bin/sh")
+        check.arguments = ["-c", "cd '\(dir.path)' && tar -xf backup.snap && sha256sum -c SHA256SUMS"]
+        try check.run()
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 0)
+    }
+
+    /// Every kind of damage is refused before anything is used, naming what is wrong.
+    @Test func damagedArchivesAreRefused() throws {
+        let good = try archive(state)
+        let entries = try Tar.entries(good)
+        let metaRange = try #require(entries.first { $0.name == "meta.json" }).data
+        let stateRange = try #require(entries.first { $0.name == "state.lz4" }).data
+        func flipped(_ at: Int) -> [UInt8] { var b = good; b[at] ^= 0x01; return b }
+        var random = SplitMix64(seed: 7)
+        let cases: [(String, [UInt8], String)] = [
+            ("empty", [], "empty"),
+            ("truncated", Array(good.prefix(good.count / 2)), "truncated"),
+            ("flipped byte in the compressed state", flipped(stateRange.lowerBound + stateRange.count / 2), "hash check failed for \"state.lz4\""),
+            ("flipped byte in meta.json", flipped(metaRange.lowerBound + 3), "hash check failed for \"meta.json\""),
+            ("flipped byte in a tar header", flipped(10), "checksum"),
+            ("gzip'd (a HashiCorp Consul archive)", [0x1F, 0x8B, 0x08, 0x00] + good.prefix(100), "gzip"),
+            ("random bytes", (0..<4096).map { _ in UInt8(truncatingIfNeeded: random.next()) }, "not a valid tar"),
+        ]
+        for (name, bytes, expected) in cases {
+            let message = refusal(bytes)
+            #expect(message?.contains(expected) == true, "\(name): \(message ?? "accepted")")
+        }
+    }
+
+    /// Checksums that match but content that lies (a forged size, an unknown layout version).
+    @Test func consistentButWrongArchivesAreRefused() throws {
+        let compressed = try SnapshotArchive.open(try archive(state)).compressedState
+        var wrongSize = meta
+        wrongSize.size = UInt64(state.count + 1)
+        #expect(refusal(SnapshotArchive.assemble(wrongSize, compressed: compressed, modifiedSeconds: 0))?.contains("does not decompress") == true)
+        var future = meta
+        future.version = 9
+        #expect(refusal(SnapshotArchive.assemble(future, compressed: compressed, modifiedSeconds: 0)) == "unsupported snapshot version 9")
+        // An archive with a fourth file.
+        let extra = Array(SnapshotArchive.assemble(meta, compressed: compressed, modifiedSeconds: 0).dropLast(2 * Tar.blockBytes))
+            + Tar.file(name: "extra.txt", data: [1], modifiedSeconds: 0) + Tar.endOfArchive
+        #expect(refusal(extra) == "unexpected file \"extra.txt\" in snapshot archive")
+    }
+}
