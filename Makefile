@@ -62,6 +62,7 @@ bench: build bench-deps
 	scripts/bench-dns.sh $(BINARY)
 	scripts/bench-cluster.sh $(BINARY)
 	scripts/bench-locks.sh $(BINARY)
+	scripts/bench-snapshot.py $(BINARY)
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product raft-storage-bench
 	.build/release/raft-storage-bench --entries 20000
 	python3 scripts/bench-catalog.py $(BINARY)

@@ -111,6 +111,11 @@ enum ShutdownSignal {
         signal(SIGTERM, handler)
         signal(SIGHUP, handler)
         signal(SIGPIPE, SIG_IGN)
+        // A parent may have started us with these blocked (the mask is inherited): unblock them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for sig in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&set, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     static var triggered: Bool { received != 0 }

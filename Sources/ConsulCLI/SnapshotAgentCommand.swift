@@ -78,7 +78,7 @@ enum SnapshotAgentCommand {
                 console.error("Error saving snapshot: \(error)")
                 return false
             }
-            let name = "consul-\(wallClockMillis())-\(index).snap"
+            let name = "consul-\(WallClock.nanoseconds / 1_000_000)-\(index).snap"
             if case .failure(let message) = SnapshotFile.saveVerified(archive, to: directory + "/" + name) {
                 console.error(message)
                 return false
@@ -109,12 +109,6 @@ enum SnapshotAgentCommand {
 
         private func millis(of name: String) -> UInt64 {
             UInt64(name.dropFirst("consul-".count).prefix { $0 != "-" }) ?? 0
-        }
-
-        private func wallClockMillis() -> UInt64 {
-            var ts = timespec()
-            clock_gettime(CLOCK_REALTIME, &ts)
-            return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
         }
     }
 

@@ -56,11 +56,7 @@ public final class EventLoop: EventLoopClock {
 
     public var now: Instant { Instant(nanoseconds: uv_hrtime()) }
 
-    public var wallClockNanoseconds: Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-    }
+    public var wallClockNanoseconds: Int64 { WallClock.nanoseconds }
 
     @discardableResult
     public func schedule(after nanoseconds: UInt64, _ callback: @escaping () -> Void) -> TimerHandle {

@@ -125,9 +125,5 @@ enum SnapshotDirectory {
         }
     }
 
-    static func wallClockMillis() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
-    }
+    static func wallClockMillis() -> UInt64 { UInt64(WallClock.nanoseconds / 1_000_000) }
 }

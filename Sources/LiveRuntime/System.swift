@@ -129,3 +129,13 @@ public struct FileError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { "\(path): \(message)" }
 }
+
+/// The system's wall clock (CLOCK_REALTIME): timestamps for people and file names, never for
+/// measuring intervals.
+public enum WallClock {
+    public static var nanoseconds: Int64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+    }
+}

@@ -228,3 +228,65 @@ func runToolWithInput(_ arguments: [String], input: Data) throws -> Data {
     process.waitUntilExit()
     return out.contents()
 }
+
+/// `consul snapshot agent`: one-shot runs keep the newest `-retain`; two daemons against one
+/// agent elect one saver through the KV lock, and SIGTERM releases it.
+@Suite(.serialized) struct SnapshotAgentLiveTests {
+    private func snapshots(in dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".snap") }.sorted()
+    }
+
+    @Test func oneShotRunsPruneToRetain() throws {
+        let agent = try AgentProcess()
+        defer { agent.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("snap-agent-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = ["CONSUL_HTTP_ADDR": agent.httpAddress]
+        var names: [String] = []
+        for i in 0..<3 {
+            _ = try HTTP.put("/v1/kv/round", port: agent.httpPort, body: "\(i)")
+            let run = try runCLI(["snapshot", "agent", "-interval", "0", "-retain", "2", "-local-path", dir], environment: env)
+            #expect(run.status == 0, "\(run.stderr)")
+            #expect(run.stdout.contains("Saved snapshot consul-"))
+            names = snapshots(in: dir)
+        }
+        #expect(names.count == 2, "\(names)")
+        for name in names {
+            let inspect = try runCLI(["snapshot", "inspect", dir + "/" + name])
+            #expect(inspect.status == 0, "\(inspect.stderr)")
+        }
+    }
+
+    @Test func twoDaemonsElectOneSaver() throws {
+        let agent = try AgentProcess()
+        defer { agent.stop() }
+        let dirs = (0..<2).map { _ in FileManager.default.temporaryDirectory.appendingPathComponent("snap-daemon-\(UUID().uuidString)").path }
+        for d in dirs { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        defer { for d in dirs { try? FileManager.default.removeItem(atPath: d) } }
+        let binary = try consulBinary()
+        let daemons = try dirs.map { dir -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: binary)
+            p.arguments = ["snapshot", "agent", "-http-addr", agent.httpAddress, "-interval", "1s", "-retain", "3", "-local-path", dir]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        defer { for d in daemons where d.isRunning { kill(d.processIdentifier, SIGKILL) } }
+        // One of them takes snapshots (at most -retain kept); the other only waits.
+        let counts = pollValue(30, { dirs.map { self.snapshots(in: $0).count } }, until: { $0.max() ?? 0 >= 3 })
+        #expect(counts.max() == 3 && counts.min() == 0, "\(counts)")
+        let lock = try HTTP.get("/v1/kv/consul-snapshot/lock", port: agent.httpPort)
+        let holder = (lock.json as? [[String: Any]])?.first?["Session"] as? String
+        #expect(holder?.isEmpty == false)
+        // SIGTERM: both exit 0, the lock is released and their sessions destroyed.
+        for d in daemons { kill(d.processIdentifier, SIGTERM) }
+        for d in daemons { d.waitUntilExit(); #expect(d.terminationStatus == 0) }
+        let after = try HTTP.get("/v1/kv/consul-snapshot/lock", port: agent.httpPort)
+        #expect(((after.json as? [[String: Any]])?.first?["Session"] as? String ?? "") == "")
+        let sessions = String(decoding: try HTTP.get("/v1/session/list", port: agent.httpPort).body, as: UTF8.self)
+        #expect(sessions.trimmingCharacters(in: .whitespacesAndNewlines) == "[]", "\(sessions)")
+    }
+}
