@@ -132,6 +132,8 @@ def main():
             sys.exit("bench-snapshot: save failed: " + out.stderr)
         save_peak_kb = rss_kb(agent.pid, "VmHWM")
         archive_bytes = os.path.getsize(archive_path)
+        if os.environ.get("SNAP_KEEP"):
+            shutil.copy(archive_path, os.environ["SNAP_KEEP"])
 
         # Change some keys so the restore has something to undo.
         conn = http.client.HTTPConnection("127.0.0.1", http_port, timeout=60)

@@ -18,13 +18,28 @@ struct CatalogTables {
     /// service name → node → service IDs: reads of one service never scan the whole catalog.
     private(set) var instancesByName: [String: [String: Set<String>]] = [:]
 
-    /// After a restore replicated at `index`: every index a read reports is at least `index`.
-    mutating func liftIndexes(to index: UInt64) {
-        nodesIndex = max(nodesIndex, index)
-        servicesIndex = max(servicesIndex, index)
-        checksIndex = max(checksIndex, index)
-        for key in serviceIndex.keys { serviceIndex[key] = max(serviceIndex[key]!, index) }
-        for key in nodeIndex.keys { nodeIndex[key] = max(nodeIndex[key]!, index) }
+    /// After a restore replicated at `index`: every record reads as written at `index` (created
+    /// no later), and every index a read reports is `index`.
+    mutating func restamp(at index: UInt64) {
+        (nodesIndex, servicesIndex, checksIndex) = (index, index, index)
+        for key in serviceIndex.keys { serviceIndex[key] = index }
+        for key in nodeIndex.keys { nodeIndex[key] = index }
+        for name in nodes.keys {
+            nodes[name]!.createIndex = min(nodes[name]!.createIndex, index)
+            nodes[name]!.modifyIndex = index
+        }
+        for node in services.keys {
+            for id in services[node]!.keys {
+                services[node]![id]!.createIndex = min(services[node]![id]!.createIndex, index)
+                services[node]![id]!.modifyIndex = index
+            }
+        }
+        for node in checks.keys {
+            for id in checks[node]!.keys {
+                checks[node]![id]!.createIndex = min(checks[node]![id]!.createIndex, index)
+                checks[node]![id]!.modifyIndex = index
+            }
+        }
     }
 
     /// Service names hosted on a node (their health depends on the node's checks).

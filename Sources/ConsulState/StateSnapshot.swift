@@ -45,58 +45,85 @@ extension StateStore {
     public static let snapshotVersions: ClosedRange<Int> = 1...Int(snapshotVersion)
 
     /// Replaces the whole state with a snapshot's; every blocked query wakes (anything may differ).
-    /// With `lift`, every table index and every key's ModifyIndex become at least `lift` (a
-    /// restore replicated at that index). Nothing changes unless the whole snapshot decodes.
-    public func restore(_ bytes: [UInt8], liftingIndexesTo lift: UInt64 = 0) throws(DecodeError) {
+    /// With `lift` (a restore replicated at that Raft index), everything restored reads as written
+    /// at `lift`: every ModifyIndex and table index becomes `lift`, every CreateIndex at most
+    /// `lift` — so no index a client saw goes backwards, and none runs ahead of the Raft log (the
+    /// archive may come from a cluster further along). Nothing changes unless it all decodes.
+    public func restore(_ bytes: [UInt8], restampedAt lift: UInt64 = 0) throws(DecodeError) {
+        let d = try StateStore.decodeSnapshot(bytes, lift: lift, keepKeys: true)
+        catalog = d.catalog
+        coordinates = d.coordinates
+        sessions = d.sessions
+        queries = d.queries
+        autopilot = d.autopilot
+        replaceAll(index: d.index, kvTableIndex: d.kvTableIndex, pairs: d.pairs, tombstones: d.tombstones)
+    }
+
+    /// Checks that a snapshot decodes completely (every field of every table) without building
+    /// its key table: what a restore verifies before it is committed, at a fraction of the memory.
+    public static func validateSnapshot(_ bytes: [UInt8]) throws(DecodeError) {
+        _ = try decodeSnapshot(bytes, lift: 0, keepKeys: false)
+    }
+
+    private struct DecodedSnapshot {
+        var index: UInt64 = 0
+        var kvTableIndex: UInt64 = 0
+        var pairs: [KVPair] = []
+        var tombstones: [(String, UInt64)] = []
+        var catalog = CatalogTables()
+        var sessions = SessionTable()
+        var queries = PreparedQueryTable()
+        var autopilot: StoredSettings?
+        var coordinates = CoordinateTable()
+    }
+
+    private static func decodeSnapshot(_ bytes: [UInt8], lift: UInt64, keepKeys: Bool) throws(DecodeError) -> DecodedSnapshot {
         var r = StateReader(bytes)
+        var d = DecodedSnapshot()
         let version = try r.u8()
         guard StateStore.snapshotVersions.contains(Int(version)) else { throw DecodeError("unsupported snapshot version \(version)") }
-        let newIndex = max(try r.u64(), lift)
-        let newTableIndex = max(try r.u64(), lift)
-        var pairs: [KVPair] = []
+        let restamp = { (index: UInt64) in lift > 0 ? min(index, lift) : index }
+        let (savedIndex, savedTableIndex) = (try r.u64(), try r.u64())
+        (d.index, d.kvTableIndex) = lift > 0 ? (lift, lift) : (savedIndex, savedTableIndex)
         for _ in 0..<(try r.u64()) {
-            pairs.append(KVPair(key: try r.string(), value: try r.blob(), flags: try r.u64(), lockIndex: try r.u64(),
-                                session: try r.string(), createIndex: try r.u64(), modifyIndex: max(try r.u64(), lift)))
+            var pair = KVPair(key: try r.string(), value: try r.blob(), flags: try r.u64(), lockIndex: try r.u64(),
+                              session: try r.string(), createIndex: try r.u64(), modifyIndex: try r.u64())
+            if lift > 0 { (pair.createIndex, pair.modifyIndex) = (restamp(pair.createIndex), lift) }
+            if keepKeys { d.pairs.append(pair) }
         }
-        var tombs: [(String, UInt64)] = []
-        for _ in 0..<(try r.u64()) { tombs.append((try r.string(), try r.u64())) }
-        let restoredCatalog = version >= 2 ? try CatalogTables.decode(from: &r) : CatalogTables()
-        var restoredSessions = SessionTable()
+        for _ in 0..<(try r.u64()) { d.tombstones.append((try r.string(), restamp(try r.u64()))) }
+        if version >= 2 { d.catalog = try CatalogTables.decode(from: &r) }
         if version >= 3 {
-            restoredSessions.index = try r.u64()
-            for _ in 0..<(try r.u64()) { restoredSessions.insert(try Session.decode(from: &r)) }
+            d.sessions.index = try r.u64()
+            for _ in 0..<(try r.u64()) {
+                var session = try Session.decode(from: &r)
+                if lift > 0 { (session.createIndex, session.modifyIndex) = (restamp(session.createIndex), lift) }
+                d.sessions.insert(session)
+            }
+            d.queries.index = try r.u64()
+            for _ in 0..<(try r.u64()) {
+                var query = try PreparedQuery.decode(encodedJSON: try r.blob())
+                if lift > 0 { (query.createIndex, query.modifyIndex) = (restamp(query.createIndex), lift) }
+                d.queries.put(query)
+            }
         }
-        var restoredQueries = PreparedQueryTable()
-        if version >= 3 {
-            restoredQueries.index = try r.u64()
-            for _ in 0..<(try r.u64()) { restoredQueries.put(try PreparedQuery.decode(encodedJSON: try r.blob())) }
-        }
-        var restoredAutopilot: StoredSettings?
         if version >= 4, try r.u8() == 1 {
-            restoredAutopilot = StoredSettings(json: try r.blob(), createIndex: try r.u64(), modifyIndex: try r.u64())
+            let (json, created, modified) = (try r.blob(), try r.u64(), try r.u64())
+            d.autopilot = StoredSettings(json: json, createIndex: restamp(created), modifyIndex: lift > 0 ? lift : modified)
         }
-        var restoredCoordinates = CoordinateTable()
-        var catalogWithExtras = restoredCatalog
         if version >= 5 {
-            try catalogWithExtras.decodeServiceExtras(from: &r)
-            restoredCoordinates.index = try r.u64()
+            try d.catalog.decodeServiceExtras(from: &r)
+            d.coordinates.index = try r.u64()
             for _ in 0..<(try r.u64()) {
                 let c = try NodeCoordinate.decode(from: &r)
-                restoredCoordinates.byNode[c.node] = c
+                d.coordinates.byNode[c.node] = c
             }
         }
         guard r.isAtEnd else { throw DecodeError("trailing bytes after snapshot") }
         if lift > 0 {
-            catalogWithExtras.liftIndexes(to: lift)
-            restoredCoordinates.index = max(restoredCoordinates.index, lift)
-            restoredSessions.index = max(restoredSessions.index, lift)
-            restoredQueries.index = max(restoredQueries.index, lift)
+            d.catalog.restamp(at: lift)
+            (d.coordinates.index, d.sessions.index, d.queries.index) = (lift, lift, lift)
         }
-        catalog = catalogWithExtras
-        coordinates = restoredCoordinates
-        sessions = restoredSessions
-        queries = restoredQueries
-        autopilot = restoredAutopilot
-        replaceAll(index: newIndex, kvTableIndex: newTableIndex, pairs: pairs, tombstones: tombs)
+        return d
     }
 }

@@ -178,7 +178,7 @@ public final class StateStore {
         switch inflateState(compressed, size) {
         case .failure(let error): return .failure("snapshot restore: \(error)")
         case .success(let raw):
-            do { try restore(raw, liftingIndexesTo: index) } catch { return .failure("snapshot restore: \(error)") }
+            do { try restore(raw, restampedAt: index) } catch { return .failure("snapshot restore: \(error)") }
             return .bool(true)
         }
     }

@@ -32,7 +32,7 @@ extension ConsulServer {
     public func restoreSnapshot(_ archive: [UInt8], completion: @escaping (HTTPResponseError?) -> Void) {
         guard let archiver = host.archiver else { return completion(HTTPResponseError(500, "snapshots are not available on this server")) }
         let check: ([UInt8]) -> String? = { state in
-            do throws(DecodeError) { try StateStore().restore(state) } catch { return error.message }
+            do throws(DecodeError) { try StateStore.validateSnapshot(state) } catch { return error.message }
             return nil
         }
         archiver.unpack(archive, check: check) { [weak self] result in

@@ -55,6 +55,23 @@ import Testing
         #expect(live.index == 50)
     }
 
+    /// An archive from a cluster further along (indexes beyond this log) restores with every
+    /// index at the restore's own, and the log goes on from there.
+    @Test func archiveFromFurtherAlongRestampsToTheLog() {
+        let saved = StateStore()
+        saved.apply(.kvSet(key: "a", value: [1], flags: 0), at: 90_000)
+        registerWeb(saved, at: 90_001)
+        let archive = saved.snapshot()
+        let live = restorable()
+        live.apply(.kvSet(key: "b", value: [2], flags: 0), at: 5)
+        #expect(live.apply(.restoreState(compressed: archive, size: UInt64(archive.count)), at: 7) == .bool(true))
+        #expect(live.index == 7)
+        #expect(live.kvGet("a")?.modifyIndex == 7 && live.kvGet("a")?.createIndex == 7)
+        #expect(live.catalogServices().index == 7)
+        #expect(live.apply(.kvSet(key: "c", value: [3], flags: 0), at: 8) == .bool(true))
+        #expect(live.kvKeyIndex("c") == 8)
+    }
+
     @Test func undecodableStateChangesNothing() {
         let live = restorable()
         live.apply(.kvSet(key: "a", value: [1], flags: 0), at: 1)
