@@ -1,4 +1,4 @@
-import CLibUV
+import Wire
 import Glibc
 import Platform
 
@@ -50,31 +50,17 @@ public final class DirectoryRecordStore: RecordStore {
         running = true
         let op = queue.removeFirst()
         op.directory = directory
-        let request = UnsafeMutablePointer<uv_work_t>.allocate(capacity: 1)
-        request.pointee.data = Unmanaged.passRetained(RecordJob(store: self, op: op)).toOpaque()
-        let status = uv_queue_work(loop.loop, request, { request in
-            Unmanaged<RecordJob>.fromOpaque(request!.pointee.data).takeUnretainedValue().op.perform()
-        }, { request, _ in
-            let job = Unmanaged<RecordJob>.fromOpaque(request!.pointee.data).takeRetainedValue()
-            request!.deallocate()
-            job.store.running = false
-            job.op.completion(job.op.succeeded)
-            job.store.startNext()
-        })
-        if status != 0 {
-            Unmanaged<RecordJob>.fromOpaque(request.pointee.data).release()
-            request.deallocate()
+        loop.runOnPool({ () -> Bool in
+            op.perform()
+            return op.succeeded
+        }, then: { [self] succeeded in
             running = false
-            op.completion(false)
-        }
+            op.completion(succeeded)
+            startNext()
+        })
     }
 
-    static func encodeName(_ name: String) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in name.utf8 { out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)]) }
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func encodeName(_ name: String) -> String { Hex.encode(Array(name.utf8)) }
 
     static func decodeName(_ file: String) -> String? {
         let bytes = Array(file.utf8)
@@ -120,14 +106,5 @@ final class RecordOperation {
             return
         }
         succeeded = (try? DurableFiles.syncDirectory(directory)) != nil
-    }
-}
-
-private final class RecordJob {
-    let store: DirectoryRecordStore
-    let op: RecordOperation
-    init(store: DirectoryRecordStore, op: RecordOperation) {
-        self.store = store
-        self.op = op
     }
 }

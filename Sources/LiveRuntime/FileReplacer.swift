@@ -1,4 +1,3 @@
-import CLibUV
 
 /// Replaces one file atomically (temp file, fsync, rename, directory fsync) on libuv's thread
 /// pool, so the loop never waits on the disk. Only the newest contents matter: a write asked
@@ -29,31 +28,13 @@ public final class FileReplacer {
         running = true
         let op = RecordOperation(path: path, bytes: bytes) { _ in }
         op.directory = directory.isEmpty ? "." : directory
-        let request = UnsafeMutablePointer<uv_work_t>.allocate(capacity: 1)
-        request.pointee.data = Unmanaged.passRetained(ReplaceJob(replacer: self, op: op)).toOpaque()
-        let status = uv_queue_work(loop.loop, request, { request in
-            Unmanaged<ReplaceJob>.fromOpaque(request!.pointee.data).takeUnretainedValue().op.perform()
-        }, { request, _ in
-            let job = Unmanaged<ReplaceJob>.fromOpaque(request!.pointee.data).takeRetainedValue()
-            request!.deallocate()
-            job.replacer.running = false
-            job.replacer.onWritten(job.op.succeeded)
-            job.replacer.startNext()
-        })
-        if status != 0 {
-            Unmanaged<ReplaceJob>.fromOpaque(request.pointee.data).release()
-            request.deallocate()
+        loop.runOnPool({ () -> Bool in
+            op.perform()
+            return op.succeeded
+        }, then: { [self] succeeded in
             running = false
-            onWritten(false)
-        }
-    }
-}
-
-private final class ReplaceJob {
-    let replacer: FileReplacer
-    let op: RecordOperation
-    init(replacer: FileReplacer, op: RecordOperation) {
-        self.replacer = replacer
-        self.op = op
+            onWritten(succeeded)
+            startNext()
+        })
     }
 }

@@ -1,4 +1,3 @@
-import CLibUV
 import Platform
 
 /// FSM snapshots as LZ4 frames under `<directory>` (the caller passes `<data-dir>/raft/snapshots`),
@@ -27,7 +26,7 @@ public final class LZ4SnapshotStore: SnapshotStore {
     public func save(_ meta: SnapshotMeta, data: [UInt8],
                      completion: @escaping (Result<SnapshotMeta, StorageError>) -> Void) {
         loop.assertOnLoop()
-        waiting.append(SnapshotSave(store: self, meta: meta, data: data, completion: completion))
+        waiting.append(SnapshotSave(directory: directory, meta: meta, data: data, completion: completion))
         startNextSave()
     }
 
@@ -42,27 +41,15 @@ public final class LZ4SnapshotStore: SnapshotStore {
         guard !saving, !waiting.isEmpty else { return }
         saving = true
         let job = waiting.removeFirst()
-        let request = UnsafeMutablePointer<uv_work_t>.allocate(capacity: 1)
-        request.pointee.data = Unmanaged.passRetained(job).toOpaque()
-        let status = uv_queue_work(loop.loop, request, { request in
-            Unmanaged<SnapshotSave>.fromOpaque(request!.pointee.data).takeUnretainedValue().perform()
-        }, { request, status in
-            let job = Unmanaged<SnapshotSave>.fromOpaque(request!.pointee.data).takeRetainedValue()
-            request!.deallocate()
-            job.store.finish(job, cancelled: status == UV_ECANCELED.rawValue)
-        })
-        if status != 0 {
-            Unmanaged<SnapshotSave>.fromOpaque(request.pointee.data).release()
-            request.deallocate()
-            job.result = .failure(StorageError(path: directory, message: "uv_queue_work: \(UVError(status, "uv_queue_work").message)"))
-            finish(job, cancelled: false)
-        }
+        loop.runOnPool({ () -> SnapshotSave in
+            job.perform()
+            return job
+        }, then: { [self] job in finish(job) })
     }
 
-    private func finish(_ job: SnapshotSave, cancelled: Bool) {
+    private func finish(_ job: SnapshotSave) {
         saving = false
-        var result = job.result ?? .failure(StorageError(path: directory, message: "snapshot save did not run"))
-        if cancelled { result = .failure(StorageError(path: directory, message: "snapshot save cancelled")) }
+        let result = job.result ?? .failure(StorageError(path: directory, message: "snapshot save did not run"))
         if case .success(let saved) = result { snapshots = saved.all }
         job.completion(result.map(\.meta))
         startNextSave()
@@ -72,22 +59,21 @@ public final class LZ4SnapshotStore: SnapshotStore {
 /// One queued save. `perform` runs on a libuv pool thread and touches only this object's
 /// fields; the loop reads `result` after libuv's after-work callback.
 private final class SnapshotSave {
-    let store: LZ4SnapshotStore
+    let directory: String
     let meta: SnapshotMeta
     let data: [UInt8]
     let completion: (Result<SnapshotMeta, StorageError>) -> Void
     var result: Result<(meta: SnapshotMeta, all: [SnapshotMeta]), StorageError>?
 
-    init(store: LZ4SnapshotStore, meta: SnapshotMeta, data: [UInt8],
+    init(directory: String, meta: SnapshotMeta, data: [UInt8],
          completion: @escaping (Result<SnapshotMeta, StorageError>) -> Void) {
-        self.store = store
+        self.directory = directory
         self.meta = meta
         self.data = data
         self.completion = completion
     }
 
     func perform() {
-        let directory = store.directory
         do throws(StorageError) {
             let saved = try SnapshotDirectory.write(directory, meta: meta, data: data,
                                                     millis: SnapshotDirectory.wallClockMillis())
