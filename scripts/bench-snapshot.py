@@ -36,28 +36,50 @@ def reset_peak(pid):
 
 WORDS = ("service replica region primary standby timeout retries endpoint cache backend "
          "frontend worker queue shard tenant deploy canary health metrics tracing").split()
+TEAMS = ["payments", "search", "identity", "platform", "checkout", "ledger", "media", "growth"]
+REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-south-1"]
+
+
+def pad_json(doc, target, rng, key="env"):
+    """Adds environment-style entries until the JSON reaches `target` bytes."""
+    i = 0
+    while len(json.dumps(doc)) < target:
+        doc.setdefault(key, {})["%s_%s_%d" % (rng.choice(WORDS).upper(), rng.choice(WORDS).upper(), i)] = (
+            rng.choice(["true", "false", str(rng.randint(1, 5000)), "%s.%s.internal" % (rng.choice(WORDS), rng.choice(REGIONS)),
+                        "https://%s.example.com/%s" % (rng.choice(WORDS), rng.choice(WORDS))]))
+        i += 1
+    return json.dumps(doc)
 
 
 def value(rng):
-    """JSON config or log-like text, 100-2,000 bytes, with ids and numbers that vary."""
+    """What KV stores hold, 100-2,000 bytes: service configs and feature flags (JSON of a few
+    schemas with varying values), config-file and log text, and a tenth of base64 secrets
+    (certificates, tokens), which barely compress."""
     target = rng.randint(100, 2000)
-    if rng.random() < 0.6:
-        doc, i = {}, 0
-        while len(json.dumps(doc)) < target:
-            key = rng.choice(WORDS) + "_" + str(i)
-            kind = rng.random()
-            doc[key] = (rng.randint(0, 100000) if kind < 0.3 else
-                        "%08x-%04x" % (rng.getrandbits(32), rng.getrandbits(16)) if kind < 0.5 else
-                        " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 6))))
-            i += 1
-        text = json.dumps(doc)
-    else:
+    kind = rng.random()
+    if kind < 0.45:
+        name = "%s-%s" % (rng.choice(TEAMS), rng.choice(WORDS))
+        text = pad_json({"service": name, "replicas": rng.randint(1, 12), "owner": rng.choice(TEAMS),
+                         "image": "registry.example.com/%s/%s:%d.%d.%d" % (rng.choice(TEAMS), name, rng.randint(0, 9), rng.randint(0, 30), rng.randint(0, 99)),
+                         "resources": {"cpu": "%dm" % rng.choice([100, 250, 500, 1000]), "memory": "%dMi" % rng.choice([128, 256, 512, 1024])},
+                         "region": rng.choice(REGIONS), "updated": "2026-%02d-%02dT%02d:%02d:00Z" % (rng.randint(1, 12), rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59))},
+                        target, rng)
+    elif kind < 0.70:
+        text = pad_json({"flag": "%s-%s-v%d" % (rng.choice(TEAMS), rng.choice(WORDS), rng.randint(1, 4)), "enabled": rng.random() < 0.5,
+                         "rollout": rng.randint(0, 100), "segments": rng.sample(REGIONS, rng.randint(1, 3)),
+                         "description": " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 12)))}, target, rng, key="rules")
+    elif kind < 0.90:
         lines = []
         while sum(len(l) + 1 for l in lines) < target:
-            lines.append("%s level=%s msg=\"%s\" id=%08x" % (
-                time.strftime("%Y-%m-%dT%H:%M:%S"), rng.choice(["info", "warn", "debug"]),
-                " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))), rng.getrandbits(32)))
+            lines.append(rng.choice([
+                "%s = %s" % (rng.choice(WORDS), rng.choice(["on", "off", str(rng.randint(1, 65535)), rng.choice(REGIONS)])),
+                "[%s.%s]" % (rng.choice(WORDS), rng.choice(WORDS)),
+                "2026-12-%02dT%02d:%02d:%02dZ level=%s msg=\"%s\" id=%08x" % (rng.randint(1, 28), rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59),
+                    rng.choice(["info", "warn", "debug"]), " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9))), rng.getrandbits(32))]))
         text = "\n".join(lines)
+    else:
+        blob = base64.b64encode(rng.randbytes(target * 3 // 4)).decode()
+        text = "-----BEGIN CERTIFICATE-----\n" + "\n".join(blob[i:i + 64] for i in range(0, len(blob), 64))
     return text[:target].encode()
 
 

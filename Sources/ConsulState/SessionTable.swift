@@ -28,7 +28,7 @@ struct SessionTable {
         if heldKeys[session]?.isEmpty == true { heldKeys[session] = nil }
     }
 
-    mutating func rebuildHeldKeys(from pairs: [KVPair]) {
+    mutating func rebuildHeldKeys<S: Sequence>(from pairs: S) where S.Element == KVPair {
         heldKeys = [:]
         for p in pairs where !p.session.isEmpty { heldKeys[p.session, default: []].insert(p.key) }
     }

@@ -50,13 +50,31 @@ extension StateStore {
     /// `lift` — so no index a client saw goes backwards, and none runs ahead of the Raft log (the
     /// archive may come from a cluster further along). Nothing changes unless it all decodes.
     public func restore(_ bytes: [UInt8], restampedAt lift: UInt64 = 0) throws(DecodeError) {
-        let d = try StateStore.decodeSnapshot(bytes, lift: lift, keepKeys: true)
+        if lift > 0 {
+            // A replicated restore, whose state the leader already decoded whole: drop our keys
+            // first so only one copy of the state is ever in memory. Should it fail here anyway
+            // (a server running an older version), this replica is left empty, never half-old.
+            guard let version = bytes.first, StateStore.snapshotVersions.contains(Int(version)) else {
+                throw DecodeError("unsupported snapshot version \(bytes.first ?? 0)")
+            }
+            kv = KVTable()
+            tombstones = [:]
+            do { install(try StateStore.decodeSnapshot(bytes, lift: lift, keepKeys: true)) } catch {
+                install(DecodedSnapshot(index: lift, kvTableIndex: lift))
+                throw error
+            }
+        } else {
+            install(try StateStore.decodeSnapshot(bytes, lift: 0, keepKeys: true))
+        }
+    }
+
+    private func install(_ d: DecodedSnapshot) {
         catalog = d.catalog
         coordinates = d.coordinates
         sessions = d.sessions
         queries = d.queries
         autopilot = d.autopilot
-        replaceAll(index: d.index, kvTableIndex: d.kvTableIndex, pairs: d.pairs, tombstones: d.tombstones)
+        replaceAll(index: d.index, kvTableIndex: d.kvTableIndex, kv: d.kv, tombstones: d.tombstones)
     }
 
     /// Checks that a snapshot decodes completely (every field of every table) without building
@@ -68,7 +86,8 @@ extension StateStore {
     private struct DecodedSnapshot {
         var index: UInt64 = 0
         var kvTableIndex: UInt64 = 0
-        var pairs: [KVPair] = []
+        /// Built as the snapshot decodes (no intermediate list of every pair).
+        var kv = KVTable()
         var tombstones: [(String, UInt64)] = []
         var catalog = CatalogTables()
         var sessions = SessionTable()
@@ -89,7 +108,7 @@ extension StateStore {
             var pair = KVPair(key: try r.string(), value: try r.blob(), flags: try r.u64(), lockIndex: try r.u64(),
                               session: try r.string(), createIndex: try r.u64(), modifyIndex: try r.u64())
             if lift > 0 { (pair.createIndex, pair.modifyIndex) = (restamp(pair.createIndex), lift) }
-            if keepKeys { d.pairs.append(pair) }
+            if keepKeys { d.kv.upsert(pair) }
         }
         for _ in 0..<(try r.u64()) { d.tombstones.append((try r.string(), restamp(try r.u64()))) }
         if version >= 2 { d.catalog = try CatalogTables.decode(from: &r) }

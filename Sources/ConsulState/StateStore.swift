@@ -183,14 +183,13 @@ public final class StateStore {
         }
     }
 
-    func replaceAll(index newIndex: UInt64, kvTableIndex newTableIndex: UInt64, pairs: [KVPair], tombstones newTombs: [(String, UInt64)]) {
+    func replaceAll(index newIndex: UInt64, kvTableIndex newTableIndex: UInt64, kv table: KVTable, tombstones newTombs: [(String, UInt64)]) {
         index = newIndex
         kvTableIndex = newTableIndex
-        kv = KVTable()
-        for p in pairs { kv.upsert(p) }
+        kv = table
         tombstones = Dictionary(newTombs, uniquingKeysWith: { a, _ in a })
         catalogGeneration &+= 1
-        sessions.rebuildHeldKeys(from: pairs)
+        sessions.rebuildHeldKeys(from: table.entries.values)
         sessionTimers = SessionTimers()
         sessionTimers.resetAll(sessions.byID.keys, now: monotonicNow())
         for callback in watches.fireAll() { callback() }

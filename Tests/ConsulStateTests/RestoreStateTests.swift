@@ -72,6 +72,25 @@ import Testing
         #expect(live.kvKeyIndex("c") == 8)
     }
 
+    /// A state that breaks off after this replica dropped its keys (possible only on a server of
+    /// another version, since the leader decoded it whole): the replica is left empty, not
+    /// half-old, and says why.
+    @Test func truncatedStateLeavesTheReplicaEmpty() {
+        let saved = StateStore()
+        for i in 1...5 { saved.apply(.kvSet(key: "k\(i)", value: [UInt8(i)], flags: 0), at: UInt64(i)) }
+        let archive = Array(saved.snapshot().dropLast(3))
+        let live = restorable()
+        live.apply(.kvSet(key: "old", value: [1], flags: 0), at: 1)
+        guard case .failure(let reason) = live.apply(.restoreState(compressed: archive, size: UInt64(archive.count)), at: 2) else {
+            Issue.record("a truncated state restored")
+            return
+        }
+        #expect(reason.contains("truncated"))
+        #expect(live.kvCount == 0)
+        #expect(live.index == 2)
+        #expect(live.apply(.kvSet(key: "next", value: [2], flags: 0), at: 3) == .bool(true))
+    }
+
     @Test func undecodableStateChangesNothing() {
         let live = restorable()
         live.apply(.kvSet(key: "a", value: [1], flags: 0), at: 1)
