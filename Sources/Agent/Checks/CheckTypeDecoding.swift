@@ -14,7 +14,7 @@ extension CheckType {
     /// `Args`/`args`/`script_args` all mean ScriptArgs; durations are Go duration strings or numbers
     /// of nanoseconds. Unknown fields are ignored.
     public static func decode(_ value: JSONValue) throws(CheckDecodeError) -> CheckType {
-        guard case .object = value else { throw CheckDecodeError("json: cannot unmarshal \(jsonKind(value)) into Go value of type structs.CheckType") }
+        guard case .object = value else { throw CheckDecodeError("json: cannot unmarshal \(value.goKind) into Go value of type structs.CheckType") }
         let f = CheckFields(value)
         var c = CheckType()
         if let id = try f.string("CheckID") { c.checkID = id } else { c.checkID = try f.string("ID") ?? "" }
@@ -144,19 +144,8 @@ struct CheckFields {
     }
 
     private func mismatch(_ v: JSONValue, _ name: String, _ type: String) -> CheckDecodeError {
-        CheckDecodeError("json: cannot unmarshal \(jsonKind(v)) into Go struct field CheckType.\(name) of type \(type)")
+        CheckDecodeError("json: cannot unmarshal \(v.goKind) into Go struct field CheckType.\(name) of type \(type)")
     }
 }
 
-/// Go's JSON error vocabulary for a value's type.
-func jsonKind(_ v: JSONValue) -> String {
-    switch v {
-    case .null: return "null"
-    case .bool: return "bool"
-    case .number: return "number"
-    case .string: return "string"
-    case .array: return "array"
-    case .object: return "object"
-    }
-}
 

@@ -18,28 +18,28 @@ public struct JSONFields {
 
     public func string(_ names: String...) throws(DecodeFailure) -> String? {
         guard let v = first(names) else { return nil }
-        guard let s = v.stringValue else { throw DecodeFailure("json: cannot unmarshal \(kind(v)) into field \(names[0]) of type string") }
+        guard let s = v.stringValue else { throw DecodeFailure("json: cannot unmarshal \(v.goKind) into field \(names[0]) of type string") }
         return s
     }
 
     public func int(_ names: String...) throws(DecodeFailure) -> Int? {
         guard let v = first(names) else { return nil }
-        guard let n = v.int64Value else { throw DecodeFailure("json: cannot unmarshal \(kind(v)) into field \(names[0]) of type int") }
+        guard let n = v.int64Value else { throw DecodeFailure("json: cannot unmarshal \(v.goKind) into field \(names[0]) of type int") }
         return Int(n)
     }
 
     public func bool(_ names: String...) throws(DecodeFailure) -> Bool? {
         guard let v = first(names) else { return nil }
-        guard let b = v.boolValue else { throw DecodeFailure("json: cannot unmarshal \(kind(v)) into field \(names[0]) of type bool") }
+        guard let b = v.boolValue else { throw DecodeFailure("json: cannot unmarshal \(v.goKind) into field \(names[0]) of type bool") }
         return b
     }
 
     public func strings(_ names: String...) throws(DecodeFailure) -> [String]? {
         guard let v = first(names) else { return nil }
-        guard let list = v.arrayValue else { throw DecodeFailure("json: cannot unmarshal \(kind(v)) into field \(names[0]) of type []string") }
+        guard let list = v.arrayValue else { throw DecodeFailure("json: cannot unmarshal \(v.goKind) into field \(names[0]) of type []string") }
         var out: [String] = []
         for item in list {
-            guard let s = item.stringValue else { throw DecodeFailure("json: cannot unmarshal \(kind(item)) into field \(names[0]) of type string") }
+            guard let s = item.stringValue else { throw DecodeFailure("json: cannot unmarshal \(item.goKind) into field \(names[0]) of type string") }
             out.append(s)
         }
         return out
@@ -47,10 +47,10 @@ public struct JSONFields {
 
     public func stringMap(_ names: String...) throws(DecodeFailure) -> [String: String]? {
         guard let v = first(names) else { return nil }
-        guard let members = v.objectValue else { throw DecodeFailure("json: cannot unmarshal \(kind(v)) into field \(names[0]) of type map[string]string") }
+        guard let members = v.objectValue else { throw DecodeFailure("json: cannot unmarshal \(v.goKind) into field \(names[0]) of type map[string]string") }
         var out: [String: String] = [:]
         for (k, item) in members {
-            guard let s = item.stringValue else { throw DecodeFailure("json: cannot unmarshal \(kind(item)) into field \(names[0]) of type string") }
+            guard let s = item.stringValue else { throw DecodeFailure("json: cannot unmarshal \(item.goKind) into field \(names[0]) of type string") }
             out[k] = s
         }
         return out
@@ -64,14 +64,17 @@ public struct JSONFields {
     }
 }
 
-func kind(_ v: JSONValue) -> String {
-    switch v {
-    case .null: return "null"
-    case .bool: return "bool"
-    case .number: return "number"
-    case .string: return "string"
-    case .array: return "array"
-    case .object: return "object"
+extension JSONValue {
+    /// Go's encoding/json name for this value's kind, as its unmarshal errors say it.
+    public var goKind: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "bool"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
     }
 }
 
@@ -138,7 +141,7 @@ extension HealthCheck {
 
 extension RegisterRequest {
     public static func decode(_ body: JSONValue) throws(DecodeFailure) -> RegisterRequest {
-        guard body.objectValue != nil else { throw DecodeFailure("json: cannot unmarshal \(kind(body)) into Go value of type structs.RegisterRequest") }
+        guard body.objectValue != nil else { throw DecodeFailure("json: cannot unmarshal \(body.goKind) into Go value of type structs.RegisterRequest") }
         let f = JSONFields(body)
         var r = RegisterRequest()
         r.node.id = try f.string("ID") ?? ""
@@ -159,7 +162,7 @@ extension RegisterRequest {
 
 extension DeregisterRequest {
     public static func decode(_ body: JSONValue) throws(DecodeFailure) -> DeregisterRequest {
-        guard body.objectValue != nil else { throw DecodeFailure("json: cannot unmarshal \(kind(body)) into Go value of type structs.DeregisterRequest") }
+        guard body.objectValue != nil else { throw DecodeFailure("json: cannot unmarshal \(body.goKind) into Go value of type structs.DeregisterRequest") }
         let f = JSONFields(body)
         return DeregisterRequest(node: try f.string("Node") ?? "", serviceID: try f.string("ServiceID") ?? "",
                                  checkID: try f.string("CheckID") ?? "")
