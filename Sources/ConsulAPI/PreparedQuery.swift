@@ -71,7 +71,7 @@ public struct PreparedQuery: Equatable, Sendable {
     /// Decodes a create/update body (case-insensitive names, as Go decodes).
     public static func decode(_ body: JSONValue) throws(DecodeFailure) -> PreparedQuery {
         guard body.objectValue != nil else {
-            throw DecodeFailure("Request decode failed: json: cannot unmarshal \(kind(body)) into Go value of type structs.PreparedQuery")
+            throw DecodeFailure("Request decode failed: json: cannot unmarshal \(body.goKind) into Go value of type structs.PreparedQuery")
         }
         let f = JSONFields(body)
         var q = PreparedQuery()
