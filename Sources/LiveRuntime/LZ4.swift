@@ -20,22 +20,33 @@ public struct LZ4Error: Error, CustomStringConvertible, Sendable {
 /// frame ends with an xxHash32 of the content, which decompression verifies.
 enum LZ4Frame {
     static func compress(_ input: [UInt8]) throws(LZ4Error) -> [UInt8] {
+        let result: Result<[UInt8], LZ4Error> = input.withUnsafeBytes { source in
+            Result { () throws(LZ4Error) -> [UInt8] in try compress(source) }
+        }
+        return try result.get()
+    }
+
+    static func compress(_ source: UnsafeRawBufferPointer) throws(LZ4Error) -> [UInt8] {
         var preferences = LZ4F_preferences_t()
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
-        preferences.frameInfo.contentSize = UInt64(input.count)
-        let bound = LZ4F_compressFrameBound(input.count, &preferences)
+        preferences.frameInfo.contentSize = UInt64(source.count)
+        let bound = LZ4F_compressFrameBound(source.count, &preferences)
         try LZ4Error.check(bound, "LZ4F_compressFrameBound")
         var output = [UInt8](repeating: 0, count: bound)
-        let written = input.withUnsafeBytes { source in
-            output.withUnsafeMutableBytes { destination in
-                LZ4F_compressFrame(destination.baseAddress, destination.count,
-                                   source.baseAddress, source.count, &preferences)
-            }
+        let written = output.withUnsafeMutableBytes { destination in
+            LZ4F_compressFrame(destination.baseAddress, destination.count, source.baseAddress, source.count, &preferences)
         }
         try LZ4Error.check(written, "LZ4F_compressFrame")
         // A copy of exactly the compressed bytes: the bound-sized buffer (about the input's
         // size) is freed rather than kept as spare capacity.
         return Array(output[..<written])
+    }
+
+    /// Decompresses exactly one whole frame of exactly `destination.count` bytes into it.
+    static func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) throws(LZ4Error) {
+        let context = try DecompressionContext()
+        let size = try frameContentSize(source, context, expected: destination.count)
+        try decode(source, context, headerBytes: size.headerBytes, into: destination)
     }
 
     /// Decompresses exactly one whole frame. Truncation, trailing bytes, a content size other
@@ -51,10 +62,25 @@ enum LZ4Frame {
 
     private static func decompress(_ source: UnsafeRawBufferPointer, _ context: DecompressionContext,
                                    _ expectedSize: Int?) throws(LZ4Error) -> [UInt8] {
+        let size = try frameContentSize(source, context, expected: expectedSize)
+        // The header says how big the content is, so the output is one allocation.
+        var failure: LZ4Error?
+        let output = [UInt8](unsafeUninitializedCapacity: size.content) { buffer, initialized in
+            do throws(LZ4Error) { try decode(source, context, headerBytes: size.headerBytes, into: UnsafeMutableRawBufferPointer(buffer)) } catch {
+                failure = error
+            }
+            initialized = size.content
+        }
+        if let failure { throw failure }
+        return output
+    }
+
+    /// The frame header: how many bytes it takes and how much content the frame holds.
+    private static func frameContentSize(_ source: UnsafeRawBufferPointer, _ context: DecompressionContext,
+                                         expected: Int?) throws(LZ4Error) -> (headerBytes: Int, content: Int) {
         guard let base = source.baseAddress else {
             throw LZ4Error(operation: "LZ4F_decompress", message: "empty input (truncated frame)")
         }
-        // The header first: it says how big the content is, so the output is one allocation.
         var info = LZ4F_frameInfo_t()
         var consumed = source.count
         try LZ4Error.check(LZ4F_getFrameInfo(context.dctx, &info, base, &consumed), "LZ4F_getFrameInfo")
@@ -62,15 +88,20 @@ enum LZ4Frame {
         guard info.contentChecksumFlag == LZ4F_contentChecksumEnabled else {
             throw LZ4Error(operation: "LZ4F_getFrameInfo", message: "frame has no content checksum")
         }
-        if let expectedSize, info.contentSize != UInt64(expectedSize) {
-            throw LZ4Error(operation: "LZ4F_getFrameInfo",
-                           message: "frame holds \(info.contentSize) bytes, expected \(expectedSize)")
+        if let expected, info.contentSize != UInt64(expected) {
+            throw LZ4Error(operation: "LZ4F_getFrameInfo", message: "frame holds \(info.contentSize) bytes, expected \(expected)")
         }
         guard info.contentSize <= UInt64(Int.max) else {
             throw LZ4Error(operation: "LZ4F_getFrameInfo", message: "content size \(info.contentSize) too large")
         }
-        var output = [UInt8](repeating: 0, count: Int(info.contentSize))
-        var inputOffset = consumed
+        return (consumed, Int(info.contentSize))
+    }
+
+    /// Decodes the frame after its header into `output`, which it must fill exactly.
+    private static func decode(_ source: UnsafeRawBufferPointer, _ context: DecompressionContext, headerBytes: Int,
+                               into output: UnsafeMutableRawBufferPointer) throws(LZ4Error) {
+        let base = source.baseAddress!
+        var inputOffset = headerBytes
         var outputOffset = 0
         var hint = 1
         while hint != 0 {
@@ -79,10 +110,8 @@ enum LZ4Frame {
             }
             var sourceSize = source.count - inputOffset
             var destinationSize = output.count - outputOffset
-            let code = output.withUnsafeMutableBytes { destination in
-                LZ4F_decompress(context.dctx, destination.baseAddress.map { $0 + outputOffset },
-                                &destinationSize, base + inputOffset, &sourceSize, nil)
-            }
+            let code = LZ4F_decompress(context.dctx, output.baseAddress.map { $0 + outputOffset },
+                                       &destinationSize, base + inputOffset, &sourceSize, nil)
             hint = try LZ4Error.check(code, "LZ4F_decompress")
             inputOffset += sourceSize
             outputOffset += destinationSize
@@ -97,12 +126,11 @@ enum LZ4Frame {
         guard outputOffset == output.count else {
             throw LZ4Error(operation: "LZ4F_decompress", message: "frame ended after \(outputOffset) of \(output.count) bytes")
         }
-        return output
     }
 }
 
 /// Owns one LZ4F decompression context; freed in `deinit`.
-private final class DecompressionContext {
+final class DecompressionContext {
     let dctx: OpaquePointer
 
     init() throws(LZ4Error) {

@@ -3,7 +3,8 @@ import Platform
 import Wire
 
 /// The snapshot archive (docs/snapshot.md): a plain tar of `meta.json`, `state.lz4` (the state
-/// store's snapshot bytes as one LZ4 frame with a content checksum) and `SHA256SUMS` over both.
+/// store's snapshot bytes as LZ4 frames of up to 8 MiB, each with a content checksum) and
+/// `SHA256SUMS` over both.
 /// `build` writes it; `open` verifies every layer before returning anything.
 public enum SnapshotArchive {
     public static let metaName = "meta.json"
@@ -13,7 +14,7 @@ public enum SnapshotArchive {
     /// The archive of `state` (uncompressed state-store bytes) described by `meta`.
     public static func build(_ meta: SnapshotArchiveMeta, state: [UInt8], modifiedSeconds: UInt64) throws(SnapshotArchiveError) -> [UInt8] {
         let compressed: [UInt8]
-        do { compressed = try LZ4Frame.compress(state) } catch { throw SnapshotArchiveError("compressing the state: \(error)") }
+        do { compressed = try LZ4Chunks.compress(state) } catch { throw SnapshotArchiveError("compressing the state: \(error)") }
         return assemble(meta, compressed: compressed, modifiedSeconds: modifiedSeconds)
     }
 
@@ -64,7 +65,7 @@ public enum SnapshotArchive {
     /// are checked as it decompresses.
     public static func inflate(_ compressed: [UInt8], size: UInt64) throws(SnapshotArchiveError) -> [UInt8] {
         guard size <= UInt64(Int.max) else { throw SnapshotArchiveError("state size \(size) is impossible") }
-        do { return try LZ4Frame.decompress(compressed, expectedSize: Int(size)) } catch {
+        do { return try LZ4Chunks.decompress(compressed, expectedSize: Int(size)) } catch {
             throw SnapshotArchiveError("state.lz4 does not decompress: \(error)")
         }
     }

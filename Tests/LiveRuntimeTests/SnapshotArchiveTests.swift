@@ -39,6 +39,38 @@ import Wire
         #expect(unpacked.compressedState.count < state.count / 2)
     }
 
+    /// Large state travels as several 8 MiB frames, compressed and inflated in parallel; `lz4 -d`
+    /// reads them as one stream, and damage to any frame or a wrong total is refused.
+    @Test func largeStateIsChunked() throws {
+        var random = SplitMix64(seed: 3)
+        let words = (0..<64).map { _ in Array("w\(random.next() % 100_000) ".utf8) }
+        var big: [UInt8] = []
+        big.reserveCapacity(20 << 20)
+        while big.count < 20 << 20 { big += words[Int(random.next() % 64)] }
+        let bytes = try archive(big)
+        let unpacked = try SnapshotArchive.open(bytes)
+        #expect(try SnapshotArchive.inflate(unpacked.compressedState, size: unpacked.meta.size) == big)
+        #expect(throws: SnapshotArchiveError.self) { try SnapshotArchive.inflate(unpacked.compressedState, size: unpacked.meta.size + 1) }
+        var damaged = unpacked.compressedState
+        damaged[damaged.count / 2] ^= 0x40
+        #expect(throws: SnapshotArchiveError.self) { try SnapshotArchive.inflate(damaged, size: unpacked.meta.size) }
+        #expect(throws: SnapshotArchiveError.self) {
+            try SnapshotArchive.inflate(Array(unpacked.compressedState.dropLast(5)), size: unpacked.meta.size)
+        }
+        // The standard tool reads the concatenated frames.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lz4-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Data(unpacked.compressedState).write(to: dir.appendingPathComponent("state.lz4"))
+        let lz4 = Process()
+        lz4.executableURL = URL(fileURLWithPath: "/usr/bin/lz4")
+        lz4.arguments = ["-d", "-q", dir.appendingPathComponent("state.lz4").path, dir.appendingPathComponent("state").path]
+        try lz4.run()
+        lz4.waitUntilExit()
+        #expect(lz4.terminationStatus == 0)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("state")) == Data(big))
+    }
+
     /// A plain tar: the system's `tar` lists it and extracts the files with the right checksums.
     @Test func systemTarReadsIt() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("snap-\(UUID().uuidString)")
