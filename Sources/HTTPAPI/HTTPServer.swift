@@ -178,8 +178,17 @@ final class HTTPServerConnection: StreamConnectionDelegate {
                     guard let self, !self.closed else { return }
                     answeredSynchronously = true
                     self.inFlight = nil
-                    HTTPResponseSerializer.write(response, keepAlive: keepAlive, date: self.server.dateHeader(),
-                                                 headOnly: headOnly, into: &self.output)
+                    if response.body.count >= HTTPServerConnection.directBodyBytes && !headOnly {
+                        // A large body (a snapshot archive) goes to the socket as it is, after
+                        // its head: no copy into the output buffer.
+                        HTTPResponseSerializer.write(response, keepAlive: keepAlive, date: self.server.dateHeader(),
+                                                     headOnly: true, into: &self.output)
+                        self.flush()
+                        self.stream.write(response.body)
+                    } else {
+                        HTTPResponseSerializer.write(response, keepAlive: keepAlive, date: self.server.dateHeader(),
+                                                     headOnly: headOnly, into: &self.output)
+                    }
                     if !keepAlive { self.closing = true }
                     if !self.processingSynchronously { self.afterAsyncResponse() }
                 }, stream: { [weak self] part in
@@ -222,6 +231,10 @@ final class HTTPServerConnection: StreamConnectionDelegate {
     private func flush() {
         guard !output.isEmpty, !closed else { return }
         stream.write(output)
-        output.removeAll(keepingCapacity: true)
+        // Keep a small buffer for the next responses, not the size of the largest one.
+        if output.capacity > HTTPServerConnection.directBodyBytes { output = [] } else { output.removeAll(keepingCapacity: true) }
     }
+
+    /// Bodies this large skip the output buffer.
+    static let directBodyBytes = 1 << 20
 }

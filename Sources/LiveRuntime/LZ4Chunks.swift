@@ -9,7 +9,7 @@ enum LZ4Chunks {
     static let threads = 2
 
     /// The frames of `input`, in order.
-    static func compress(_ input: [UInt8]) throws(LZ4Error) -> [UInt8] {
+    static func compressFrames(_ input: [UInt8]) throws(LZ4Error) -> [[UInt8]] {
         let ranges = stride(from: 0, to: max(input.count, 1), by: chunkBytes).map { $0..<min($0 + chunkBytes, input.count) }
         var frames = [Result<[UInt8], LZ4Error>](repeating: .success([]), count: ranges.count)
         input.withUnsafeBytes { source in
@@ -20,12 +20,9 @@ enum LZ4Chunks {
                 }
             }
         }
-        var total = 0
-        for frame in frames { total += try frame.get().count }
-        var output: [UInt8] = []
-        output.reserveCapacity(total)
-        for frame in frames { output += try frame.get() }
-        return output
+        var out: [[UInt8]] = []
+        for frame in frames { out.append(try frame.get()) }
+        return out
     }
 
     /// Decompresses consecutive frames holding exactly `expectedSize` bytes in all. The frames

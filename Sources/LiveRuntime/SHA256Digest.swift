@@ -17,4 +17,18 @@ public enum SHA256Digest {
     }
 
     public static func hex(_ bytes: [UInt8]) -> String { Hex.encode(hash(bytes)) }
+
+    /// The digest of the parts one after another, as if concatenated (no copy made).
+    public static func hex(parts: [[UInt8]]) -> String {
+        guard let context = EVP_MD_CTX_new() else { preconditionFailure("EVP_MD_CTX_new failed") }
+        defer { EVP_MD_CTX_free(context) }
+        precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex(SHA-256) failed")
+        for part in parts {
+            part.withUnsafeBytes { p in precondition(EVP_DigestUpdate(context, p.baseAddress, p.count) == 1, "EVP_DigestUpdate failed") }
+        }
+        var out = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        out.withUnsafeMutableBufferPointer { d in precondition(EVP_DigestFinal_ex(context, d.baseAddress, &length) == 1 && length == 32) }
+        return Hex.encode(out)
+    }
 }

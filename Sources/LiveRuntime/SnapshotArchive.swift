@@ -13,21 +13,27 @@ public enum SnapshotArchive {
 
     /// The archive of `state` (uncompressed state-store bytes) described by `meta`.
     public static func build(_ meta: SnapshotArchiveMeta, state: [UInt8], modifiedSeconds: UInt64) throws(SnapshotArchiveError) -> [UInt8] {
-        let compressed: [UInt8]
-        do { compressed = try LZ4Chunks.compress(state) } catch { throw SnapshotArchiveError("compressing the state: \(error)") }
-        return assemble(meta, compressed: compressed, modifiedSeconds: modifiedSeconds)
+        let frames: [[UInt8]]
+        do { frames = try LZ4Chunks.compressFrames(state) } catch { throw SnapshotArchiveError("compressing the state: \(error)") }
+        return assemble(meta, frames: frames, modifiedSeconds: modifiedSeconds)
     }
 
-    /// The archive around state that is already compressed (one LZ4 frame).
+    /// The archive around state that is already compressed (LZ4 frames, one after another).
     public static func assemble(_ meta: SnapshotArchiveMeta, compressed: [UInt8], modifiedSeconds: UInt64) -> [UInt8] {
+        assemble(meta, frames: [compressed], modifiedSeconds: modifiedSeconds)
+    }
+
+    /// Writes the frames straight into the archive (one copy of the compressed state).
+    static func assemble(_ meta: SnapshotArchiveMeta, frames: [[UInt8]], modifiedSeconds: UInt64) -> [UInt8] {
         let metaJSON = encodeMeta(meta)
-        let sums = Array("\(SHA256Digest.hex(metaJSON))  \(metaName)\n\(SHA256Digest.hex(compressed))  \(stateName)\n".utf8)
+        let stateBytes = frames.reduce(0) { $0 + $1.count }
+        let sums = Array("\(SHA256Digest.hex(metaJSON))  \(metaName)\n\(SHA256Digest.hex(parts: frames))  \(stateName)\n".utf8)
         var out: [UInt8] = []
-        out.reserveCapacity(compressed.count + metaJSON.count + sums.count + 6 * Tar.blockBytes)
+        out.reserveCapacity(stateBytes + metaJSON.count + sums.count + 8 * Tar.blockBytes)
         out += Tar.file(name: metaName, data: metaJSON, modifiedSeconds: modifiedSeconds)
-        out += Tar.header(name: stateName, size: compressed.count, modifiedSeconds: modifiedSeconds)
-        out += compressed
-        out += Tar.padding(after: compressed.count)
+        out += Tar.header(name: stateName, size: stateBytes, modifiedSeconds: modifiedSeconds)
+        for frame in frames { out += frame }
+        out += Tar.padding(after: stateBytes)
         out += Tar.file(name: sumsName, data: sums, modifiedSeconds: modifiedSeconds)
         out += Tar.endOfArchive
         return out
