@@ -120,7 +120,7 @@ enum SnapshotFile {
     static func verify(_ archive: [UInt8]) -> Result<SnapshotArchiveMeta, SnapshotArchiveError> {
         Result { () throws(SnapshotArchiveError) in
             let unpacked = try SnapshotArchive.open(archive)
-            _ = try SnapshotArchive.inflate(unpacked.compressedState, size: unpacked.meta.size)
+            try SnapshotArchive.verifyState(unpacked.compressedState, size: unpacked.meta.size)
             return unpacked.meta
         }
     }

@@ -43,10 +43,17 @@ public struct HTTPResponseParser {
         case .length(let n):
             guard buffer.count >= n else {
                 if atEOF { throw .badContentLength }
+                // Room for the whole body at once (bounded: the length is the peer's claim).
+                if buffer.capacity < n { buffer.reserveCapacity(min(n, 256 << 20)) }
                 return nil
             }
-            response.body = Array(buffer[..<n])
-            buffer.removeSubrange(..<n)
+            if buffer.count == n {
+                response.body = buffer  // the usual case: the body is all that is left, no copy
+                buffer = []
+            } else {
+                response.body = Array(buffer[..<n])
+                buffer.removeSubrange(..<n)
+            }
         case .untilClose:
             guard atEOF else { return nil }
             response.body = buffer

@@ -29,6 +29,11 @@ enum LZ4Chunks {
     /// are found by walking their block headers, then decompressed in parallel; truncation,
     /// trailing bytes, a wrong total or any frame's checksum mismatch is an error.
     static func decompress(_ input: [UInt8], expectedSize: Int) throws(LZ4Error) -> [UInt8] {
+        // LZ4 cannot expand data more than 255-fold: a larger claim is hostile, refused before
+        // anything is allocated.
+        guard expectedSize <= input.count * 255 + 64 else {
+            throw LZ4Error(operation: "LZ4F_decompress", message: "\(input.count) bytes cannot hold \(expectedSize)")
+        }
         let bounds: Result<[(bytes: Range<Int>, contentSize: Int)], LZ4Error> = input.withUnsafeBytes { source in
             Result { () throws(LZ4Error) in try frameBounds(source) }
         }
@@ -62,6 +67,27 @@ enum LZ4Chunks {
         return output
     }
 
+    /// Checks every frame's content checksum and the total size without keeping the content:
+    /// each frame is decoded into one reused scratch buffer.
+    static func verify(_ input: [UInt8], expectedSize: Int) throws(LZ4Error) {
+        let result: Result<Void, LZ4Error> = input.withUnsafeBytes { source in
+            Result { () throws(LZ4Error) in
+                let frames = try frameBounds(source)
+                let total = frames.reduce(0) { $0 + $1.contentSize }
+                guard total == expectedSize else {
+                    throw LZ4Error(operation: "LZ4F_getFrameInfo", message: "frames hold \(total) bytes, expected \(expectedSize)")
+                }
+                let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, frames.map(\.contentSize).max() ?? 1), alignment: 16)
+                defer { scratch.deallocate() }
+                for frame in frames {
+                    try LZ4Frame.decompress(UnsafeRawBufferPointer(rebasing: source[frame.bytes]),
+                                            into: UnsafeMutableRawBufferPointer(rebasing: scratch[0..<frame.contentSize]))
+                }
+            }
+        }
+        try result.get()
+    }
+
     /// Where each frame lies and how much it holds, from its header and block sizes alone.
     private static func frameBounds(_ source: UnsafeRawBufferPointer) throws(LZ4Error) -> [(bytes: Range<Int>, contentSize: Int)] {
         guard source.count > 0 else { throw LZ4Error(operation: "LZ4F_decompress", message: "empty input (truncated frame)") }
@@ -76,7 +102,7 @@ enum LZ4Chunks {
             guard info.contentChecksumFlag == LZ4F_contentChecksumEnabled else {
                 throw LZ4Error(operation: "LZ4F_getFrameInfo", message: "frame has no content checksum")
             }
-            guard info.contentSize > 0 || frames.isEmpty, info.contentSize <= UInt64(chunkBytes) else {
+            guard info.contentSize <= UInt64(Int32.max) else {
                 throw LZ4Error(operation: "LZ4F_getFrameInfo", message: "frame content size \(info.contentSize) out of range")
             }
             var at = offset + headerBytes

@@ -76,6 +76,14 @@ public enum SnapshotArchive {
         }
     }
 
+    /// Checks the compressed state's frames (checksums, total size) without keeping it inflated.
+    public static func verifyState(_ compressed: [UInt8], size: UInt64) throws(SnapshotArchiveError) {
+        guard size <= UInt64(Int.max) else { throw SnapshotArchiveError("state size \(size) is impossible") }
+        do { try LZ4Chunks.verify(compressed, expectedSize: Int(size)) } catch {
+            throw SnapshotArchiveError("state.lz4 does not decompress: \(error)")
+        }
+    }
+
     // MARK: SHA256SUMS
 
     private static func checkSums(_ sums: [UInt8], _ files: [String: [UInt8]]) throws(SnapshotArchiveError) {

@@ -51,9 +51,12 @@ import Wire
         let unpacked = try SnapshotArchive.open(bytes)
         #expect(try SnapshotArchive.inflate(unpacked.compressedState, size: unpacked.meta.size) == big)
         #expect(throws: SnapshotArchiveError.self) { try SnapshotArchive.inflate(unpacked.compressedState, size: unpacked.meta.size + 1) }
+        try SnapshotArchive.verifyState(unpacked.compressedState, size: unpacked.meta.size)
         var damaged = unpacked.compressedState
         damaged[damaged.count / 2] ^= 0x40
         #expect(throws: SnapshotArchiveError.self) { try SnapshotArchive.inflate(damaged, size: unpacked.meta.size) }
+        #expect(throws: SnapshotArchiveError.self) { try SnapshotArchive.verifyState(damaged, size: unpacked.meta.size) }
+        #expect(throws: SnapshotArchiveError.self) { try SnapshotArchive.verifyState(unpacked.compressedState, size: unpacked.meta.size - 1) }
         #expect(throws: SnapshotArchiveError.self) {
             try SnapshotArchive.inflate(Array(unpacked.compressedState.dropLast(5)), size: unpacked.meta.size)
         }
