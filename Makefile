@@ -38,7 +38,7 @@ test: deps lint-imports build
 ## lint-imports: the dependency rule of docs/architecture.md
 ## bench-deps: what only the benchmarks need (etcd 3.4 to compare against, strace to count fsyncs,
 ##             dnsperf for DNS queries/s)
-BENCH_PACKAGES := etcd-server strace dnsperf
+BENCH_PACKAGES := etcd-server etcd-client strace dnsperf
 bench-deps:
 	@missing=""; for p in $(BENCH_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \

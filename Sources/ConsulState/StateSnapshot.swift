@@ -9,11 +9,14 @@ extension StateStore {
     public static let snapshotVersion: UInt8 = 5
 
     public func snapshot() -> [UInt8] {
-        var w = ByteWriter()
+        let (entries, _) = kvList(prefix: "")
+        // One allocation for the KV part (the bulk), instead of doubling through it.
+        var kvBytes = 0
+        for e in entries { kvBytes += 44 + e.key.utf8.count + e.value.count + e.session.utf8.count }
+        var w = ByteWriter(order: .littleEndian, capacity: kvBytes + (1 << 20))
         w.u8(StateStore.snapshotVersion)
         w.u64(index)
         w.u64(kvTableIndex)
-        let (entries, _) = kvList(prefix: "")
         w.u64(UInt64(entries.count))
         for e in entries {
             w.string(e.key); w.blob(e.value); w.u64(e.flags); w.u64(e.lockIndex); w.string(e.session)

@@ -48,12 +48,14 @@ extension ConsulServer {
                     return completion(HTTPResponseError(400, "snapshot archive refused: state.lz4 is \(unpacked.compressedState.count) bytes, "
                                                         + "more than the \(ConsulServer.restoreStateBytesMax) a restore can carry"))
                 }
-                self.log.info("snapshot: restoring", [("id", unpacked.meta.id), ("index", String(unpacked.meta.index))])
+                let id = unpacked.meta.id
+                self.log.info("snapshot: restoring", [("id", id), ("index", String(unpacked.meta.index))])
+                // Only the command holds the compressed state from here (the closure keeps the ID).
                 let command = Command.restoreState(compressed: unpacked.compressedState, size: unpacked.meta.size)
                 self.backend.apply(command) { [weak self] result in
                     switch result {
                     case .success(.bool(true)):
-                        self?.log.info("snapshot: restored", [("id", unpacked.meta.id)])
+                        self?.log.info("snapshot: restored", [("id", id)])
                         completion(nil)
                     case .success(.failure(let reason)): completion(HTTPResponseError(500, reason))
                     case .success: completion(HTTPResponseError(500, "snapshot restore: unexpected result"))
