@@ -123,6 +123,7 @@ final class SQLiteStatement {
         let error = SQLiteError(path: database.path, code: status, operation: sql,
                                 message: String(cString: sqlite3_errmsg(database.handle)))
         sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
         throw error
     }
 
@@ -132,9 +133,12 @@ final class SQLiteStatement {
         try reset()
     }
 
+    /// Resets for reuse and drops the bound values: a bound blob is a copy (SQLITE_TRANSIENT),
+    /// and a statement kept for reuse would otherwise hold the largest one until it is rebound.
     func reset() throws(SQLiteError) {
         database.assertOwner()
         try database.check(sqlite3_reset(handle), "reset \(sql)")
+        sqlite3_clear_bindings(handle)
     }
 
     func int64(at column: Int32) -> Int64 {

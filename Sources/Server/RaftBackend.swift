@@ -27,22 +27,30 @@ public final class RaftBackend: ConsulBackend {
     }
 
     public func apply(_ command: Command, completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
-        applyRetrying(command, deadline: clock.now.adding(nanoseconds: RaftBackend.holdTimeoutNanos), completion: completion)
+        // Only the encoded bytes are kept across retries (they become the log entry's, shared):
+        // a restore's command is tens of megabytes. Lock commands are kept for their checks.
+        applyRetrying(command.encoded, lockCheck: command.acquiresLocks ? command : nil,
+                      deadline: clock.now.adding(nanoseconds: RaftBackend.holdTimeoutNanos), completion: completion)
     }
 
-    private func applyRetrying(_ command: Command, deadline: Instant, completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
+    private func applyRetrying(_ encoded: [UInt8], lockCheck: Command?, deadline: Instant,
+                               completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
         let retry = { [weak self] (error: BackendError) in
             guard let self, self.clock.now.adding(nanoseconds: RaftBackend.retryNanos) < deadline else { return completion(.failure(error)) }
-            self.clock.schedule(after: RaftBackend.retryNanos) { self.applyRetrying(command, deadline: deadline, completion: completion) }
+            self.clock.schedule(after: RaftBackend.retryNanos) {
+                self.applyRetrying(encoded, lockCheck: lockCheck, deadline: deadline, completion: completion)
+            }
         }
         if node.raft.role == .leader {
             // Lock-delay is judged on the leader's clock before proposing, never while applying,
             // and only once a new leader has applied what earlier leaders committed (else an
             // invalidation it has not applied yet would start no window).
-            if command.acquiresLocks && !node.hasAppliedOwnTerm { return retry(.noLeader) }
-            if case .kvLock(let key, _, _, _) = command, store.lockDelayed(key) { return completion(.success(.bool(false))) }
-            if case .txn(let ops) = command, let refused = store.lockDelayRefusal(ops) { return completion(.success(refused)) }
-            node.propose(command) { result in
+            if let lockCheck {
+                if !node.hasAppliedOwnTerm { return retry(.noLeader) }
+                if case .kvLock(let key, _, _, _) = lockCheck, store.lockDelayed(key) { return completion(.success(.bool(false))) }
+                if case .txn(let ops) = lockCheck, let refused = store.lockDelayRefusal(ops) { return completion(.success(refused)) }
+            }
+            node.propose(encoded: encoded) { result in
                 switch result {
                 case .success(let r): completion(.success(r))
                 case .failure(.notLeader): retry(.noLeader)
@@ -52,7 +60,7 @@ public final class RaftBackend: ConsulBackend {
             return
         }
         guard let rpc, let leader = leaderAddress() else { return retry(.noLeader) }
-        let request = RPCRequest(method: .apply, deadlineMilliseconds: 7000, body: command.encoded)
+        let request = RPCRequest(method: .apply, deadlineMilliseconds: 7000, body: encoded)
         rpc.call(leader, request, timeoutNanos: deadline.nanoseconds > clock.now.nanoseconds ? deadline.nanoseconds - clock.now.nanoseconds : 1) { result in
             switch result {
             case .success(let body):

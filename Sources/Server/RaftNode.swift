@@ -142,8 +142,13 @@ public final class RaftNode {
     }
 
     public func propose(_ command: Command, completion: @escaping (Result<CommandResult, RaftNodeError>) -> Void) {
+        propose(encoded: command.encoded, completion: completion)
+    }
+
+    /// Proposes a command already encoded (the bytes become the entry's, no copy).
+    public func propose(encoded: [UInt8], completion: @escaping (Result<CommandResult, RaftNodeError>) -> Void) {
         guard !stopped else { return completion(.failure(.leadershipLost)) }
-        switch raft.propose(command.encoded, broadcast: false) {
+        switch raft.propose(encoded, broadcast: false) {
         case .success(let (index, term)):
             proposals[index] = (term, completion)
             onPropose?(index, term)
