@@ -127,8 +127,7 @@ public struct ConsulDNSResponder {
         guard config.recursorsConfigured else {
             return .answer(respond(to: packet, overTCP: overTCP, now: now, random: &random))
         }
-        guard packet.count >= 12, packet[2] & 0x80 == 0, let query = try? DNSParser.parse(packet),
-              query.header.opcode == 0, query.questions.count == 1
+        guard let query = Self.standardQuery(packet)
         else { return .answer(respond(to: packet, overTCP: overTCP, now: now, random: &random)) }
         let qname = Self.canonical(query.questions[0].name)
         let inDomain = zone(of: qname) != nil
@@ -468,4 +467,16 @@ public struct ConsulDNSResponder {
     func fqdn(_ s: String) -> String { s.hasSuffix(".") ? s : s + "." }
 
 
+}
+
+extension ConsulDNSResponder {
+    /// The query when `packet` is a standard query (opcode 0) with one question, for routing
+    /// decisions; nil otherwise. The parse error is not lost: such packets go to `respond`,
+    /// which parses them again and answers FORMERR or NOTIMP with the reason.
+    static func standardQuery(_ packet: [UInt8]) -> DNSMessage? {
+        guard packet.count >= 12, packet[2] & 0x80 == 0 else { return nil }
+        let query: DNSMessage
+        do { query = try DNSParser.parse(packet) } catch { return nil }
+        return query.header.opcode == 0 && query.questions.count == 1 ? query : nil
+    }
 }

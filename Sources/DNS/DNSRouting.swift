@@ -37,8 +37,7 @@ extension ConsulDNSResponder {
     /// The route of a raw query (malformed or multi-question queries are `.local`: the
     /// responder answers them with FORMERR or NOTIMP).
     public func route(packet: [UInt8]) -> Route {
-        guard packet.count >= 12, packet[2] & 0x80 == 0, let query = try? DNSParser.parse(packet),
-              query.header.opcode == 0, query.questions.count == 1 else { return .local }
+        guard let query = Self.standardQuery(packet) else { return .local }
         let question = query.questions[0]
         let qname = Self.canonical(question.name)
         guard let zone = self.zone(of: qname) else {

@@ -27,8 +27,7 @@ extension ConsulDNSResponder {
     /// The prepared query a raw query asks for in our own datacenter (`<name>.query[.<dc>].<domain>`),
     /// or nil for any other query.
     public func preparedQueryName(packet: [UInt8]) -> String? {
-        guard packet.count >= 12, packet[2] & 0x80 == 0, let query = try? DNSParser.parse(packet),
-              query.header.opcode == 0, query.questions.count == 1 else { return nil }
+        guard let query = Self.standardQuery(packet) else { return nil }
         let qname = Self.canonical(query.questions[0].name)
         guard let zone = self.zone(of: qname), qname.utf8.count > zone.utf8.count else { return nil }
         let labels = qname.dropLast(zone.count + 1).split(separator: ".", omittingEmptySubsequences: false)

@@ -268,7 +268,10 @@ public final class ServerWorkload {
         let backend: ConsulBackend = client ?? server.backend
         switch kind {
         case .get where client != nil:
-            guard let request = try? HTTPRequest(method: "GET", target: "/v1/kv/\(key)?consistent") else { return finish(.failed) }
+            let request: HTTPRequest
+            do { request = try HTTPRequest(method: "GET", target: "/v1/kv/\(key)?consistent") } catch {
+                preconditionFailure("the workload's own request target is invalid: \(error)")
+            }
             client!.forward(request) { [weak self] response in
                 switch response.status {
                 case 200, 404:
@@ -308,7 +311,10 @@ public final class ServerWorkload {
 extension ServerWorkload {
     /// The value of the one entry in a `/v1/kv/<key>` answer (nil when it is not one).
     static func readValue(_ body: [UInt8]) -> String? {
-        guard let entry = (try? JSONParser.parse(body))?.arrayValue?.first, let text = entry["Value"]?.stringValue,
+        // An unreadable answer is a failed read for the history (the caller records it so).
+        let json: JSONValue
+        do { json = try JSONParser.parse(body) } catch { return nil }
+        guard let entry = json.arrayValue?.first, let text = entry["Value"]?.stringValue,
               let bytes = Base64.decode(text) else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
