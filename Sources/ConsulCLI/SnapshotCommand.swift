@@ -116,28 +116,23 @@ enum SnapshotFile {
     enum Outcome { case success, failure(String) }
 
     /// Checks that the file is the archive the server sent: tar, checksums, metadata, and the
-    /// compressed state's own frame checksum and size (the server checked it decodes).
+    /// compressed state's own frame checksums and size (the server checked it decodes).
     static func verify(_ archive: [UInt8]) -> Result<SnapshotArchiveMeta, SnapshotArchiveError> {
-        Result { () throws(SnapshotArchiveError) in
-            let unpacked = try SnapshotArchive.open(archive)
-            try SnapshotArchive.verifyState(unpacked.compressedState, size: unpacked.meta.size)
-            return unpacked.meta
-        }
+        Result { () throws(SnapshotArchiveError) in try SnapshotArchive.verify(archive) }
     }
 
-    /// `FILE.unverified` is written (temp file, fsync, rename), read back and verified, then
-    /// renamed to FILE (and the directory synced); on any failure neither file is left.
+    /// `FILE.unverified` is written and fsynced while the same bytes are verified, then renamed
+    /// to FILE (and the directory synced) once both succeeded; on any failure neither file is left.
     static func saveVerified(_ archive: [UInt8], to file: String) -> Outcome {
         let unverified = file + ".unverified"
         defer { unlink(unverified) }
-        do { try Files.writeAtomically(unverified, archive) } catch {
-            return .failure("Error writing unverified snapshot file: \(error)")
-        }
-        let written: [UInt8]
-        do { written = try Files.read(unverified) } catch {
-            return .failure("Error opening snapshot file for verify: \(error)")
-        }
-        if case .failure(let error) = verify(written) { return .failure("Error verifying snapshot file: \(error)") }
+        var written: Result<Void, Error> = .success(())
+        let writing = { written = Result { try Files.writeAtomically(unverified, archive) } }
+        let writer = JoinableThread.start(writing)
+        let verified = verify(archive)
+        if let writer { writer.join() } else { writing() }
+        if case .failure(let error) = written { return .failure("Error writing unverified snapshot file: \(error)") }
+        if case .failure(let error) = verified { return .failure("Error verifying snapshot file: \(error)") }
         guard rename(unverified, file) == 0 else {
             return .failure("Error renaming \"\(unverified)\" to \"\(file)\": \(String(cString: strerror(errno)))")
         }

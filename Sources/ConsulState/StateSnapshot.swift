@@ -8,40 +8,15 @@ extension StateStore {
     /// 5: + services' connect and locality fields, and the coordinates table.
     public static let snapshotVersion: UInt8 = 5
 
-    public func snapshot() -> [UInt8] {
-        let (entries, _) = kvList(prefix: "")
-        // One allocation for the KV part (the bulk), instead of doubling through it.
-        var kvBytes = 0
-        for e in entries { kvBytes += 44 + e.key.utf8.count + e.value.count + e.session.utf8.count }
-        var w = ByteWriter(order: .littleEndian, capacity: kvBytes + (1 << 20))
-        w.u8(StateStore.snapshotVersion)
-        w.u64(index)
-        w.u64(kvTableIndex)
-        w.u64(UInt64(entries.count))
-        for e in entries {
-            w.string(e.key); w.blob(e.value); w.u64(e.flags); w.u64(e.lockIndex); w.string(e.session)
-            w.u64(e.createIndex); w.u64(e.modifyIndex)
-        }
-        let tombs = tombstoneList
-        w.u64(UInt64(tombs.count))
-        for (key, idx) in tombs { w.string(key); w.u64(idx) }
-        catalog.encode(into: &w)
-        let all = sessions.all
-        w.u64(sessions.index)
-        w.u64(UInt64(all.count))
-        for s in all { s.encode(into: &w) }
-        w.u64(queries.index)
-        let allQueries = queries.all
-        w.u64(UInt64(allQueries.count))
-        for q in allQueries { w.blob(q.encodedJSON()) }
-        w.u8(autopilot == nil ? 0 : 1)
-        if let autopilot { w.blob(autopilot.json); w.u64(autopilot.createIndex); w.u64(autopilot.modifyIndex) }
-        catalog.encodeServiceExtras(into: &w)
-        w.u64(coordinates.index)
-        let allCoordinates = allCoordinates()
-        w.u64(UInt64(allCoordinates.count))
-        for c in allCoordinates { c.encode(into: &w) }
-        return w.bytes
+    /// The whole state as snapshot bytes (see `StateImage.encode`).
+    public func snapshot() -> [UInt8] { image().bytes }
+
+    /// A point-in-time copy of every replicated table, to be encoded anywhere: the tables are
+    /// values, so taking it copies nothing now, and later changes here copy what they touch
+    /// instead of changing the image. A save encodes it off the loop.
+    public func image() -> StateImage {
+        StateImage(index: index, kvTableIndex: kvTableIndex, kv: kv, tombstones: tombstones, catalog: catalog,
+                   sessions: sessions, queries: queries, autopilot: autopilot, coordinates: coordinates)
     }
 
     /// The snapshot format versions `restore` reads.

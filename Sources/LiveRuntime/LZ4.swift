@@ -19,22 +19,26 @@ public struct LZ4Error: Error, CustomStringConvertible, Sendable {
 /// LZ4 frames (the snapshot file format): the frame header records the content size and the
 /// frame ends with an xxHash32 of the content, which decompression verifies.
 enum LZ4Frame {
-    static func compress(_ input: [UInt8]) throws(LZ4Error) -> [UInt8] {
+    /// Level 0 is LZ4's fast mode; 3 and above are LZ4 HC (smaller, several times the CPU;
+    /// decompression is as fast either way).
+    static func compress(_ input: [UInt8], level: Int32 = 0) throws(LZ4Error) -> [UInt8] {
         let result: Result<[UInt8], LZ4Error> = input.withUnsafeBytes { source in
-            Result { () throws(LZ4Error) -> [UInt8] in try compress(source) }
+            Result { () throws(LZ4Error) -> [UInt8] in try compress(source, level: level) }
         }
         return try result.get()
     }
 
-    static func compress(_ source: UnsafeRawBufferPointer) throws(LZ4Error) -> [UInt8] {
+    static func compress(_ source: UnsafeRawBufferPointer, level: Int32 = 0) throws(LZ4Error) -> [UInt8] {
         var preferences = LZ4F_preferences_t()
+        preferences.compressionLevel = level
         preferences.frameInfo.contentChecksumFlag = LZ4F_contentChecksumEnabled
         preferences.frameInfo.contentSize = UInt64(source.count)
         let bound = LZ4F_compressFrameBound(source.count, &preferences)
         try LZ4Error.check(bound, "LZ4F_compressFrameBound")
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = output.withUnsafeMutableBytes { destination in
-            LZ4F_compressFrame(destination.baseAddress, destination.count, source.baseAddress, source.count, &preferences)
+        var written = 0
+        let output = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+            written = LZ4F_compressFrame(buffer.baseAddress, buffer.count, source.baseAddress, source.count, &preferences)
+            initialized = LZ4F_isError(written) != 0 ? 0 : written
         }
         try LZ4Error.check(written, "LZ4F_compressFrame")
         // A copy of exactly the compressed bytes: the bound-sized buffer (about the input's

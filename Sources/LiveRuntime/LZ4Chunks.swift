@@ -1,27 +1,37 @@
 import CLZ4
 import Glibc
+import Platform
 
 /// Large state as consecutive LZ4 frames of at most `chunkBytes` content each (what `lz4 -d`
 /// reads as one stream), compressed and decompressed on several threads. Each frame carries
 /// its content size and content checksum, so every chunk is verified on its own.
 enum LZ4Chunks {
-    static let chunkBytes = 8 << 20
+    static let chunkBytes = SnapshotArchiveMeta.statePieceBytes
     static let threads = 2
 
-    /// The frames of `input`, in order.
-    static func compressFrames(_ input: [UInt8]) throws(LZ4Error) -> [[UInt8]] {
-        let ranges = stride(from: 0, to: max(input.count, 1), by: chunkBytes).map { $0..<min($0 + chunkBytes, input.count) }
-        var frames = [Result<[UInt8], LZ4Error>](repeating: .success([]), count: ranges.count)
-        input.withUnsafeBytes { source in
-            frames.withUnsafeMutableBufferPointer { out in
-                let outBase = out.baseAddress!
-                parallel(ranges.count) { i in
-                    outBase[i] = Result { () throws(LZ4Error) in try LZ4Frame.compress(UnsafeRawBufferPointer(rebasing: source[ranges[i]])) }
-                }
+    /// The frames of `input` (pieces of `chunkBytes`), in order.
+    static func compressFrames(_ input: [UInt8], level: Int32 = 0) throws(LZ4Error) -> [[UInt8]] {
+        try compressFrames(level: level) { emit in
+            for start in stride(from: 0, to: max(input.count, 1), by: chunkBytes) {
+                emit(Array(input[start..<min(start + chunkBytes, input.count)]))
             }
         }
+    }
+
+    /// One frame per piece that `produce` hands to `emit`, in order. Pieces are compressed on
+    /// the other threads while `produce` is still running on this one, which then helps with
+    /// the rest; a piece is freed once compressed. `inOrder` sees each frame, in order, as soon
+    /// as it and those before it are made (hashing them meanwhile, say).
+    static func compressFrames(level: Int32, inOrder: (([UInt8]) -> Void)? = nil,
+                               _ produce: (_ emit: @escaping ([UInt8]) -> Void) -> Void) throws(LZ4Error) -> [[UInt8]] {
+        let line = CompressionLine(level: level, inOrder: inOrder)
+        let helpers = (1..<threads).compactMap { _ in JoinableThread.start { line.work() } }
+        produce { line.push($0) }
+        line.finishPushing()
+        line.work()
+        for helper in helpers { helper.join() }
         var out: [[UInt8]] = []
-        for frame in frames { out.append(try frame.get()) }
+        for frame in line.results() { out.append(try frame.get()) }
         return out
     }
 
@@ -125,44 +135,111 @@ enum LZ4Chunks {
 
     /// Runs `body(0..<count)` on `threads` threads (this one included) and waits for all.
     private static func parallel(_ count: Int, _ body: @escaping (Int) -> Void) {
-        let next = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        next.initialize(to: 0)
-        let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        pthread_mutex_init(lock, nil)
-        defer {
-            pthread_mutex_destroy(lock)
-            lock.deallocate()
-            next.deallocate()
-        }
+        let next = Counter()
         let work = {
             while true {
-                pthread_mutex_lock(lock)
-                let i = next.pointee
-                next.pointee += 1
-                pthread_mutex_unlock(lock)
+                let i = next.take()
                 if i >= count { return }
                 body(i)
             }
         }
-        var helpers: [pthread_t] = []
-        for _ in 1..<max(1, min(threads, count)) {
-            let context = Unmanaged.passRetained(WorkBox(work)).toOpaque()
-            var id = pthread_t()
-            if pthread_create(&id, nil, { raw in
-                Unmanaged<WorkBox>.fromOpaque(raw!).takeRetainedValue().run()
-                return nil
-            }, context) == 0 {
-                helpers.append(id)
-            } else {
-                Unmanaged<WorkBox>.fromOpaque(context).release()
-            }
-        }
+        let helpers = (1..<max(1, min(threads, count))).compactMap { _ in JoinableThread.start(work) }
         work()
-        for id in helpers { pthread_join(id, nil) }
+        for helper in helpers { helper.join() }
+    }
+}
+
+/// Hands out 0, 1, 2, … to any thread.
+private final class Counter {
+    private var next = 0
+    private var lock = pthread_mutex_t()
+    init() { pthread_mutex_init(&lock, nil) }
+    deinit { pthread_mutex_destroy(&lock) }
+    func take() -> Int {
+        pthread_mutex_lock(&lock)
+        defer { pthread_mutex_unlock(&lock) }
+        next += 1
+        return next - 1
+    }
+}
+
+/// Pieces waiting to be compressed, and the frames made so far, shared by the threads of
+/// `LZ4Chunks.compressFrames`.
+private final class CompressionLine {
+    private let level: Int32
+    private let inOrder: (([UInt8]) -> Void)?
+    /// The next frame `inOrder` gets, and whether a thread is feeding it now.
+    private var nextInOrder = 0
+    private var feeding = false
+    private var waiting: [(Int, [UInt8])] = []
+    private var pushed = 0
+    private var pushing = true
+    private var frames: [Int: Result<[UInt8], LZ4Error>] = [:]
+    private var lock = pthread_mutex_t()
+    private var changed = pthread_cond_t()
+
+    init(level: Int32, inOrder: (([UInt8]) -> Void)?) {
+        self.level = level
+        self.inOrder = inOrder
+        pthread_mutex_init(&lock, nil)
+        pthread_cond_init(&changed, nil)
     }
 
-    private final class WorkBox {
-        let run: () -> Void
-        init(_ run: @escaping () -> Void) { self.run = run }
+    deinit {
+        pthread_cond_destroy(&changed)
+        pthread_mutex_destroy(&lock)
+    }
+
+    func push(_ piece: [UInt8]) {
+        pthread_mutex_lock(&lock)
+        waiting.append((pushed, piece))
+        pushed += 1
+        pthread_cond_signal(&changed)
+        pthread_mutex_unlock(&lock)
+    }
+
+    func finishPushing() {
+        pthread_mutex_lock(&lock)
+        pushing = false
+        pthread_cond_broadcast(&changed)
+        pthread_mutex_unlock(&lock)
+    }
+
+    /// Compresses pieces until none are waiting and no more will come.
+    func work() {
+        while true {
+            pthread_mutex_lock(&lock)
+            while waiting.isEmpty && pushing { pthread_cond_wait(&changed, &lock) }
+            guard !waiting.isEmpty else {
+                pthread_mutex_unlock(&lock)
+                return
+            }
+            let (number, piece) = waiting.removeFirst()
+            pthread_mutex_unlock(&lock)
+            let frame = Result { () throws(LZ4Error) in try LZ4Frame.compress(piece, level: level) }
+            pthread_mutex_lock(&lock)
+            frames[number] = frame
+            feedInOrder()
+            pthread_mutex_unlock(&lock)
+        }
+    }
+
+    /// With the lock held: hands the frames that are next in order to `inOrder` (outside the
+    /// lock), unless another thread is already doing so.
+    private func feedInOrder() {
+        guard let inOrder, !feeding else { return }
+        feeding = true
+        while case .success(let frame)? = frames[nextInOrder] {
+            nextInOrder += 1
+            pthread_mutex_unlock(&lock)
+            inOrder(frame)
+            pthread_mutex_lock(&lock)
+        }
+        feeding = false
+    }
+
+    /// Every frame in order (call after all threads are done).
+    func results() -> [Result<[UInt8], LZ4Error>] {
+        (0..<pushed).map { frames[$0]! }
     }
 }

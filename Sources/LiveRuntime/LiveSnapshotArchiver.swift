@@ -7,11 +7,13 @@ public final class LiveSnapshotArchiver: SnapshotArchiver {
 
     public init(loop: EventLoop) { self.loop = loop }
 
-    public func pack(_ meta: SnapshotArchiveMeta, state: [UInt8],
+    public func pack(_ meta: SnapshotArchiveMeta, encodeState: @escaping (_ emit: @escaping ([UInt8]) -> Void) -> Void,
                      completion: @escaping (Result<[UInt8], SnapshotArchiveError>) -> Void) {
         let seconds = SnapshotDirectory.wallClockMillis() / 1000
         loop.runOnPool({ () -> Result<[UInt8], SnapshotArchiveError> in
-            Result { () throws(SnapshotArchiveError) in try SnapshotArchive.build(meta, state: state, modifiedSeconds: seconds) }
+            Result { () throws(SnapshotArchiveError) in
+                try SnapshotArchive.build(meta, modifiedSeconds: seconds, encodeState: encodeState)
+            }
         }, then: completion)
     }
 

@@ -20,12 +20,30 @@ public enum SHA256Digest {
 
     /// The digest of the parts one after another, as if concatenated (no copy made).
     public static func hex(parts: [[UInt8]]) -> String {
+        let stream = SHA256Stream()
+        for part in parts { stream.update(part) }
+        return stream.finalHex()
+    }
+}
+
+/// SHA-256 fed piece by piece (one thread at a time).
+public final class SHA256Stream {
+    private let context: OpaquePointer
+
+    public init() {
         guard let context = EVP_MD_CTX_new() else { preconditionFailure("EVP_MD_CTX_new failed") }
-        defer { EVP_MD_CTX_free(context) }
         precondition(EVP_DigestInit_ex(context, EVP_sha256(), nil) == 1, "EVP_DigestInit_ex(SHA-256) failed")
-        for part in parts {
-            part.withUnsafeBytes { p in precondition(EVP_DigestUpdate(context, p.baseAddress, p.count) == 1, "EVP_DigestUpdate failed") }
-        }
+        self.context = context
+    }
+
+    deinit { EVP_MD_CTX_free(context) }
+
+    public func update(_ part: [UInt8]) {
+        part.withUnsafeBytes { p in precondition(EVP_DigestUpdate(context, p.baseAddress, p.count) == 1, "EVP_DigestUpdate failed") }
+    }
+
+    /// The digest of everything fed, in lowercase hex (once).
+    public func finalHex() -> String {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         out.withUnsafeMutableBufferPointer { d in precondition(EVP_DigestFinal_ex(context, d.baseAddress, &length) == 1 && length == 32) }

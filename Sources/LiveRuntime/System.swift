@@ -66,8 +66,13 @@ public enum Files {
             }
             offset += n
         }
-        fsync(fd)
-        close(fd)
+        // A file whose data did not reach the disk must not replace the old one.
+        guard fsync(fd) == 0 else {
+            let message = errnoText()
+            close(fd)
+            throw FileError(path: temp, message: "fsync: \(message)")
+        }
+        guard close(fd) == 0 else { throw FileError(path: temp, message: "close: \(errnoText())") }
         guard rename(temp, path) == 0 else { throw FileError(path: path, message: errnoText()) }
     }
 

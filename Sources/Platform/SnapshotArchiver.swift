@@ -11,6 +11,10 @@ public struct SnapshotArchiveMeta: Equatable, Sendable {
         }
     }
 
+    /// `state.lz4` holds one LZ4 frame per piece of the state of about this many bytes (a piece
+    /// ends at the first record boundary past it), so frames compress and inflate in parallel.
+    public static let statePieceBytes = 8 << 20
+
     /// The archive layout's version (1).
     public static let currentVersion = 1
 
@@ -58,7 +62,10 @@ public struct UnpackedSnapshot: Sendable {
 /// checksums, decoding) off the loop and complete on it; `inflate` is synchronous, for the
 /// state machine applying a replicated restore.
 public protocol SnapshotArchiver: AnyObject {
-    func pack(_ meta: SnapshotArchiveMeta, state: [UInt8], completion: @escaping (Result<[UInt8], SnapshotArchiveError>) -> Void)
+    /// The archive of the state `encodeState` hands over in pieces (it runs off the loop, so
+    /// it must encode a copy the loop no longer changes); `meta.size` is set from them.
+    func pack(_ meta: SnapshotArchiveMeta, encodeState: @escaping (_ emit: @escaping ([UInt8]) -> Void) -> Void,
+              completion: @escaping (Result<[UInt8], SnapshotArchiveError>) -> Void)
     /// Verifies the whole archive before anything is decided: tar structure, checksums, the
     /// metadata, the compressed frames, then `check` on the decompressed state (nil when it
     /// decodes; it runs off the loop and must touch nothing the loop owns).

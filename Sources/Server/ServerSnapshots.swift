@@ -15,11 +15,13 @@ extension ConsulServer {
         let store = raftNode.store
         let index = store.index
         let term = raftNode.raft.term(at: index) ?? raftNode.raft.term
-        let state = store.snapshot()
+        // The tables as they are now; encoded, compressed and hashed on the pool while the loop
+        // goes on changing its own (copy-on-write) tables.
+        let image = store.image()
         let servers = raftConfiguration().servers.map { SnapshotArchiveMeta.Server(id: $0.id, address: $0.address, voter: $0.voter) }
         let meta = SnapshotArchiveMeta(index: index, term: term, createdMillis: host.clock.wallClockNanoseconds / 1_000_000,
-                                       stateFormat: Int(StateStore.snapshotVersion), size: UInt64(state.count), servers: servers)
-        archiver.pack(meta, state: state) { result in
+                                       stateFormat: Int(StateStore.snapshotVersion), size: 0, servers: servers)
+        archiver.pack(meta, encodeState: { emit in image.encode(chunkBytes: SnapshotArchiveMeta.statePieceBytes, emit: emit) }) { result in
             switch result {
             case .success(let archive): completion(.success((index, archive)))
             case .failure(let error): completion(.failure(HTTPResponseError(500, "failed to create snapshot: \(error)")))
