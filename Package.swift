@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "Server", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "Raft", "ConsulState", "Config", "Gossip", "HTTPAPI"]),
 
         // Tier 3: edges.
-        .target(name: "LiveRuntime", dependencies: ["Wire", "ConsulAPI", "Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
+        .target(name: "LiveRuntime", dependencies: ["Wire", "ConsulAPI", "Config", "Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
         .target(name: "ConsulCLI", dependencies: ["Wire", "Platform", "ConsulAPI", "ConsulState", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
         .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulAPI", "ConsulState", "Server", "Gossip", "Config", "HTTP1", "HTTPAPI", "Wire", "Agent"]),

@@ -62,7 +62,7 @@ public final class Agent: AgentView {
         self.config = config
         self.nodeID = nodeID
         self.environment = environment
-        logger = Logger(name: "agent", level: LogLevel(name: config.logLevel) ?? .info,
+        logger = Logger(name: "agent", level: LogLevel(name: config.logLevel) ?? .info, json: config.logging.json,
                         sink: environment.logSink, clock: environment.clock)
         if config.server {
             var host = ServerHost(clock: environment.clock, network: environment.network, random: environment.random)
@@ -169,6 +169,11 @@ public final class Agent: AgentView {
             guard let self else { return }
             switch result {
             case .success(let fresh):
+                // As Consul: a reload re-reads log_level (the other logging settings stay).
+                if let level = LogLevel(name: fresh.logLevel), level != self.logger.level {
+                    self.logger.level = level
+                    self.logger.info("Log level updated", [("level", fresh.logLevel)])
+                }
                 let problems = self.applyConfigDefinitions(services: fresh.services, checks: fresh.checks)
                 if problems.isEmpty { return completion(nil) }
                 // Consul refuses the reload with the reason; the valid definitions are applied.

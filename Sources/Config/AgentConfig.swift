@@ -16,6 +16,9 @@ public struct AgentConfig: Equatable, Sendable {
     public var clientAddrs = ["127.0.0.1"]
     public var ports = Ports()
     public var logLevel = "INFO"
+    public var logging = LogConfig()
+    /// `pid_file` / `-pid-file`: the agent's PID is written here at start and removed at exit.
+    public var pidFile = ""
     public var uiEnabled = false
     public var kvMaxValueSize = 524_288
     public var defaultQueryTimeNanoseconds: UInt64 = 300_000_000_000
@@ -135,6 +138,14 @@ public struct ConfigLayer: Equatable, Sendable {
     public var grpcPort: Int?
     public var grpcTLSPort: Int?
     public var logLevel: String?
+    public var logJSON: Bool?
+    public var logFile: String?
+    public var logRotateBytes: Int?
+    public var logRotateDurationNanoseconds: UInt64?
+    public var logRotateMaxFiles: Int?
+    public var enableSyslog: Bool?
+    public var syslogFacility: String?
+    public var pidFile: String?
     public var uiEnabled: Bool?
     public var kvMaxValueSize: Int?
     public var defaultQueryTimeNanoseconds: UInt64?

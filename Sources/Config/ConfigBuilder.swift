@@ -50,6 +50,14 @@ public enum ConfigBuilder {
         if let v = l.grpcPort { c.ports.grpc = v }
         if let v = l.grpcTLSPort { c.ports.grpcTLS = v }
         if let v = l.logLevel { c.logLevel = v }
+        if let v = l.logJSON { c.logging.json = v }
+        if let v = l.logFile { c.logging.file = v }
+        if let v = l.logRotateBytes { c.logging.rotateBytes = v }
+        if let v = l.logRotateDurationNanoseconds { c.logging.rotateDurationNanoseconds = v }
+        if let v = l.logRotateMaxFiles { c.logging.rotateMaxFiles = v }
+        if let v = l.enableSyslog { c.logging.syslog = v }
+        if let v = l.syslogFacility { c.logging.syslogFacility = v }
+        if let v = l.pidFile { c.pidFile = v }
         if let v = l.enableScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
         if let v = l.disableRemoteExec { c.disableRemoteExec = v }
         if let v = l.raftMultiplier { c.raftMultiplier = v }
@@ -126,6 +134,11 @@ public enum ConfigBuilder {
             throw ConfigError("Invalid log level: \(c.logLevel). Valid log levels are: [TRACE DEBUG INFO WARN ERR ERROR]")
         }
         c.logLevel = level
+        guard LogConfig.facilities.contains(c.logging.syslogFacility.uppercased()) else {
+            throw ConfigError("Invalid syslog_facility: \(c.logging.syslogFacility). Valid facilities are: \(LogConfig.facilities.joined(separator: ", "))")
+        }
+        if c.logging.rotateBytes < 0 { throw ConfigError("log_rotate_bytes cannot be negative") }
+        if c.logging.rotateMaxFiles < -1 { throw ConfigError("log_rotate_max_files must be -1, 0 or positive") }
         if !c.encryptKey.isEmpty {
             guard let key = Base64.decode(c.encryptKey) else { throw ConfigError("encrypt has invalid key: illegal base64 data") }
             guard [16, 24, 32].contains(key.count) else {

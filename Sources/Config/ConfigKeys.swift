@@ -15,6 +15,14 @@ extension ConfigFile {
         case "advertise_addr": l.advertiseAddr = try ConfigValue.string(key, value)
         case "client_addr": l.clientAddr = try ConfigValue.string(key, value)
         case "log_level": l.logLevel = try ConfigValue.string(key, value)
+        case "log_json": l.logJSON = try ConfigValue.bool(key, value)
+        case "log_file": l.logFile = try ConfigValue.string(key, value)
+        case "log_rotate_bytes": l.logRotateBytes = try ConfigValue.int(key, value)
+        case "log_rotate_duration": l.logRotateDurationNanoseconds = try ConfigValue.duration(key, value)
+        case "log_rotate_max_files": l.logRotateMaxFiles = try ConfigValue.int(key, value)
+        case "enable_syslog": l.enableSyslog = try ConfigValue.bool(key, value)
+        case "syslog_facility": l.syslogFacility = try ConfigValue.string(key, value)
+        case "pid_file": l.pidFile = try ConfigValue.string(key, value)
         case "ui": l.uiEnabled = try ConfigValue.bool(key, value)
         case "leave_on_terminate": l.leaveOnTerminate = try ConfigValue.bool(key, value)
         case "enable_script_checks": l.enableScriptChecks = try ConfigValue.bool(key, value)
@@ -142,15 +150,15 @@ extension ConfigFile {
         "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file",
         "disable_update_check", "discard_check_output", "discovery_max_stale", "enable_acl_replication",
         "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug", "enable_local_script_checks",
-        "enable_syslog", "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",
+        "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",
         "experiments", "gossip_lan", "gossip_wan", "http_config", "leave_on_terminate", "license_path", "locality",
-        "log_file", "log_json", "log_rotate_bytes", "log_rotate_duration", "log_rotate_max_files", "node_meta",
-        "peering", "pid_file", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
+        "node_meta",
+        "peering", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
         "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
         "reconnect_timeout", "reconnect_timeout_wan", "reporting",
         "retry_interval", "retry_interval_wan", "retry_max", "retry_max_wan", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
-        "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan", "syslog_facility",
+        "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan",
         "telemetry", "translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets", "watches", "xds",
     ]
 }

@@ -57,6 +57,12 @@ enum AgentCommand {
         f.value("config-format", "<string>", "Config files are in this format irrespective of their extension. Must be 'hcl' or 'json'")
         f.value("log-level", "<value>", "Log level of the agent.")
         f.bool("log-json", "Output logs in JSON format.")
+        f.value("log-file", "<value>", "Path to the file the logs get written to")
+        f.value("log-rotate-bytes", "<value>", "Maximum number of bytes that should be written to a log file")
+        f.value("log-rotate-duration", "<value>", "Time after which log rotation needs to be performed")
+        f.value("log-rotate-max-files", "<value>", "Maximum number of log file archives to keep")
+        f.bool("syslog", "Enables logging to syslog.")
+        f.value("pid-file", "<value>", "Path to file to store agent PID.")
         f.value("http-port", "<value>", "Sets the HTTP API port to listen on.")
         f.value("https-port", "<value>", "Sets the HTTPS API port to listen on.")
         f.value("dns-port", "<value>", "DNS port to use.")
@@ -100,6 +106,14 @@ enum AgentCommand {
         layer.advertiseAddr = flags.string("advertise")
         layer.clientAddr = flags.string("client")
         layer.logLevel = flags.string("log-level")
+        if flags.isSet("log-json") { layer.logJSON = flags.flag("log-json") }
+        if flags.isSet("syslog") { layer.enableSyslog = flags.flag("syslog") }
+        layer.logFile = flags.string("log-file")
+        layer.pidFile = flags.string("pid-file")
+        if let text = flags.string("log-rotate-duration") {
+            guard let nanos = GoDuration.parse(text), nanos > 0 else { throw ConfigError("invalid duration \"\(text)\" for -log-rotate-duration") }
+            layer.logRotateDurationNanoseconds = UInt64(nanos)
+        }
         layer.retryJoin = flags.strings("retry-join") + flags.strings("join")
         layer.retryJoinWAN = flags.strings("retry-join-wan") + flags.strings("join-wan")
         layer.domain = flags.string("domain")
@@ -110,6 +124,7 @@ enum AgentCommand {
             ("bootstrap-expect", \.bootstrapExpect), ("http-port", \.httpPort), ("https-port", \.httpsPort),
             ("dns-port", \.dnsPort), ("grpc-port", \.grpcPort), ("grpc-tls-port", \.grpcTLSPort),
             ("serf-lan-port", \.serfLanPort), ("retry-max", \.retryMax), ("serf-wan-port", \.serfWanPort), ("server-port", \.serverPort),
+            ("log-rotate-bytes", \.logRotateBytes), ("log-rotate-max-files", \.logRotateMaxFiles),
         ]
         for (name, path) in intFlags {
             switch flags.int(name) {
@@ -163,12 +178,24 @@ enum AgentCommand {
 
     static func runAgent(config: AgentConfig, nodeID: String, flags: GoFlags, console: Console) -> Int32 {
         let loop: EventLoop
-        do { loop = try EventLoop() } catch {
+        let logWriter: LogWriter
+        do {
+            loop = try EventLoop()
+            logWriter = try LogWriter(config: config.logging)
+        } catch {
             console.error("==> Error starting agent: \(error)")
             return 1
         }
+        // Every line queued is written before we return, whatever the path out.
+        defer { logWriter.close() }
+        let manager = ServiceManagerLink(pidFile: config.pidFile)
+        do { try manager.writePIDFile() } catch {
+            console.error("==> Error starting agent: writing pid_file: \(error)")
+            return 1
+        }
+        defer { manager.removePIDFile() }
         var environment = AgentEnvironment(clock: loop, network: LiveStreamNetwork(loop: loop), random: SystemRandom(),
-                                           logSink: StdoutLogSink(), datagrams: LiveDatagramNetwork(loop: loop),
+                                           logSink: logWriter, datagrams: LiveDatagramNetwork(loop: loop),
                                            resolver: LiveResolver(loop: loop), processes: LiveProcessRunner(loop: loop),
                                            hostFacts: LiveHostFacts())
         environment.tls = OpenSSLClient()
@@ -217,20 +244,25 @@ enum AgentCommand {
             return 1
         }
         AgentWatches.start(config.watches, agent: agent, loop: loop)
+        manager.ready(agent, loop: loop)
 
         var exitCode: Int32 = 0
         var signals: [SignalWatcher] = []
         var stopping = false
-        func stop(_ name: String, graceful: Bool) {
+        /// `exitCode`: a stop asked for by SIGTERM is a normal stop (0) whether or not it leaves,
+        /// so `Restart=on-failure` and monitoring see the truth (Consul exits 1 without a leave);
+        /// SIGINT keeps Consul's codes.
+        func stop(_ name: String, graceful: Bool, exitCode code: Int32) {
             agent.logger.info("Caught", [("signal", name)])
             if stopping {
                 // A second signal while stopping aborts at once, as Consul does.
                 exit(1)
             }
             stopping = true
+            manager.stopping()
             if !graceful { agent.logger.info("Graceful shutdown disabled. Exiting") }
             else { agent.logger.info("Gracefully shutting down agent...") }
-            exitCode = graceful ? 0 : 1
+            exitCode = code
             let finish = {
                 agent.shutdown()
                 for s in signals { s.close() }
@@ -238,9 +270,10 @@ enum AgentCommand {
             }
             if graceful { agent.leaveGossip(completion: finish) } else { finish() }
         }
-        agent.onLeave = { stop("leave", graceful: true) }
+        agent.onLeave = { stop("leave", graceful: true, exitCode: 0) }
         agent.onFatal = { message in
             console.error("==> \(message)")
+            manager.stopping()
             exitCode = 1
             agent.shutdown()
             for s in signals { s.close() }
@@ -248,14 +281,16 @@ enum AgentCommand {
         }
         do {
             signals.append(try SignalWatcher(loop: loop, signal: SIGINT) {
-                stop("interrupt", graceful: !config.effectiveSkipLeaveOnInterrupt)
+                let graceful = !config.effectiveSkipLeaveOnInterrupt
+                stop("interrupt", graceful: graceful, exitCode: graceful ? 0 : 1)
             })
             signals.append(try SignalWatcher(loop: loop, signal: SIGTERM) {
-                stop("terminated", graceful: config.effectiveLeaveOnTerminate)
+                stop("terminated", graceful: config.effectiveLeaveOnTerminate, exitCode: 0)
             })
             signals.append(try SignalWatcher(loop: loop, signal: SIGHUP) {
                 agent.logger.info("Caught", [("signal", "hangup")])
-                agent.reloadConfiguration()
+                manager.reloading()
+                agent.reloadConfiguration { error in manager.reloaded(agent, error: error) }
             })
         } catch {
             console.error("==> Error starting agent: \(error)")

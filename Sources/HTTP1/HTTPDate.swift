@@ -35,12 +35,16 @@ public struct CivilTime: Equatable, Sendable {
     }
 
     /// `2026-11-25T16:36:12.123Z`, the timestamp Consul's logger prints.
-    public static func iso8601(unixNanoseconds: Int64) -> String {
+    /// With `fractionDigits` (3: milliseconds, 6: microseconds as hclog's JSON lines).
+    public static func iso8601(unixNanoseconds: Int64, fractionDigits: Int = 3) -> String {
         let seconds = unixNanoseconds >= 0 ? unixNanoseconds / 1_000_000_000 : (unixNanoseconds - 999_999_999) / 1_000_000_000
-        let millis = Int((unixNanoseconds - seconds * 1_000_000_000) / 1_000_000)
+        let nanos = Int(unixNanoseconds - seconds * 1_000_000_000)
+        var divisor = 1_000_000_000
+        for _ in 0..<min(max(fractionDigits, 1), 9) { divisor /= 10 }
+        let digits = String(nanos / divisor)
+        let fraction = String(repeating: "0", count: max(0, min(max(fractionDigits, 1), 9) - digits.count)) + digits
         let c = CivilTime(unixSeconds: seconds)
-        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
-        return "\(c.year)-\(pad2(c.month))-\(pad2(c.day))T\(pad2(c.hour)):\(pad2(c.minute)):\(pad2(c.second)).\(ms)Z"
+        return "\(c.year)-\(pad2(c.month))-\(pad2(c.day))T\(pad2(c.hour)):\(pad2(c.minute)):\(pad2(c.second)).\(fraction)Z"
     }
 }
 

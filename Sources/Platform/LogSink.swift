@@ -16,6 +16,17 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
         }
     }
 
+    /// The name hclog's JSON lines give it (`@level`).
+    public var jsonName: String {
+        switch self {
+        case .trace: return "trace"
+        case .debug: return "debug"
+        case .info: return "info"
+        case .warn: return "warn"
+        case .error: return "error"
+        }
+    }
+
     /// The bracketed tag Consul prints, padded to a common width (`[INFO]  `).
     public var tag: String {
         switch self {
@@ -31,6 +42,12 @@ public enum LogLevel: Int, Comparable, Sendable, CaseIterable {
 /// Where formatted log lines go (stderr in the binary, a buffer in tests).
 public protocol LogSink: AnyObject {
     func write(line: String)
+    /// A line of `level` (syslog maps it to a priority); by default just the line.
+    func write(line: String, level: LogLevel)
+}
+
+extension LogSink {
+    public func write(line: String, level: LogLevel) { write(line: line) }
 }
 
 /// Something that logs leveled, structured lines (the agent's `Logger`); what modules below the

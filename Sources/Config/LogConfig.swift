@@ -1,0 +1,35 @@
+/// Where and how the agent logs (`log_json`, `log_file` and its rotation, `enable_syslog`), as
+/// Consul's agent configures it.
+public struct LogConfig: Equatable, Sendable {
+    /// `log_json` / `-log-json`: one JSON object per line (`@level`, `@message`, `@module`,
+    /// `@timestamp`, then the line's fields), as hclog writes them.
+    public var json = false
+    /// `log_file` / `-log-file`: also log to this file; a path ending in `/` names a directory
+    /// and the file `consul.log` in it.
+    public var file = ""
+    /// `log_rotate_bytes`: rotate once the file holds this many bytes (0: no size limit).
+    public var rotateBytes = 0
+    /// `log_rotate_duration`: rotate a file this long after it was opened (Consul: 24h).
+    public var rotateDurationNanoseconds: UInt64 = 24 * 3_600_000_000_000
+    /// `log_rotate_max_files`: rotated files kept (0: all; -1: none).
+    public var rotateMaxFiles = 0
+    /// `enable_syslog` / `-syslog`, and `syslog_facility` (Consul: LOCAL0).
+    public var syslog = false
+    public var syslogFacility = "LOCAL0"
+
+    public init() {}
+
+    /// Syslog facilities Consul accepts, by name.
+    public static let facilities = ["KERN", "USER", "MAIL", "DAEMON", "AUTH", "SYSLOG", "LPR", "NEWS", "UUCP", "CRON",
+                                    "AUTHPRIV", "FTP", "LOCAL0", "LOCAL1", "LOCAL2", "LOCAL3", "LOCAL4", "LOCAL5",
+                                    "LOCAL6", "LOCAL7"]
+
+    /// The directory and file name `file` stands for.
+    public var fileLocation: (directory: String, name: String)? {
+        guard !file.isEmpty else { return nil }
+        guard let slash = file.lastIndex(of: "/") else { return (".", file) }
+        let directory = file[..<slash].isEmpty ? "/" : String(file[..<slash])
+        let name = String(file[file.index(after: slash)...])
+        return (directory, name.isEmpty ? "consul.log" : name)
+    }
+}
