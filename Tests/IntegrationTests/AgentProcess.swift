@@ -14,7 +14,8 @@ final class AgentProcess {
     var httpAddress: String { "127.0.0.1:\(httpPort)" }
 
     /// Starts `consul agent -dev` plus `extraArgs` and waits until HTTP answers.
-    init(extraArgs: [String] = [], dev: Bool = true, reusing previous: [String: Int]? = nil) throws {
+    init(extraArgs: [String] = [], dev: Bool = true, reusing previous: [String: Int]? = nil,
+         environment: [String: String] = [:]) throws {
         var ports: [String: Int] = previous ?? [:]
         if previous == nil {
             for name in ["http-port", "dns-port", "serf-lan-port", "serf-wan-port", "server-port", "grpc-port"] {
@@ -28,6 +29,9 @@ final class AgentProcess {
         args += extraArgs
         process.executableURL = URL(fileURLWithPath: try consulBinary())
         process.arguments = args
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = output
         process.standardError = output
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
