@@ -8,7 +8,7 @@ BINARY       := .build/release/consul
 PY_PACKAGES := py-consul==1.8.0
 DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev lz4 libssl-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio
 
-.PHONY: deps build dev test lint-imports bench bench-deps fuzz sim sim-mutants clean
+.PHONY: deps build dev test lint-imports bench bench-deps fuzz sim sim-mutants deb package-test clean
 
 ## deps: install missing Debian packages (apt-get only when something is missing)
 deps:
@@ -91,6 +91,36 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGET ?= all
 fuzz: deps
 	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGET)
+
+## deb: the Debian package build/consul_<version>_<arch>.deb from the release binary and
+##      packaging/ (scripts/build-deb.sh), which must pass lintian without errors
+# Tools `make deb` needs (Debian names); `make package-test` also needs debootstrap.
+DEB_TOOLS := dpkg-dev binutils lintian
+DEB_DIR   := build
+deb: build
+	@missing=""; for p in $(DEB_TOOLS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	scripts/build-deb.sh $(BINARY) $(DEB_DIR)
+	lintian --fail-on error $(DEB_DIR)/consul_*_$$(dpkg --print-architecture).deb
+
+## package-test: installs the package in a fresh Debian 12 chroot (debootstrap; runs as root,
+##               through sudo otherwise) and checks the consul user, the conffiles, the unit's
+##               ExecStart run as systemd would (READY=1, leader, KV, reload on SIGHUP, exit 0
+##               on SIGTERM), an upgrade that keeps edited config and data, remove and purge
+package-test: deb
+	@dpkg-query -W -f='$${Status}' debootstrap 2>/dev/null | grep -q "install ok installed" || { \
+	  echo "installing: debootstrap"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq debootstrap; \
+	}
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO scripts/package-test.sh $(DEB_DIR)/consul_*_$$(dpkg --print-architecture).deb
 
 clean:
 	rm -rf .build
