@@ -74,7 +74,8 @@ install -m 0644 "$PKG/debian/copyright" "$ROOT/usr/share/doc/consul/copyright"
 install -m 0644 "$PKG/debian/README.Debian" "$ROOT/usr/share/doc/consul/README.Debian"
 install -m 0644 "$PKG/debian/lintian-overrides" "$ROOT/usr/share/lintian/overrides/consul"
 gzip -9n < "$PKG/debian/changelog" > "$ROOT/usr/share/doc/consul/changelog.Debian.gz"
-gzip -9n < "$PKG/consul.1" > "$ROOT/usr/share/man/man1/consul.1.gz"
+# The man page's header names the packaged version.
+sed "1s/\"consul [^\"]*\"/\"consul $UPSTREAM\"/" "$PKG/consul.1" | gzip -9n > "$ROOT/usr/share/man/man1/consul.1.gz"
 chmod 0644 "$ROOT/usr/share/doc/consul/changelog.Debian.gz" "$ROOT/usr/share/man/man1/consul.1.gz"
 
 install -m 0644 "$PKG/debian/conffiles" "$ROOT/DEBIAN/conffiles"
