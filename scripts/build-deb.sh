@@ -31,7 +31,9 @@ PKG=$REPO/packaging
 ARCH=$(dpkg --print-architecture)
 
 # ---- version: the binary's, with the changelog's Debian revision ----
-first_line=$("$BINARY" version | head -n 1)
+# (The whole output, then its first line: `| head -n 1` could SIGPIPE the binary under pipefail.)
+first_line=$("$BINARY" version)
+first_line=${first_line%%$'\n'*}
 [[ $first_line =~ ^Consul\ v([0-9][0-9A-Za-z.+~-]*)$ ]] ||
   fail "cannot read the version from '$BINARY version' (first line: '$first_line')"
 # A pre-release suffix (1.21.0-dev) sorts before the release in Debian as 1.21.0~dev.
@@ -63,8 +65,8 @@ install -d "$ROOT/DEBIAN" "$ROOT/usr/bin" "$ROOT/etc/consul.d" "$ROOT/lib/system
 install -m 0755 "$BINARY" "$ROOT/usr/bin/consul"
 # As dh_strip does for executables, plus the local symbols nothing links against.
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$ROOT/usr/bin/consul"
-[ "$("$ROOT/usr/bin/consul" version | head -n 1)" = "$first_line" ] ||
-  fail "the stripped binary does not run"
+stripped_version=$("$ROOT/usr/bin/consul" version) || fail "the stripped binary does not run"
+[ "${stripped_version%%$'\n'*}" = "$first_line" ] || fail "the stripped binary does not run"
 
 install -m 0644 "$PKG/consul.hcl" "$ROOT/etc/consul.d/consul.hcl"
 install -m 0644 "$PKG/consul.env" "$ROOT/etc/consul.d/consul.env"

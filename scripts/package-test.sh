@@ -79,6 +79,7 @@ cleanup() {
     pid=${pid#/proc/}
     [ "$(readlink "/proc/$pid/root" 2>/dev/null)" = "$CHROOT" ] && kill -KILL "$pid" 2>/dev/null
   done
+  cp "$CHROOT/root/package-test/notify.log" "$LOGS/notify.log" 2>/dev/null
   for m in $(mounted_under "$CHROOT"); do
     umount "$m" 2>/dev/null || umount -l "$m"
   done
@@ -318,8 +319,9 @@ for _ in $(seq 100); do [ -S "$CHROOT$NOTIFY_SOCKET_PATH" ] && break; sleep 0.05
 notify_lines() { cat "$CHROOT/root/package-test/notify.log" 2>/dev/null; }
 # notify_line_of FIELD AFTER_LINE [PID]: line number of the first FIELD after AFTER_LINE (from PID).
 notify_line_of() {
-  notify_lines | awk -v f="$1" -v after="$2" -v pid="${3:-}" \
-    'NR > after && $3 == f && (pid == "" || $2 == pid) { print NR; exit }'
+  [ -f "$CHROOT/root/package-test/notify.log" ] || return 0
+  awk -v f="$1" -v after="$2" -v pid="${3:-}" \
+    'NR > after && $3 == f && (pid == "" || $2 == pid) { print NR; exit }' "$CHROOT/root/package-test/notify.log"
 }
 
 # Start it: the EnvironmentFile's variables, NOTIFY_SOCKET, the unit's user and group with
