@@ -2,7 +2,7 @@
 # commands README.md promises a newcomer on a fresh Debian box.
 SWIFT        ?= swift
 SWIFT_FLAGS  := --explicit-target-dependency-import-check error
-RELEASE_FLAGS := -c release $(SWIFT_FLAGS) --static-swift-stdlib
+RELEASE_FLAGS := -c release $(SWIFT_FLAGS) --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
 BINARY       := .build/release/consul
 # System packages the build, tests and benchmarks need (Debian names).
 PY_PACKAGES := py-consul==1.8.0

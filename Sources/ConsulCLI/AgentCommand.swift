@@ -53,7 +53,7 @@ enum AgentCommand {
         f.value("datacenter", "<value>", "Datacenter of the agent.")
         f.value("data-dir", "<value>", "Path to a data directory to store agent state.")
         f.list("config-file", "<value>", "Path to a file in JSON or HCL format with a matching file extension. Can be specified multiple times.")
-        f.list("config-dir", "<value>", "Path to a directory to read configuration files from. This will read every file ending in '.json' as configuration in this directory in alphabetical order. Can be specified multiple times.")
+        f.list("config-dir", "<value>", "Path to a directory to read configuration files from. This will read every file ending in '.json' or '.hcl' as configuration in this directory in alphabetical order. Can be specified multiple times.")
         f.value("config-format", "<string>", "Config files are in this format irrespective of their extension. Must be 'hcl' or 'json'")
         f.value("log-level", "<value>", "Log level of the agent.")
         f.bool("log-json", "Output logs in JSON format.")
