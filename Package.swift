@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server", "Gossip", "Platform", "ConsulState"]),
         .testTarget(name: "HTTPAPITests", dependencies: ["Wire", "HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
-        .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Platform", "Wire"]),
+        .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Config", "Platform", "Wire"]),
         // Check runners: unit tests on a fake clock/network, and live ones on a real libuv loop.
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Platform", "ConsulAPI"]),
         .testTarget(name: "CheckRunnerLiveTests", dependencies: ["Agent", "LiveRuntime", "Platform", "ConsulAPI"]),

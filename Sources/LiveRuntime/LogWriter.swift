@@ -6,11 +6,14 @@ import Platform
 /// `log_file` (rotating) and syslog. The loop only queues a line; one thread of its own does
 /// the writing, so a slow disk, a full pipe or a stalled journald never stops the loop. If the
 /// queue reaches `queueLimit` lines, further lines are counted and dropped, and the count is
-/// logged once writing catches up.
+/// logged once writing catches up. When stdout is systemd's journal (`$JOURNAL_STREAM` names
+/// it), each line there starts with its syslog priority (`<6>`) instead of a timestamp: journald
+/// stamps lines itself and files them by level (`journalctl -p warning`).
 public final class LogWriter: LogSink {
     public static let queueLimit = 20_000
 
     private let stdoutFD: Int32
+    private let stdoutIsJournal: Bool
     private let file: LogFile?
     private let syslogFacility: Int32?
     private var queue: [(String, LogLevel)] = []
@@ -24,6 +27,7 @@ public final class LogWriter: LogSink {
     /// file cannot be opened, which stops start-up as in Consul.
     public init(config: LogConfig, stdoutFD: Int32 = 1) throws {
         self.stdoutFD = stdoutFD
+        stdoutIsJournal = Self.isJournal(stdoutFD)
         if let location = config.fileLocation {
             file = try LogFile(directory: location.directory, name: location.name, rotateBytes: config.rotateBytes,
                                rotateNanoseconds: config.rotateDurationNanoseconds, maxFiles: config.rotateMaxFiles)
@@ -94,8 +98,13 @@ public final class LogWriter: LogSink {
     private func deliver(_ lines: [(String, LogLevel)]) -> String? {
         var failure: String?
         var out: [UInt8] = []
-        for (line, _) in lines {
-            out.append(contentsOf: line.utf8)
+        for (line, level) in lines {
+            if stdoutIsJournal {
+                out.append(contentsOf: "<\(SyslogFacility.priority(level))>".utf8)
+                out.append(contentsOf: Self.withoutTimestamp(line).utf8)
+            } else {
+                out.append(contentsOf: line.utf8)
+            }
             out.append(10)
         }
         if !out.isEmpty { _ = FDWriter.writeAll(stdoutFD, out) }
@@ -114,6 +123,24 @@ public final class LogWriter: LogSink {
             }
         }
         return failure
+    }
+}
+
+extension LogWriter {
+    /// Whether `fd` is the stream `$JOURNAL_STREAM` (`<device>:<inode>`) names.
+    static func isJournal(_ fd: Int32) -> Bool {
+        guard let raw = getenv("JOURNAL_STREAM") else { return false }
+        let parts = String(cString: raw).split(separator: ":")
+        var st = stat()
+        guard parts.count == 2, let device = UInt64(parts[0]), let inode = UInt64(parts[1]), fstat(fd, &st) == 0 else { return false }
+        return UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode
+    }
+
+    /// A text line without its leading timestamp (`2026-…Z [INFO]  …` → `[INFO]  …`); JSON lines
+    /// and anything else unchanged.
+    static func withoutTimestamp(_ line: String) -> Substring {
+        guard let first = line.utf8.first, (48...57).contains(first), let space = line.firstIndex(of: " ") else { return Substring(line) }
+        return line[line.index(after: space)...]
     }
 }
 
