@@ -64,8 +64,21 @@ public enum HandlerProcess {
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = env.map { strdup($0) } + [nil]
         defer { for p in argv + envp { free(p) } }
+        // We ignore SIGPIPE (a handler that exits without reading its stdin must not kill us)
+        // and may block signals; the handler starts with the defaults and an empty mask.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
         var pid = pid_t()
-        let spawned = posix_spawnp(&pid, program, &actions, nil, argv, envp)
+        let spawned = posix_spawnp(&pid, program, &actions, &attributes, argv, envp)
         close(inFds[0])
         if captureLimitBytes != nil { close(outFds[1]) }
         guard spawned == 0 else {

@@ -59,7 +59,7 @@ import Testing
         #expect(events.status == 0 && events.stdout == "[]\n", "\(events.stdout)")
 
         let failing = try runCLI(["watch", "-http-addr=\(agent.httpAddress)", "-type", "key", "-key", "one", "exit 3"])
-        #expect(failing.status == 1 && failing.stderr.contains("Error executing handler: exit status 3"), "\(failing.stderr)")
+        #expect(failing.status == 1 && failing.stderr.contains("Error executing handler: exit status 3"), "\(failing.status) \(failing.stderr)")
         let noType = try runCLI(["watch", "-http-addr=\(agent.httpAddress)"])
         #expect(noType.status == 1 && noType.stderr.contains("Watch type must be specified"))
         let noKey = try runCLI(["watch", "-http-addr=\(agent.httpAddress)", "-type", "key"])
