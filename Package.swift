@@ -28,6 +28,8 @@ let package = Package(
 
         // Tier 0: leaves, pure, no I/O.
         .target(name: "Platform"),
+        // The metrics registry (Consul's names, go-metrics' aggregation): pure, loop-confined.
+        .target(name: "Metrics"),
         .target(name: "HTTP1"),
         .target(name: "Wire"),
         .target(name: "ConsulAPI", dependencies: ["Wire"]),
@@ -38,16 +40,16 @@ let package = Package(
         .target(name: "Raft"),
         .target(name: "DNS", dependencies: ["Wire", "ConsulAPI"]),
         // SWIM + Lifeguard + serf semantics and the memberlist/serf wire codec; no I/O.
-        .target(name: "Gossip", dependencies: ["Wire", "Platform", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "Gossip", dependencies: ["Wire", "Platform", "Metrics", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Tier 2: logic over Platform protocols.
-        .target(name: "HTTPAPI", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState"]),
-        .target(name: "Agent", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS", "Gossip"]),
+        .target(name: "HTTPAPI", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Metrics"]),
+        .target(name: "Agent", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS", "Gossip", "Metrics"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
-        .target(name: "Server", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "Raft", "ConsulState", "Config", "Gossip", "HTTPAPI"]),
+        .target(name: "Server", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "Raft", "ConsulState", "Config", "Gossip", "HTTPAPI", "Metrics"]),
 
         // Tier 3: edges.
-        .target(name: "LiveRuntime", dependencies: ["Wire", "ConsulAPI", "Config", "Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
+        .target(name: "LiveRuntime", dependencies: ["Wire", "ConsulAPI", "Config", "Metrics", "Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
         .target(name: "ConsulCLI", dependencies: ["Wire", "Platform", "ConsulAPI", "ConsulState", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
         .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulAPI", "ConsulState", "Server", "Gossip", "Config", "HTTP1", "HTTPAPI", "Wire", "Agent"]),
@@ -73,8 +75,9 @@ let package = Package(
         .testTarget(name: "DNSTests", dependencies: ["Wire", "TestSupport", "DNS", "ConsulAPI"]),
         .testTarget(name: "GossipTests", dependencies: ["TestSupport", "Wire", "Gossip", "Platform"]),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "Raft", "Server", "Gossip", "Platform", "ConsulState"]),
-        .testTarget(name: "HTTPAPITests", dependencies: ["Wire", "HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform"]),
+        .testTarget(name: "HTTPAPITests", dependencies: ["Wire", "HTTPAPI", "HTTP1", "ConsulAPI", "ConsulState", "Platform", "Metrics"]),
         .testTarget(name: "ConsulCLITests", dependencies: ["ConsulCLI", "ConsulAPI"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "LiveRuntimeTests", dependencies: ["LiveRuntime", "Config", "Platform", "Wire"]),
         // Check runners: unit tests on a fake clock/network, and live ones on a real libuv loop.
         .testTarget(name: "AgentTests", dependencies: ["Agent", "Platform", "ConsulAPI"]),

@@ -62,6 +62,17 @@ extension Agent {
     func answerDNS(_ query: [UInt8], overTCP: Bool, recurse: Bool, needsLeader: Bool = false,
                    reply: @escaping ([UInt8]?, Bool) -> Void) {
         let route = dnsResponder.route(packet: query)
+        var reply = reply
+        // `dns.ptr_query` for reverse names, `dns.domain_query` for the rest of our domain.
+        if route != .outside {
+            let timer = route == .reverse ? agentMetrics.dnsPTRQuery : agentMetrics.dnsDomainQuery
+            let started = environment.clock.now.nanoseconds
+            let answer = reply
+            reply = { [clock = environment.clock] bytes, cacheable in
+                timer.observe(nanoseconds: clock.now.nanoseconds &- started)
+                answer(bytes, cacheable)
+            }
+        }
         if let client = backend as? ClientBackend, route != .outside {
             return askServerDNS(client, query, overTCP: overTCP) { [weak self] answer in
                 guard let self else { return }

@@ -74,6 +74,7 @@ extension Agent {
     }
 
     func gossipEvent(_ event: SerfEvent) {
+        agentMetrics?.lan.count(event)
         if case .user = event {} else {
             if let server {
                 server.membersChanged()

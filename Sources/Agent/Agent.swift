@@ -5,6 +5,7 @@ import ConsulAPI
 import ConsulState
 import HTTP1
 import HTTPAPI
+import Metrics
 import Platform
 import Raft
 import Server
@@ -15,6 +16,10 @@ public final class Agent: AgentView {
     public let config: AgentConfig
     public let logger: Logger
     public let nodeID: String
+    /// Consul's metrics for this agent (docs/metrics.md), served at `/v1/agent/metrics`.
+    public let metrics: MetricsRegistry
+    var metricsTimer: TimerHandle?
+    var agentMetrics: AgentMetrics!
     let environment: AgentEnvironment
     let backend: ConsulBackend
     /// The server this agent runs (`-server`, `-dev`); nil on a client agent.
@@ -64,8 +69,11 @@ public final class Agent: AgentView {
         self.environment = environment
         logger = Logger(name: "agent", level: LogLevel(name: config.logLevel) ?? .info, json: config.logging.json,
                         sink: environment.logSink, clock: environment.clock)
+        metrics = Agent.makeMetrics(config, environment)
+        agentMetrics = AgentMetrics(metrics, nodeName: config.nodeName)
         if config.server {
             var host = ServerHost(clock: environment.clock, network: environment.network, random: environment.random)
+            host.metrics = metrics
             host.raftStorage = environment.raftStorage
             host.snapshotStore = environment.snapshotStore
             host.archiver = environment.snapshotArchiver
@@ -79,7 +87,9 @@ public final class Agent: AgentView {
             server = nil
             let rpc = ServerRPC(network: environment.network, clock: environment.clock)
             clientRPC = rpc
-            backend = ClientBackend(rpc: rpc, clock: environment.clock, random: environment.random)
+            let client = ClientBackend(rpc: rpc, clock: environment.clock, random: environment.random)
+            client.onRPC = { [counter = agentMetrics.clientRPC] in counter.increment() }
+            backend = client
         }
         var apiConfig = APIConfig()
         apiConfig.kvMaxValueSize = config.kvMaxValueSize
@@ -87,9 +97,11 @@ public final class Agent: AgentView {
         apiConfig.maxQueryTimeNanoseconds = config.maxQueryTimeNanoseconds
         apiConfig.prettyByDefault = config.devMode
         apiConfig.uiEnabled = false // the web UI arrives with its own issue; `/` says so meanwhile
+        apiConfig.prometheusRetentionNanoseconds = config.telemetry.prometheusRetentionNanoseconds
         checkFactory = makeCheckFactory()
         api = ConsulHTTPAPI(backend: backend, agent: self, clock: environment.clock, random: environment.random,
-                            config: apiConfig, local: self, operatorAgent: server)
+                            config: apiConfig, local: self, operatorAgent: server, metrics: metrics)
+        api.processFacts = environment.processFacts
         api.registerEventRoutes(self)
         antiEntropy = AntiEntropy(local: local, backend: backend, clock: environment.clock, random: environment.random,
                                   logger: logger.named("anti_entropy"), nodeRecord: { [unowned self] in self.nodeRecord },
@@ -136,6 +148,7 @@ public final class Agent: AgentView {
         restorePersistedDefinitions()
         antiEntropy.start()
         reaper.start()
+        startMetrics()
         if lanPool != nil { coordinateSync.start() }
         logger.info("Consul agent running!")
     }
@@ -146,6 +159,7 @@ public final class Agent: AgentView {
     public func shutdown() {
         logger.info("Requesting shutdown")
         stopping = true
+        metricsTimer?.cancel()
         clientRPC?.stop()
         server?.stop()
         httpServer.shutdown()

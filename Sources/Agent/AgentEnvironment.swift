@@ -1,3 +1,4 @@
+import Metrics
 import Platform
 
 /// Definitions a reload could not apply, named with their reasons.
@@ -36,6 +37,8 @@ public struct AgentEnvironment {
     /// `raft/peers.json` when the operator left one, and how to delete it once applied.
     public var peersJSON: [UInt8]?
     public var removePeersJSON: () -> Void = {}
+    /// The process's own readings (RSS, descriptors, CPU, malloc) for metrics; nil: none.
+    public var processFacts: (() -> ProcessFacts)?
 
     public init(clock: EventLoopClock, network: StreamNetwork, random: RandomSource, logSink: LogSink,
                 datagrams: DatagramNetwork, resolver: Resolver, processes: ProcessRunner, hostFacts: HostFacts,

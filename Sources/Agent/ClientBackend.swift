@@ -20,6 +20,9 @@ public final class ClientBackend: ConsulBackend {
     /// to deregister (a client keeps no other replica).
     private var mirrorIndex: UInt64 = 0
 
+    /// Called for every request sent to a server (`consul.client.rpc`).
+    var onRPC: (() -> Void)?
+
     public init(rpc: ServerRPC, clock: EventLoopClock, random: RandomSource) {
         self.rpc = rpc
         self.clock = clock
@@ -55,6 +58,7 @@ public final class ClientBackend: ConsulBackend {
         }
         let remaining = until.nanoseconds > clock.now.nanoseconds ? until.nanoseconds - clock.now.nanoseconds : 1
         let timeout = forwardTimeout ?? remaining
+        onRPC?()
         rpc.call(server, request, timeoutNanos: timeout) { [weak self] result in
             guard let self else { return }
             switch result {

@@ -17,6 +17,7 @@ public struct AgentConfig: Equatable, Sendable {
     public var ports = Ports()
     public var logLevel = "INFO"
     public var logging = LogConfig()
+    public var telemetry = TelemetryConfig()
     /// `pid_file` / `-pid-file`: the agent's PID is written here at start and removed at exit.
     public var pidFile = ""
     public var uiEnabled = false
@@ -139,6 +140,9 @@ public struct ConfigLayer: Equatable, Sendable {
     public var grpcTLSPort: Int?
     public var logLevel: String?
     public var logJSON: Bool?
+    public var prometheusRetentionNanoseconds: UInt64?
+    public var disableHostname: Bool?
+    public var metricsPrefix: String?
     public var logFile: String?
     public var logRotateBytes: Int?
     public var logRotateDurationNanoseconds: UInt64?

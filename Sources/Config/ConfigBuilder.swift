@@ -51,6 +51,9 @@ public enum ConfigBuilder {
         if let v = l.grpcTLSPort { c.ports.grpcTLS = v }
         if let v = l.logLevel { c.logLevel = v }
         if let v = l.logJSON { c.logging.json = v }
+        if let v = l.prometheusRetentionNanoseconds { c.telemetry.prometheusRetentionNanoseconds = v }
+        if let v = l.disableHostname { c.telemetry.disableHostname = v }
+        if let v = l.metricsPrefix { c.telemetry.metricsPrefix = v }
         if let v = l.logFile { c.logging.file = v }
         if let v = l.logRotateBytes { c.logging.rotateBytes = v }
         if let v = l.logRotateDurationNanoseconds { c.logging.rotateDurationNanoseconds = v }

@@ -77,6 +77,15 @@ extension ConfigFile {
                     try applyDNS(name: name, value: v, to: &l)
                 }
             }
+        case "telemetry":
+            for (name, v) in try ConfigValue.object(key, value) {
+                switch name.lowercased() {
+                case "prometheus_retention_time": l.prometheusRetentionNanoseconds = try ConfigValue.duration("telemetry.\(name)", v)
+                case "disable_hostname": l.disableHostname = try ConfigValue.bool("telemetry.\(name)", v)
+                case "metrics_prefix": l.metricsPrefix = try ConfigValue.string("telemetry.\(name)", v)
+                default: l.ignoredKeys.append("telemetry.\(name)")
+                }
+            }
         case "ui_config":
             for (name, v) in try ConfigValue.object(key, value) {
                 if name.lowercased() == "enabled" { l.uiEnabled = try ConfigValue.bool("ui_config.enabled", v) }
@@ -159,6 +168,6 @@ extension ConfigFile {
         "retry_interval", "retry_interval_wan", "retry_max", "retry_max_wan", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
         "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan",
-        "telemetry", "translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets", "watches", "xds",
+        "translate_wan_addrs", "ui_content_path", "ui_dir", "unix_sockets", "watches", "xds",
     ]
 }

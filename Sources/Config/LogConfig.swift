@@ -33,3 +33,16 @@ public struct LogConfig: Equatable, Sendable {
         return (directory, name.isEmpty ? "consul.log" : name)
     }
 }
+
+/// The `telemetry` stanza's keys this build acts on (docs/metrics.md).
+public struct TelemetryConfig: Equatable, Sendable {
+    /// `prometheus_retention_time`: > 0 turns on `?format=prometheus` and is how long a series
+    /// nobody updates stays in it.
+    public var prometheusRetentionNanoseconds: UInt64 = 0
+    /// `disable_hostname`: without it, and with Prometheus on, gauge names carry the host name
+    /// after the prefix (`consul.<host>.runtime.alloc_bytes`), as Consul's.
+    public var disableHostname = false
+    /// `metrics_prefix` (default `consul`).
+    public var metricsPrefix = "consul"
+    public init() {}
+}

@@ -199,6 +199,7 @@ enum AgentCommand {
                                            resolver: LiveResolver(loop: loop), processes: LiveProcessRunner(loop: loop),
                                            hostFacts: LiveHostFacts())
         environment.tls = OpenSSLClient()
+        environment.processFacts = { ProcessFactsReader.read() }
         let agent: Agent
         do {
             if !config.devMode {

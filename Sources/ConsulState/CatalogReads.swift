@@ -101,3 +101,26 @@ extension StateStore {
         return (instances.map { healthRow($0.node, $0.service) }, index)
     }
 }
+
+/// What Consul's usage gauges count (`consul.state.*`, `consul.session_ttl.active`).
+public struct StateUsage: Equatable, Sendable {
+    public var nodes = 0
+    /// Distinct service names.
+    public var services = 0
+    public var serviceInstances = 0
+    public var kvEntries = 0
+    /// Sessions with a TTL (whose timers the leader runs).
+    public var sessionsWithTTL = 0
+}
+
+extension StateStore {
+    public var usage: StateUsage {
+        var u = StateUsage()
+        u.nodes = catalog.nodes.count
+        u.services = catalog.instancesByName.count
+        for (_, instances) in catalog.services { u.serviceInstances += instances.count }
+        u.kvEntries = kv.count
+        for (_, session) in sessions.byID where session.ttlNanoseconds > 0 { u.sessionsWithTTL += 1 }
+        return u
+    }
+}

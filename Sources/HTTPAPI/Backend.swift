@@ -103,6 +103,8 @@ public struct APIConfig: Sendable {
     /// Dev mode pretty-prints every JSON response, as Consul does.
     public var prettyByDefault = false
     public var uiEnabled = false
+    /// `telemetry.prometheus_retention_time`: 0 leaves `?format=prometheus` off, as Consul.
+    public var prometheusRetentionNanoseconds: UInt64 = 0
     public init() {}
 }
 

@@ -1,6 +1,7 @@
 import ConsulAPI
 import ConsulState
 import HTTP1
+import Metrics
 import Platform
 
 /// The `/v1` API: routes, the shared read/write plumbing, and the endpoints of this slice.
@@ -19,9 +20,14 @@ public final class ConsulHTTPAPI {
     /// Sends a request through the agent's own dispatch (so `?dc=` reaches another datacenter);
     /// prepared-query failover uses it. Nil in API unit tests.
     public var remoteDispatch: ((HTTPRequest, Responder) -> Void)?
+    /// The agent's metrics (`/v1/agent/metrics`, and `consul.api.http` for every request).
+    let metrics: MetricsRegistry?
+    /// The process's own readings for Prometheus' `process_*` series (LiveRuntime's /proc reader).
+    public var processFacts: (() -> ProcessFacts)?
 
     public init(backend: ConsulBackend, agent: AgentView, clock: EventLoopClock, random: RandomSource, config: APIConfig,
-                local: LocalAgent? = nil, operatorAgent: OperatorAgent? = nil) {
+                local: LocalAgent? = nil, operatorAgent: OperatorAgent? = nil, metrics: MetricsRegistry? = nil) {
+        self.metrics = metrics
         self.backend = backend
         self.agent = agent
         self.local = local
@@ -30,6 +36,7 @@ public final class ConsulHTTPAPI {
         self.random = random
         self.config = config
         router.commonHeaders = [("X-Consul-Default-Acl-Policy", "allow")]
+        if let metrics { router.timing = RequestTiming(metrics: metrics, clock: clock) }
         registerRoutes()
     }
 
@@ -99,6 +106,10 @@ public final class ConsulHTTPAPI {
         router.add("/v1/query/", methods: ["GET", "PUT", "DELETE"]) { queries.specific($0, $1) }
         let txn = TxnEndpoint(api: self)
         router.add("/v1/txn", methods: ["PUT"]) { txn.handle($0, $1) }
+        if let metrics {
+            let metricsEndpoint = MetricsEndpoint(api: self, registry: metrics)
+            router.add("/v1/agent/metrics", methods: ["GET"]) { metricsEndpoint.metrics($0, $1) }
+        }
         let uiEnabled = config.uiEnabled
         router.fallback = { request, responder in
             guard request.path == "/" else { return responder.respond(HTTPResponse(status: 404)) }

@@ -19,6 +19,8 @@ public final class Router {
     public var commonHeaders: [(String, String)] = []
     /// Answer for paths outside `/v1/` (index page or UI).
     public var fallback: RouteHandler?
+    /// Records `consul.api.http` for every request a route answers.
+    var timing: RequestTiming?
 
     public init() {}
 
@@ -34,7 +36,12 @@ public final class Router {
 
     public func dispatch(_ request: HTTPRequest, _ responder: Responder) {
         let common = commonHeaders
+        // Set once a route takes the request: records its duration when the answer (or a
+        // stream's head) goes out.
+        var finished: (() -> Void)?
         let withCommon = { (response: HTTPResponse) -> HTTPResponse in
+            finished?()
+            finished = nil
             var r = response
             for (name, value) in common where r.headers[name] == nil { r.headers.add(name, value) }
             return r
@@ -71,6 +78,7 @@ public final class Router {
             wrapped.respond(.text(405, "method \(request.method) not allowed", headers: headers))
             return
         }
+        finished = timing?.begin(pattern: route.pattern, method: request.method)
         route.handler(request, wrapped)
     }
 

@@ -1,3 +1,4 @@
+import CLibUV
 import Glibc
 
 /// The service-manager notification protocol (sd_notify(3)), spoken directly: newline-separated

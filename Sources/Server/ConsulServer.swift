@@ -3,6 +3,7 @@ import ConsulState
 import Gossip
 import HTTP1
 import HTTPAPI
+import Metrics
 import Platform
 import Raft
 
@@ -25,6 +26,8 @@ public struct ServerHost {
     /// Runs an HTTP request on this agent (a client agent's forwarded request).
     public var dispatchHTTP: (HTTPRequest, Responder) -> Void = { _, responder in responder.respond(.text(500, "no HTTP API")) }
     /// Answers a DNS query another agent sent (`dnsQuery` body, RPC reply).
+    /// The agent's metrics registry (nil: the server records none, as in the simulation).
+    public var metrics: MetricsRegistry?
     public var answerDNS: ([UInt8], @escaping (RPCResponse) -> Void) -> Void = { _, reply in
         reply(.error(code: .rejected, message: "DNS is not served here"))
     }
@@ -51,6 +54,7 @@ public final class ConsulServer {
     /// Raft traffic and the requests other agents send; -dev listens too, so clients can join it.
     public let rpc: ServerRPC
     public let backend: RaftBackend
+    public let metrics: ServerMetrics?
     /// Raft server ID (node ID) → RPC address, from gossip tags (and ourselves).
     public internal(set) var serverAddresses: [String: SocketAddress] = [:]
     var stopping = false
@@ -87,6 +91,9 @@ public final class ConsulServer {
             }
         }
         backend = RaftBackend(node: node, clock: clock)
+        metrics = host.metrics.map { ServerMetrics($0, datacenter: config.datacenter) }
+        node.metrics = metrics?.raft
+        backend.metrics = metrics
         backend.rpc = rpc
         backend.leaderAddress = { [unowned self] in self.leaderRPCAddress }
         rpc.resolve = { [unowned self] id in self.serverAddresses[id] }

@@ -18,6 +18,8 @@ public final class RaftBackend: ConsulBackend {
     var rpc: ServerRPC?
     var leaderAddress: () -> SocketAddress? = { nil }
     let clock: EventLoopClock
+    /// The server's metrics (nil in tests and the simulation).
+    var metrics: ServerMetrics?
     static let holdTimeoutNanos: UInt64 = 7_000_000_000
     static let retryNanos: UInt64 = 100_000_000
 
@@ -27,6 +29,16 @@ public final class RaftBackend: ConsulBackend {
     }
 
     public func apply(_ command: Command, completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
+        var completion = completion
+        // `kvs.apply`, `txn.apply`, … time a write on the server that carries it out.
+        if node.raft.role == .leader, let timer = metrics?.writeTimer(command) {
+            let started = clock.now.nanoseconds
+            let done = completion
+            completion = { [clock] result in
+                timer.observe(nanoseconds: clock.now.nanoseconds &- started)
+                done(result)
+            }
+        }
         // Only the encoded bytes are kept across retries (they become the log entry's, shared):
         // a restore's command is tens of megabytes. Lock commands are kept for their checks.
         applyRetrying(command.encoded, lockCheck: command.acquiresLocks ? command : nil,
@@ -79,6 +91,7 @@ public final class RaftBackend: ConsulBackend {
     }
 
     public func prepareRead(_ consistency: Consistency, completion: @escaping (Result<QueryMeta, BackendError>) -> Void) {
+        metrics?.rpcQuery.increment()
         let raft = node.raft
         switch consistency {
         case .stale:

@@ -57,6 +57,12 @@ public final class RaftNode {
     public var snapshotStore: SnapshotStore?
     private var lastSnapshotIndex: UInt64 = 0
     private var snapshotInFlight = false
+    /// Raft's metrics (docs/metrics.md); nil: not measured (the simulation).
+    public var metrics: RaftMetrics?
+    /// The role last reported, so each change counts once in `raft.state.*`.
+    private var lastRole: Role?
+    /// When each of this leader's pending proposals was made (for `raft.commitTime`).
+    private var proposedAt: [UInt64: UInt64] = [:]
     /// Leader snapshots being saved; log writes wait behind them (see `handle`).
     private var installing = 0
     private var writesAwaitingInstall: [() -> Void] = []
@@ -151,6 +157,10 @@ public final class RaftNode {
         switch raft.propose(encoded, broadcast: false) {
         case .success(let (index, term)):
             proposals[index] = (term, completion)
+            if let metrics {
+                metrics.apply.increment()
+                proposedAt[index] = clock.now.nanoseconds
+            }
             onPropose?(index, term)
             scheduleFlush()
         case .failure(.notLeader(let leader)):
@@ -209,6 +219,14 @@ public final class RaftNode {
     private func handle(_ rd: Ready) {
         if let soft = rd.softState {
             if soft.role != .leader { failAll(.leadershipLost, keepReads: false) }
+            if let metrics, soft.role != lastRole {
+                switch soft.role {
+                case .leader: metrics.stateLeader.increment()
+                case .candidate: metrics.stateCandidate.increment()
+                default: metrics.stateFollower.increment()
+                }
+            }
+            lastRole = soft.role
             onSoftState?(soft)
         }
         for m in rd.messages { transport.send(m) }
@@ -251,10 +269,13 @@ public final class RaftNode {
             if let hs = rd.hardState { batch.hardState = StoredHardState(term: hs.term, vote: hs.vote ?? "") }
             batch.entries = rd.entries.map { StoredEntry(index: $0.index, term: $0.term, kind: $0.kind.rawValue, data: $0.data) }
             afterPersistQueue.append(rd.messagesAfterPersist)
+            let leaderEntries = raft.role == .leader && !batch.entries.isEmpty
             let write = { [weak self] in
                 guard let self, !self.stopped else { return }
+                let started = self.clock.now.nanoseconds
                 self.storage.write(batch) { [weak self] result in
                     guard let self, !self.stopped else { return }
+                    if leaderEntries { self.metrics?.leaderDispatchLog.observe(nanoseconds: self.clock.now.nanoseconds &- started) }
                     let after = self.afterPersistQueue.removeFirst()
                     switch result {
                     case .success:
@@ -286,9 +307,15 @@ public final class RaftNode {
     }
 
     private func apply(_ entries: [Entry]) {
+        if let metrics, !entries.isEmpty { metrics.commitNumLogs.set(Double(entries.count)) }
         for entry in entries where entry.index > appliedIndex {
             var result: CommandResult?
+            if let metrics, let proposed = proposedAt.removeValue(forKey: entry.index) {
+                metrics.commitTime.observe(nanoseconds: clock.now.nanoseconds &- proposed)
+            }
             if entry.kind == .command {
+                let started = metrics == nil ? 0 : clock.now.nanoseconds
+                defer { if let metrics { metrics.fsmApply.observe(nanoseconds: clock.now.nanoseconds &- started) } }
                 do { result = try store.apply(encoded: entry.data, at: entry.index) } catch {
                     // Every replica fails the same entry alike; the index still advances so
                     // they stay in step, and the operator hears about it.
@@ -317,7 +344,10 @@ public final class RaftNode {
               appliedIndex >= lastSnapshotIndex + snapshotThreshold,
               let term = raft.term(at: appliedIndex) else { return }
         let index = appliedIndex
+        let started = clock.now.nanoseconds
         let snapshot = Snapshot(index: index, term: term, configuration: raft.configuration, data: store.snapshot())
+        let encoded = clock.now.nanoseconds
+        metrics?.snapshotCreate.observe(nanoseconds: encoded &- started)
         snapshotInFlight = true
         let meta = SnapshotMeta(index: index, term: term, configuration: snapshot.configuration.encoded,
                                 size: UInt64(snapshot.data.count))
@@ -326,6 +356,9 @@ public final class RaftNode {
             self.snapshotInFlight = false
             switch result {
             case .success:
+                let now = self.clock.now.nanoseconds
+                self.metrics?.snapshotPersist.observe(nanoseconds: now &- encoded)
+                self.metrics?.snapshotTake.observe(nanoseconds: now &- started)
                 self.lastSnapshotIndex = index
                 self.raft.snapshotTaken(snapshot, trailingEntries: self.trailingEntries)
                 let compactTo = self.raft.firstIndex - 1
@@ -361,6 +394,7 @@ public final class RaftNode {
     private func failAll(_ error: RaftNodeError, keepReads: Bool = false) {
         let pending = proposals
         proposals = [:]
+        proposedAt = [:]
         for (_, p) in pending { p.completion(.failure(error)) }
         if !keepReads { failReads() }
     }

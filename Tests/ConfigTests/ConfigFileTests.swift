@@ -53,11 +53,12 @@ struct ConfigFileTests {
     /// Proves keys Consul knows but this build does not act on are collected as ignoredKeys, not refused.
     @Test func knownButUnimplementedKeysAreIgnored() throws {
         let l = try parse("""
-        {"telemetry":{"prometheus_retention_time":"1m"},"services":[],"disable_update_check":true,
+        {"telemetry":{"prometheus_retention_time":"1m","statsd_address":"x:1"},"services":[],"disable_update_check":true,
          "limits":{"http_max_conns_per_client":10},"ui_config":{"content_path":"/ui/"},
          "ports":{"sidecar_min_port":21000}}
         """)
-        #expect(l.ignoredKeys == ["telemetry", "disable_update_check", "limits.http_max_conns_per_client",
+        #expect(l.prometheusRetentionNanoseconds == 60_000_000_000)
+        #expect(l.ignoredKeys == ["telemetry.statsd_address", "disable_update_check", "limits.http_max_conns_per_client",
                                   "ui_config.content_path", "ports.sidecar_min_port"])
     }
 

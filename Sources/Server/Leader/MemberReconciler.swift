@@ -41,6 +41,8 @@ extension ConsulServer {
     /// The leader's view of gossip into the catalog (agent.md §7.3): alive members are registered
     /// with `serfHealth` passing, failed ones get it critical, members that left are deregistered.
     func reconcileMembers() {
+        let started = host.clock.now.nanoseconds
+        defer { metrics?.leaderReconcile.observe(nanoseconds: host.clock.now.nanoseconds &- started) }
         let store = backend.store
         // Consul's shouldHandleMember: agents of our datacenter only (role node or consul); other
         // serf members sharing the pool are not catalog nodes.

@@ -12,6 +12,7 @@ extension ConsulServer: RPCHandler {
     }
 
     public func handleRequest(_ request: RPCRequest, from peer: SocketAddress?, reply: @escaping (RPCResponse) -> Void) {
+        metrics?.rpcRequest.increment()
         switch request.method {
         case .apply:
             // From a client agent or a follower: apply here if leading, else forward on.

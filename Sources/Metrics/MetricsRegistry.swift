@@ -1,0 +1,180 @@
+/// The agent's metrics, named and labelled as Consul's (docs/metrics.md), aggregated as
+/// go-metrics' in-memory sink does: 10-second intervals, the last minute kept per metric as the
+/// current and previous interval, plus running totals and recent observations for Prometheus.
+///
+/// Loop-confined and lock-free. Callers look a metric up once (`counter`, `gauge`, `sample`)
+/// and keep the handle; an update is then a compare and a few additions on the handle — no
+/// lookup, no clock read, no allocation. The clock arrives through `tick(wallNanoseconds:)`,
+/// which the owner calls every second (Consul emits its runtime gauges at the same rate).
+public final class MetricsRegistry {
+    public static let intervalNanoseconds: Int64 = 10_000_000_000
+    /// Observations a sample keeps for Prometheus quantiles (the newest win).
+    public static let recentCapacity = 512
+
+    /// `telemetry.metrics_prefix`, the first part of every name ("consul").
+    public let prefix: String
+    /// The interval updates land in (wall-clock seconds / 10, as go-metrics truncates time).
+    public private(set) var currentInterval: Int64
+    /// The interval the registry started in: before it ends there is no finished interval.
+    public let firstInterval: Int64
+    public private(set) var wallNanoseconds: Int64
+    private var byKey: [String: Metric] = [:]
+    /// Every metric in creation order.
+    public private(set) var all: [Metric] = []
+
+    /// Put after the prefix in gauge names only (go-metrics' host name: `consul.<host>.x`).
+    public let gaugeInfix: String?
+
+    public init(prefix: String = "consul", gaugeInfix: String? = nil, wallNanoseconds: Int64) {
+        self.prefix = prefix
+        self.gaugeInfix = gaugeInfix
+        self.wallNanoseconds = wallNanoseconds
+        currentInterval = wallNanoseconds / Self.intervalNanoseconds
+        firstInterval = currentInterval
+    }
+
+    /// Advances the clock; updates after it count towards the interval it falls in.
+    public func tick(wallNanoseconds now: Int64) {
+        wallNanoseconds = now
+        currentInterval = now / Self.intervalNanoseconds
+    }
+
+    public func counter(_ name: String, labels: [(String, String)] = [], help: String? = nil) -> Metric {
+        metric(.counter, name, labels, help)
+    }
+
+    public func gauge(_ name: String, labels: [(String, String)] = [], help: String? = nil) -> Metric {
+        metric(.gauge, name, labels, help)
+    }
+
+    /// A timer or other distribution (go-metrics' samples; timers in milliseconds).
+    public func sample(_ name: String, labels: [(String, String)] = [], help: String? = nil) -> Metric {
+        metric(.sample, name, labels, help)
+    }
+
+    /// `name` without the prefix (`raft.apply`); the same name and labels give the same handle.
+    private func metric(_ kind: MetricKind, _ name: String, _ labels: [(String, String)], _ help: String?) -> Metric {
+        let parts = [prefix, kind == .gauge ? gaugeInfix ?? "" : "", name].filter { !$0.isEmpty }
+        let full = parts.joined(separator: ".")
+        var key = full
+        for (k, v) in labels { key += ";\(k)=\(v)" }
+        if let existing = byKey[key] {
+            precondition(existing.kind == kind, "metric \(full) used as \(kind) and \(existing.kind)")
+            return existing
+        }
+        let created = Metric(kind: kind, name: full, labels: labels, help: help, key: key, registry: self)
+        byKey[key] = created
+        all.append(created)
+        return created
+    }
+
+    /// The interval `/v1/agent/metrics` reports: the last finished one, or the current one
+    /// while the registry is in its first (as go-metrics).
+    public var displayInterval: Int64 { currentInterval == firstInterval ? currentInterval : currentInterval - 1 }
+
+    /// Metrics with data in `interval`, sorted as go-metrics sorts them (by name, then labels).
+    public func metrics(in interval: Int64, kind: MetricKind) -> [(metric: Metric, aggregate: Aggregate, gauge: Double)] {
+        var out: [(metric: Metric, aggregate: Aggregate, gauge: Double)] = []
+        for m in all where m.kind == kind {
+            if let data = m.data(in: interval) { out.append((m, data.aggregate, data.gauge)) }
+        }
+        return out.sorted { $0.metric.key < $1.metric.key }
+    }
+}
+
+public enum MetricKind: Sendable { case counter, gauge, sample }
+
+/// One metric with one set of label values. Update it through the handle.
+public final class Metric {
+    public let kind: MetricKind
+    /// The dotted name with the prefix (`consul.raft.apply`).
+    public let name: String
+    public let labels: [(String, String)]
+    /// Prometheus' HELP text when Consul declares one; nil: the name is the help.
+    public let help: String?
+    /// `name;k=v;…`, go-metrics' sort key.
+    let key: String
+    private unowned let registry: MetricsRegistry
+
+    private var interval: Int64 = .min
+    private var current = Aggregate()
+    private var currentGauge = 0.0
+    private var previousInterval: Int64 = .min
+    private var previous = Aggregate()
+    private var previousGauge = 0.0
+
+    /// Since start: counters' total, samples' count and sum, a gauge's last value.
+    public private(set) var total = 0.0
+    public private(set) var totalCount = 0
+    public private(set) var lastValue = 0.0
+    public private(set) var lastUpdatedNanoseconds: Int64 = 0
+    /// Recent observations (value, wall ns) for quantiles, a ring allocated on first use.
+    private var recent: [(Double, Int64)] = []
+    private var recentNext = 0
+
+    init(kind: MetricKind, name: String, labels: [(String, String)], help: String?, key: String, registry: MetricsRegistry) {
+        self.kind = kind
+        self.name = name
+        self.labels = labels
+        self.help = help
+        self.key = key
+        self.registry = registry
+    }
+
+    /// Counters: adds `value` (1 by default).
+    @inline(__always)
+    public func increment(by value: Double = 1) { record(value) }
+
+    /// Gauges: the value now.
+    @inline(__always)
+    public func set(_ value: Double) { record(value) }
+
+    /// Samples: one observation (a timer's milliseconds).
+    @inline(__always)
+    public func observe(_ value: Double) {
+        record(value)
+        if recent.isEmpty { recent.reserveCapacity(MetricsRegistry.recentCapacity) }
+        let entry = (value, registry.wallNanoseconds)
+        if recent.count < MetricsRegistry.recentCapacity { recent.append(entry) } else { recent[recentNext] = entry }
+        recentNext = (recentNext + 1) % MetricsRegistry.recentCapacity
+    }
+
+    /// Samples: a duration in nanoseconds, recorded in milliseconds as go-metrics' timers.
+    @inline(__always)
+    public func observe(nanoseconds: UInt64) { observe(Double(nanoseconds) / 1_000_000) }
+
+    @inline(__always)
+    private func record(_ value: Double) {
+        let now = registry.currentInterval
+        if now != interval {
+            if interval != .min {
+                previousInterval = interval
+                previous = current
+                previousGauge = currentGauge
+            }
+            interval = now
+            current = Aggregate()
+        }
+        current.add(value)
+        currentGauge = value
+        lastValue = value
+        total += value
+        totalCount += 1
+        lastUpdatedNanoseconds = registry.wallNanoseconds
+    }
+
+    func data(in wanted: Int64) -> (aggregate: Aggregate, gauge: Double)? {
+        if wanted == interval { return (current, currentGauge) }
+        if wanted == previousInterval { return (previous, previousGauge) }
+        return nil
+    }
+
+    /// The `q` quantile (0…1) of the observations of the last `windowNanoseconds`; nil when none.
+    public func quantile(_ q: Double, windowNanoseconds: Int64) -> Double? {
+        let since = registry.wallNanoseconds - windowNanoseconds
+        let values = recent.filter { $0.1 > since }.map(\.0).sorted()
+        guard !values.isEmpty else { return nil }
+        let rank = Int((q * Double(values.count)).rounded(.up)) - 1
+        return values[Swift.max(0, Swift.min(values.count - 1, rank))]
+    }
+}
