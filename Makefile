@@ -6,7 +6,7 @@ RELEASE_FLAGS := -c release $(SWIFT_FLAGS) --static-swift-stdlib --disable-local
 BINARY       := .build/release/consul
 # System packages the build, tests and benchmarks need (Debian names).
 PY_PACKAGES := py-consul==1.8.0
-DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev lz4 libssl-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio dpkg-dev binutils lintian
+DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev lz4 libssl-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio dpkg-dev binutils lintian prometheus
 
 .PHONY: deps build dev test lint-imports bench bench-deps fuzz sim sim-mutants deb package-test clean
 
