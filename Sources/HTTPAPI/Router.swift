@@ -1,4 +1,5 @@
 import HTTP1
+import Metrics
 
 public typealias RouteHandler = (HTTPRequest, Responder) -> Void
 
@@ -9,6 +10,8 @@ public final class Router {
         let pattern: String
         let methods: [String]
         let handler: RouteHandler
+        /// `consul.api.http` per method, made when the route is added (index as `methods`).
+        var timers: [Metric] = []
         var allowHeader: String { (["OPTIONS"] + methods).joined(separator: ",") }
     }
 
@@ -25,7 +28,8 @@ public final class Router {
     public init() {}
 
     public func add(_ pattern: String, methods: [String], _ handler: @escaping RouteHandler) {
-        let route = Route(pattern: pattern, methods: methods, handler: handler)
+        var route = Route(pattern: pattern, methods: methods, handler: handler)
+        if let timing { route.timers = methods.map { timing.metric(pattern: pattern, method: $0) } }
         if pattern.hasSuffix("/") {
             prefixes.append(route)
             prefixes.sort { $0.pattern.utf8.count > $1.pattern.utf8.count }
@@ -38,10 +42,9 @@ public final class Router {
         let common = commonHeaders
         // Set once a route takes the request: records its duration when the answer (or a
         // stream's head) goes out.
-        var finished: (() -> Void)?
+        let stopwatch = timing.map { RequestStopwatch(clock: $0.clock) }
         let withCommon = { (response: HTTPResponse) -> HTTPResponse in
-            finished?()
-            finished = nil
+            stopwatch?.stop()
             var r = response
             for (name, value) in common where r.headers[name] == nil { r.headers.add(name, value) }
             return r
@@ -78,7 +81,9 @@ public final class Router {
             wrapped.respond(.text(405, "method \(request.method) not allowed", headers: headers))
             return
         }
-        finished = timing?.begin(pattern: route.pattern, method: request.method)
+        if let stopwatch, let i = route.methods.firstIndex(of: request.method), i < route.timers.count {
+            stopwatch.start(route.timers[i])
+        }
         route.handler(request, wrapped)
     }
 

@@ -13,11 +13,13 @@ public final class MetricsRegistry {
 
     /// `telemetry.metrics_prefix`, the first part of every name ("consul").
     public let prefix: String
+    /// The clock every handle reads (shared, held strongly: no reference counting per update).
+    let time: MetricsTime
     /// The interval updates land in (wall-clock seconds / 10, as go-metrics truncates time).
-    public private(set) var currentInterval: Int64
+    public var currentInterval: Int64 { time.currentInterval }
     /// The interval the registry started in: before it ends there is no finished interval.
     public let firstInterval: Int64
-    public private(set) var wallNanoseconds: Int64
+    public var wallNanoseconds: Int64 { time.wallNanoseconds }
     private var byKey: [String: Metric] = [:]
     /// Every metric in creation order.
     public private(set) var all: [Metric] = []
@@ -28,15 +30,14 @@ public final class MetricsRegistry {
     public init(prefix: String = "consul", gaugeInfix: String? = nil, wallNanoseconds: Int64) {
         self.prefix = prefix
         self.gaugeInfix = gaugeInfix
-        self.wallNanoseconds = wallNanoseconds
-        currentInterval = wallNanoseconds / Self.intervalNanoseconds
-        firstInterval = currentInterval
+        time = MetricsTime(wallNanoseconds: wallNanoseconds)
+        firstInterval = time.currentInterval
     }
 
     /// Advances the clock; updates after it count towards the interval it falls in.
     public func tick(wallNanoseconds now: Int64) {
-        wallNanoseconds = now
-        currentInterval = now / Self.intervalNanoseconds
+        time.wallNanoseconds = now
+        time.currentInterval = now / Self.intervalNanoseconds
     }
 
     public func counter(_ name: String, labels: [(String, String)] = [], help: String? = nil) -> Metric {
@@ -62,7 +63,7 @@ public final class MetricsRegistry {
             precondition(existing.kind == kind, "metric \(full) used as \(kind) and \(existing.kind)")
             return existing
         }
-        let created = Metric(kind: kind, name: full, labels: labels, help: help, key: key, registry: self)
+        let created = Metric(kind: kind, name: full, labels: labels, help: help, key: key, time: time)
         byKey[key] = created
         all.append(created)
         return created
@@ -84,6 +85,16 @@ public final class MetricsRegistry {
 
 public enum MetricKind: Sendable { case counter, gauge, sample }
 
+/// The registry's notion of now, advanced by `tick`.
+final class MetricsTime {
+    var wallNanoseconds: Int64
+    var currentInterval: Int64
+    init(wallNanoseconds: Int64) {
+        self.wallNanoseconds = wallNanoseconds
+        currentInterval = wallNanoseconds / MetricsRegistry.intervalNanoseconds
+    }
+}
+
 /// One metric with one set of label values. Update it through the handle.
 public final class Metric {
     public let kind: MetricKind
@@ -94,7 +105,7 @@ public final class Metric {
     public let help: String?
     /// `name;k=v;…`, go-metrics' sort key.
     let key: String
-    private unowned let registry: MetricsRegistry
+    private let time: MetricsTime
 
     private var interval: Int64 = .min
     private var current = Aggregate()
@@ -112,13 +123,13 @@ public final class Metric {
     private var recent: [(Double, Int64)] = []
     private var recentNext = 0
 
-    init(kind: MetricKind, name: String, labels: [(String, String)], help: String?, key: String, registry: MetricsRegistry) {
+    init(kind: MetricKind, name: String, labels: [(String, String)], help: String?, key: String, time: MetricsTime) {
         self.kind = kind
         self.name = name
         self.labels = labels
         self.help = help
         self.key = key
-        self.registry = registry
+        self.time = time
     }
 
     /// Counters: adds `value` (1 by default).
@@ -134,7 +145,7 @@ public final class Metric {
     public func observe(_ value: Double) {
         record(value)
         if recent.isEmpty { recent.reserveCapacity(MetricsRegistry.recentCapacity) }
-        let entry = (value, registry.wallNanoseconds)
+        let entry = (value, time.wallNanoseconds)
         if recent.count < MetricsRegistry.recentCapacity { recent.append(entry) } else { recent[recentNext] = entry }
         recentNext = (recentNext + 1) % MetricsRegistry.recentCapacity
     }
@@ -145,7 +156,7 @@ public final class Metric {
 
     @inline(__always)
     private func record(_ value: Double) {
-        let now = registry.currentInterval
+        let now = time.currentInterval
         if now != interval {
             if interval != .min {
                 previousInterval = interval
@@ -160,7 +171,7 @@ public final class Metric {
         lastValue = value
         total += value
         totalCount += 1
-        lastUpdatedNanoseconds = registry.wallNanoseconds
+        lastUpdatedNanoseconds = time.wallNanoseconds
     }
 
     func data(in wanted: Int64) -> (aggregate: Aggregate, gauge: Double)? {
@@ -171,7 +182,7 @@ public final class Metric {
 
     /// The `q` quantile (0…1) of the observations of the last `windowNanoseconds`; nil when none.
     public func quantile(_ q: Double, windowNanoseconds: Int64) -> Double? {
-        let since = registry.wallNanoseconds - windowNanoseconds
+        let since = time.wallNanoseconds - windowNanoseconds
         let values = recent.filter { $0.1 > since }.map(\.0).sorted()
         guard !values.isEmpty else { return nil }
         let rank = Int((q * Double(values.count)).rounded(.up)) - 1

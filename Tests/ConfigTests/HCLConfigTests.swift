@@ -141,7 +141,7 @@ struct HCLConfigTests {
         #expect(l.serverPort == 8310 && l.httpsPort == 8443)
         #expect(l.kvMaxValueSize == 1024)
         #expect(l.nodeID == "0123abcd-abcd-4ef0-8123-456789abcdef")
-        #expect(l.ignoredKeys == ["telemetry"])
+        #expect(l.ignoredKeys.isEmpty && l.prometheusRetentionNanoseconds == 60_000_000_000)
     }
 
     /// Proves HCL files refuse what JSON files refuse, with the file and key named.
