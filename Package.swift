@@ -50,7 +50,7 @@ let package = Package(
 
         // Tier 3: edges.
         .target(name: "LiveRuntime", dependencies: ["Wire", "ConsulAPI", "Config", "Metrics", "Platform", "CLibUV", "CSQLite", "CLZ4", "COpenSSL"]),
-        .target(name: "ConsulCLI", dependencies: ["Wire", "Platform", "ConsulAPI", "ConsulState", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
+        .target(name: "ConsulCLI", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "Agent", "ConsulClient", "LiveRuntime"]),
         .executableTarget(name: "consul", dependencies: ["ConsulCLI"]),
         .target(name: "Simulation", dependencies: ["Platform", "Raft", "ConsulAPI", "ConsulState", "Server", "Gossip", "Config", "HTTP1", "HTTPAPI", "Wire", "Agent"]),
         .executableTarget(name: "consul-sim", dependencies: ["Simulation"]),

@@ -5,6 +5,10 @@ import HTTPAPI
 
 /// The local agent's catalog identity and the `/v1/agent/*` operations.
 extension Agent: LocalAgent {
+    public func hostReport() -> HostReport? {
+        environment.hostFacts.hostReport(dataDirectory: config.dataDir)
+    }
+
     /// This node as anti-entropy registers it.
     var nodeRecord: CatalogNode {
         var n = CatalogNode()

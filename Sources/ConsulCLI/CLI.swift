@@ -9,6 +9,7 @@ public enum CLI {
     static let commands: [(String, Entry)] = [
         ("agent", Entry(synopsis: "Runs a Consul agent", run: { AgentCommand.run($0, $1) })),
         ("catalog", Entry(synopsis: "Interact with the catalog", run: { CatalogCommand.run($0, $1) })),
+        ("debug", Entry(synopsis: "Records a debugging archive for operators", run: { DebugCommand.run($0, $1) })),
         ("event", Entry(synopsis: "Fire a new event", run: { EventCommand.run($0, $1) })),
         ("exec", Entry(synopsis: "Executes a command on Consul nodes", run: { ExecCommand.run($0, $1) })),
         ("force-leave", Entry(synopsis: "Forces a member of the cluster to enter the \"left\" state", run: { ForceLeaveCommand.run($0, $1) })),

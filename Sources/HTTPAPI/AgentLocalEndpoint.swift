@@ -130,6 +130,8 @@ final class AgentLocalEndpoint {
         local.reload { [self] error in answer(error, responder) }
     }
 
+    static let monitorBacklogBytes = 1 << 20
+
     /// `/v1/agent/monitor?loglevel=<level>`: the agent's log as it is written, streamed
     /// (chunked) until the client goes away. `logjson` asks for JSON lines.
     func monitor(_ request: HTTPRequest, _ responder: Responder) {
@@ -139,7 +141,19 @@ final class AgentLocalEndpoint {
         var head = HTTPResponse(status: 200)
         head.headers.set("Content-Type", "text/plain; charset=utf-8")
         var token: UInt64?
+        // A reader that stops reading must not make the agent hold its log: beyond
+        // `monitorBacklogBytes` unsent, lines are counted and dropped, and the count is sent
+        // once the reader catches up.
+        var dropped = 0
         token = local.watchLogs(level: level) { line in
+            if responder.backlogBytes() > AgentLocalEndpoint.monitorBacklogBytes {
+                dropped += 1
+                return
+            }
+            if dropped > 0 {
+                responder.streamChunk(Array("[WARN] monitor: \(dropped) log lines dropped: the reader was too slow\n".utf8))
+                dropped = 0
+            }
             responder.streamChunk(Array((json ? LogLineJSON.convert(line) : line).utf8) + [10])
         }
         guard let token else { return responder.respond(.text(400, "Unknown log level: \(level)")) }

@@ -56,6 +56,11 @@ public final class ConsulHTTPAPI {
         router.add("/v1/acl/", methods: ["GET", "PUT", "POST", "DELETE"]) { _, r in r.respond(.text(401, "ACL support disabled")) }
         if let local { registerLocalAgentRoutes(AgentLocalEndpoint(api: self, local: local)) }
         if let local {
+            let host = HostEndpoint(api: self, local: local)
+            router.add("/v1/agent/host", methods: ["GET"]) { host.host($0, $1) }
+            router.add("/v1/agent/version", methods: ["GET"]) { host.version($0, $1) }
+        }
+        if let local {
             let keyring = OperatorKeyringEndpoint(api: self, local: local)
             router.add("/v1/operator/keyring", methods: ["GET", "POST", "PUT", "DELETE"]) { keyring.handle($0, $1) }
         }

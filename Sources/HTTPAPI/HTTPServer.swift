@@ -208,6 +208,7 @@ final class HTTPServerConnection: StreamConnectionDelegate {
                     }
                     if !self.processingSynchronously { self.flush() }
                 })
+                responder.backlogBytes = { [weak self] in self.map { $0.output.count + $0.stream.pendingWriteBytes } ?? 0 }
                 inFlight = responder
                 processingSynchronously = true
                 server.dispatch(request, responder)

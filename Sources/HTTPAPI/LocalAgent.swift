@@ -1,8 +1,11 @@
 import ConsulAPI
+import Platform
 
 /// The agent's own registrations, as the `/v1/agent/*` endpoints need them. The Agent module
 /// implements it (it owns check runners and anti-entropy); handlers here only speak HTTP.
 public protocol LocalAgent: AnyObject {
+    /// The machine, for `/v1/agent/host` (nil: not available).
+    func hostReport() -> HostReport?
     func localServices() -> [NodeService]
     func localChecks() -> [HealthCheck]
     /// Registers or replaces a service from its JSON definition (embedded checks included).

@@ -37,6 +37,10 @@ public final class Responder {
         streamSink?(.chunk(bytes))
     }
 
+    /// Bytes of a streamed answer written but not yet taken by the client (the connection's
+    /// buffer and the socket's queue): a producer that can drop (the log monitor) checks it.
+    public var backlogBytes: () -> Int = { 0 }
+
     /// Whether `beginStream` can work (the connection streams and nothing was answered yet).
     public var canStream: Bool { sink != nil && streamSink != nil }
 

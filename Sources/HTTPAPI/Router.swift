@@ -52,6 +52,7 @@ public final class Router {
         let wrapped = Responder({ responder.respond(withCommon($0)) }, stream: responder.canStream ? { part in
             if case .head(let head) = part { responder.relay(.head(withCommon(head))) } else { responder.relay(part) }
         } : nil)
+        wrapped.backlogBytes = { responder.backlogBytes() }
         responder.onCancel { wrapped.cancel() }
 
         // Paths with control characters (even percent-encoded) are refused outright.

@@ -10,7 +10,7 @@ public enum ProcessFactsReader {
     private static let pageBytes = Double(sysconf(Int32(_SC_PAGESIZE)))
     /// Boot time (seconds since the epoch), read once.
     private static let bootSeconds: Double? = {
-        guard let text = readText("/proc/stat") else { return nil }
+        guard let text = ProcFiles.readText("/proc/stat") else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
             return Double(line.dropFirst(6).filter { $0 != " " })
         }
@@ -19,7 +19,7 @@ public enum ProcessFactsReader {
 
     public static func read() -> ProcessFacts {
         var facts = ProcessFacts()
-        if let stat = readText("/proc/self/stat"), let close = stat.lastIndex(of: ")") {
+        if let stat = ProcFiles.readText("/proc/self/stat"), let close = stat.lastIndex(of: ")") {
             // Fields after "(comm)": state is field 3; utime 14, stime 15, threads 20,
             // starttime 22, vsize 23, rss 24 (1-based, as proc(5) numbers them).
             let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -47,18 +47,4 @@ public enum ProcessFactsReader {
     }
 
     private static let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
-
-    private static func readText(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = Glibc.read(fd, &buffer, buffer.count)
-            if n <= 0 { break }
-            out += buffer[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 }

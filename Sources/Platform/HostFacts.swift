@@ -6,4 +6,6 @@ public protocol HostFacts: AnyObject {
     var cpuCount: Int { get }
     /// Threads of this process now (the closest thing to Go's goroutine count).
     var threadCount: Int { get }
+    /// The machine as `/v1/agent/host` reports it (the default: nil, nothing to report).
+    func hostReport(dataDirectory: String) -> HostReport?
 }

@@ -1,6 +1,7 @@
 import ConsulAPI
 import HTTP1
 import HTTPAPI
+import Platform
 import Testing
 
 private let second: UInt64 = 1_000_000_000
@@ -8,6 +9,7 @@ private let minute: UInt64 = 60 * second
 
 /// Local services in memory, with the one-shot change watchers the agent's LocalState offers.
 private final class FakeLocal: LocalAgent {
+    func hostReport() -> HostReport? { nil }
     var services: [String: NodeService] = [:]
     private var watchers: [UInt64: () -> Void] = [:]
     private var next: UInt64 = 0

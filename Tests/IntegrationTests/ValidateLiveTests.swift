@@ -65,7 +65,10 @@ private final class ConfigDir {
               http = 8501
               dns  = -1
             }
-            telemetry { disable_hostname = true }
+            telemetry {
+              disable_hostname = true
+              statsd_address = "127.0.0.1:8125"
+            }
             """,
             "20-web.hcl": """
             service {
@@ -81,7 +84,7 @@ private final class ConfigDir {
         let result = try runCLI(["validate", dir.path])
         #expect(result.status == 0)
         #expect(result.stdout == "Configuration is valid!\n")
-        #expect(result.stderr.contains("telemetry"))
+        #expect(result.stderr.contains("telemetry.statsd_address"), "\(result.stderr)")
         let quiet = try runCLI(["validate", "-quiet", dir.path])
         #expect(quiet.status == 0)
         #expect(quiet.stdout == "" && quiet.stderr == "")
