@@ -56,13 +56,15 @@ lint-imports:
 ##        registrations/s, idle CPU with 10,000 blocking health watchers and their wake-up latency;
 ##        a 3-server cluster's put / ?consistent / ?stale throughput vs a 3-member etcd 3.4;
 ##        DNS A and SRV queries/s and allocations per query vs dnsmasq (dnsperf, 100 outstanding);
-##        lock acquire/release round trips/s and 10-op transactions/s on a durable server
+##        lock acquire/release round trips/s and 10-op transactions/s on a durable server;
+##        snapshot save/restore; the cost of metrics (on vs telemetry filter_default = false)
 bench: build bench-deps
 	scripts/bench.sh $(BINARY)
 	scripts/bench-dns.sh $(BINARY)
 	scripts/bench-cluster.sh $(BINARY)
 	scripts/bench-locks.sh $(BINARY)
 	scripts/bench-snapshot.py $(BINARY)
+	scripts/bench-metrics.py $(BINARY)
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product raft-storage-bench
 	.build/release/raft-storage-bench --entries 20000
 	python3 scripts/bench-catalog.py $(BINARY)

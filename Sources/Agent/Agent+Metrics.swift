@@ -8,7 +8,8 @@ extension Agent {
         let telemetry = config.telemetry
         let hostname = telemetry.prometheusRetentionNanoseconds > 0 && !telemetry.disableHostname ? config.nodeName : nil
         return MetricsRegistry(prefix: telemetry.metricsPrefix, gaugeInfix: hostname,
-                               wallNanoseconds: environment.clock.wallClockNanoseconds)
+                               wallNanoseconds: environment.clock.wallClockNanoseconds,
+                               filterDefault: telemetry.filterDefault, prefixFilter: telemetry.prefixFilter)
     }
 
     /// Once a second: the registry's clock, the runtime gauges, gossip health, and the server's

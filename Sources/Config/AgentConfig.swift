@@ -143,6 +143,8 @@ public struct ConfigLayer: Equatable, Sendable {
     public var prometheusRetentionNanoseconds: UInt64?
     public var disableHostname: Bool?
     public var metricsPrefix: String?
+    public var filterDefault: Bool?
+    public var prefixFilter: [String] = []
     public var logFile: String?
     public var logRotateBytes: Int?
     public var logRotateDurationNanoseconds: UInt64?

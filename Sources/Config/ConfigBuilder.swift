@@ -54,6 +54,8 @@ public enum ConfigBuilder {
         if let v = l.prometheusRetentionNanoseconds { c.telemetry.prometheusRetentionNanoseconds = v }
         if let v = l.disableHostname { c.telemetry.disableHostname = v }
         if let v = l.metricsPrefix { c.telemetry.metricsPrefix = v }
+        if let v = l.filterDefault { c.telemetry.filterDefault = v }
+        c.telemetry.prefixFilter += l.prefixFilter
         if let v = l.logFile { c.logging.file = v }
         if let v = l.logRotateBytes { c.logging.rotateBytes = v }
         if let v = l.logRotateDurationNanoseconds { c.logging.rotateDurationNanoseconds = v }

@@ -83,6 +83,16 @@ extension ConfigFile {
                 case "prometheus_retention_time": l.prometheusRetentionNanoseconds = try ConfigValue.duration("telemetry.\(name)", v)
                 case "disable_hostname": l.disableHostname = try ConfigValue.bool("telemetry.\(name)", v)
                 case "metrics_prefix": l.metricsPrefix = try ConfigValue.string("telemetry.\(name)", v)
+                case "filter_default": l.filterDefault = try ConfigValue.bool("telemetry.\(name)", v)
+                case "prefix_filter":
+                    guard let items = v.arrayValue else { throw ConfigError("telemetry.prefix_filter: expected a list of strings") }
+                    for item in items {
+                        let rule = try ConfigValue.string("telemetry.prefix_filter", item)
+                        guard rule.hasPrefix("+") || rule.hasPrefix("-"), rule.count > 1 else {
+                            throw ConfigError("telemetry.prefix_filter: Filter rule must begin with either '+' or '-': \"\(rule)\"")
+                        }
+                        l.prefixFilter.append(rule)
+                    }
                 default: l.ignoredKeys.append("telemetry.\(name)")
                 }
             }

@@ -44,5 +44,9 @@ public struct TelemetryConfig: Equatable, Sendable {
     public var disableHostname = false
     /// `metrics_prefix` (default `consul`).
     public var metricsPrefix = "consul"
+    /// `filter_default`: whether a metric no `prefix_filter` rule names is kept (default true).
+    public var filterDefault = true
+    /// `prefix_filter`: `+prefix` keeps, `-prefix` drops; the longest matching prefix decides.
+    public var prefixFilter: [String] = []
     public init() {}
 }

@@ -14,7 +14,7 @@ enum PrometheusText {
         var families: [String: (type: String, help: String, metrics: [Metric])] = [:]
         // Metrics Consul declares (those with help) are always there, from 0; others only while
         // updated within the retention time.
-        for metric in registry.all where metric.help != nil || (metric.totalCount > 0 && metric.lastUpdatedNanoseconds >= oldest) {
+        for metric in registry.all where metric.enabled && (metric.help != nil || (metric.totalCount > 0 && metric.lastUpdatedNanoseconds >= oldest)) {
             let name = flatten(metric.name)
             let type = metric.kind == .counter ? "counter" : metric.kind == .gauge ? "gauge" : "summary"
             families[name, default: (type, metric.help ?? name, [])].metrics.append(metric)

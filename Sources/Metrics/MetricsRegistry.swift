@@ -27,9 +27,21 @@ public final class MetricsRegistry {
     /// Put after the prefix in gauge names only (go-metrics' host name: `consul.<host>.x`).
     public let gaugeInfix: String?
 
-    public init(prefix: String = "consul", gaugeInfix: String? = nil, wallNanoseconds: Int64) {
+    /// `telemetry.filter_default` and `prefix_filter` (`+`/`-` rules on full names, the longest
+    /// matching prefix decides); as Consul, `<prefix>.rpc.server.call` is dropped unless a rule
+    /// names it. A dropped metric's handle works but records nothing and is never shown.
+    private let filterDefault: Bool
+    private let rules: [(prefix: String, allow: Bool)]
+
+    public init(prefix: String = "consul", gaugeInfix: String? = nil, wallNanoseconds: Int64,
+                filterDefault: Bool = true, prefixFilter: [String] = []) {
         self.prefix = prefix
         self.gaugeInfix = gaugeInfix
+        self.filterDefault = filterDefault
+        var rules = prefixFilter.map { (prefix: String($0.dropFirst()), allow: $0.hasPrefix("+")) }
+        let rpcCall = prefix + ".rpc.server.call"
+        if !rules.contains(where: { $0.prefix == rpcCall }) { rules.append((rpcCall, false)) }
+        self.rules = rules
         time = MetricsTime(wallNanoseconds: wallNanoseconds)
         firstInterval = time.currentInterval
     }
@@ -63,10 +75,20 @@ public final class MetricsRegistry {
             precondition(existing.kind == kind, "metric \(full) used as \(kind) and \(existing.kind)")
             return existing
         }
-        let created = Metric(kind: kind, name: full, labels: labels, help: help, key: key, time: time)
+        let created = Metric(kind: kind, name: full, labels: labels, help: help, key: key, time: time, enabled: allows(full))
         byKey[key] = created
         all.append(created)
         return created
+    }
+
+    /// Whether the filter keeps metric `name` (the full name).
+    public func allows(_ name: String) -> Bool {
+        var best: (length: Int, allow: Bool)?
+        for rule in rules where name.hasPrefix(rule.prefix) && rule.prefix.count >= (best?.length ?? -1) {
+            // Equal lengths: dropping wins, as Consul's.
+            if let b = best, b.length == rule.prefix.count { best = (b.length, b.allow && rule.allow) } else { best = (rule.prefix.count, rule.allow) }
+        }
+        return best?.allow ?? filterDefault
     }
 
     /// The interval `/v1/agent/metrics` reports: the last finished one, or the current one
@@ -76,7 +98,7 @@ public final class MetricsRegistry {
     /// Metrics with data in `interval`, sorted as go-metrics sorts them (by name, then labels).
     public func metrics(in interval: Int64, kind: MetricKind) -> [(metric: Metric, aggregate: Aggregate, gauge: Double)] {
         var out: [(metric: Metric, aggregate: Aggregate, gauge: Double)] = []
-        for m in all where m.kind == kind {
+        for m in all where m.kind == kind && m.enabled {
             if let data = m.data(in: interval) { out.append((m, data.aggregate, data.gauge)) }
         }
         return out.sorted { $0.metric.key < $1.metric.key }
@@ -105,6 +127,8 @@ public final class Metric {
     public let help: String?
     /// `name;k=v;…`, go-metrics' sort key.
     let key: String
+    /// False when `telemetry`'s filter drops it: updates do nothing.
+    public let enabled: Bool
     private let time: MetricsTime
 
     private var interval: Int64 = .min
@@ -123,7 +147,8 @@ public final class Metric {
     private var recent: [(Double, Int64)] = []
     private var recentNext = 0
 
-    init(kind: MetricKind, name: String, labels: [(String, String)], help: String?, key: String, time: MetricsTime) {
+    init(kind: MetricKind, name: String, labels: [(String, String)], help: String?, key: String, time: MetricsTime, enabled: Bool) {
+        self.enabled = enabled
         self.kind = kind
         self.name = name
         self.labels = labels
@@ -143,6 +168,7 @@ public final class Metric {
     /// Samples: one observation (a timer's milliseconds).
     @inline(__always)
     public func observe(_ value: Double) {
+        guard enabled else { return }
         record(value)
         if recent.isEmpty { recent.reserveCapacity(MetricsRegistry.recentCapacity) }
         let entry = (value, time.wallNanoseconds)
@@ -156,6 +182,7 @@ public final class Metric {
 
     @inline(__always)
     private func record(_ value: Double) {
+        guard enabled else { return }
         let now = time.currentInterval
         if now != interval {
             if interval != .min {

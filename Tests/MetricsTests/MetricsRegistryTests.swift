@@ -88,3 +88,24 @@ import Testing
         #expect(GoFloat.json(0) == "0")
     }
 }
+
+/// `telemetry.filter_default` / `prefix_filter`: the longest matching rule decides; a dropped
+/// metric records nothing and is not shown.
+@Suite struct MetricsFilterTests {
+    @Test func prefixRules() {
+        let r = MetricsRegistry(wallNanoseconds: 0, filterDefault: false, prefixFilter: ["+consul.raft", "-consul.raft.fsm"])
+        #expect(r.allows("consul.raft.apply"))
+        #expect(!r.allows("consul.raft.fsm.apply"))
+        #expect(!r.allows("consul.kvs.apply"))
+        let open = MetricsRegistry(wallNanoseconds: 0)
+        #expect(open.allows("consul.kvs.apply"))
+        #expect(!open.allows("consul.rpc.server.call"))
+        let dropped = r.sample("kvs.apply")
+        dropped.observe(3)
+        #expect(!dropped.enabled && dropped.totalCount == 0)
+        #expect(r.metrics(in: r.displayInterval, kind: .sample).isEmpty)
+        let kept = r.counter("raft.apply")
+        kept.increment()
+        #expect(kept.enabled && kept.total == 1)
+    }
+}

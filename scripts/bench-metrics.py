@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""What metrics cost: GET /v1/kv at c=64 on -dev and PUT /v1/kv at c=64 on a 3-server durable
+cluster, with metrics on (the default) and off (`telemetry { filter_default = false }`: every
+metric dropped), interleaved rounds in one run. Reports requests/s and requests per agent
+CPU-second (less sensitive to this 2-core box's scheduling noise); target: metrics on costs
+<= 3 % (median of the rounds).
+
+Usage: scripts/bench-metrics.py BINARY   (env METRICS_ROUNDS=3, METRICS_SECONDS=8)
+"""
+import os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
+
+ROUNDS = int(os.environ.get("METRICS_ROUNDS", "3"))
+SECONDS = int(os.environ.get("METRICS_SECONDS", "8"))
+TARGET_PCT = 3.0
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_seconds(pids):
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wait_leader(port):
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if len(urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/status/leader", timeout=1).read()) > 2:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    sys.exit("bench-metrics: no leader")
+
+
+def start_agents(binary, tmp, off, cluster):
+    conf = os.path.join(tmp, "telemetry.hcl")
+    with open(conf, "w") as f:
+        f.write("telemetry {\n  filter_default = false\n}\n" if off else "telemetry {\n  disable_hostname = true\n}\n")
+    procs, http = [], []
+    count = 3 if cluster else 1
+    first_serf = None
+    for i in range(count):
+        ports = {n: free_port() for n in ["http-port", "dns-port", "serf-lan-port", "serf-wan-port", "server-port"]}
+        args = [binary, "agent", "-config-file", conf, "-grpc-port", "-1", "-log-level", "warn", "-bind", "127.0.0.1"]
+        if cluster:
+            args += ["-server", "-bootstrap-expect", "3", "-node", f"b{i}", "-data-dir", os.path.join(tmp, f"d{i}-{time.time_ns()}")]
+            if first_serf:
+                args += ["-retry-join", f"127.0.0.1:{first_serf}", "-retry-interval", "1s"]
+            else:
+                first_serf = ports["serf-lan-port"]
+        else:
+            args += ["-dev"]
+        for name, port in ports.items():
+            args += ["-" + name, str(port)]
+        procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        http.append(ports["http-port"])
+    wait_leader(http[0])
+    return procs, http
+
+
+def run(binary, tmp, off, cluster):
+    procs, http = start_agents(binary, tmp, off, cluster)
+    try:
+        port = http[0]
+        urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/v1/kv/bench", data=b"hello", method="PUT")).read()
+        script = os.path.join(tmp, "put.lua")
+        with open(script, "w") as f:
+            f.write('wrk.method = "PUT"\nwrk.body = "value"\n')
+        args = ["wrk", "-t2", "-c64", f"-d{SECONDS}s"] + (["-s", script] if cluster else []) + [f"http://127.0.0.1:{port}/v1/kv/bench"]
+        pids = [p.pid for p in procs]
+        c0 = cpu_seconds(pids)
+        out = subprocess.run(args, capture_output=True, text=True).stdout
+        c1 = cpu_seconds(pids)
+        total = int(re.search(r"(\d+) requests in", out).group(1))
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        return rps, total / max(c1 - c0, 1e-9)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait()
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    binary = os.path.abspath(sys.argv[1])
+    tmp = tempfile.mkdtemp(prefix="consul-metrics-bench.")
+    try:
+        print("\n### Metrics overhead: on (default) vs off (filter_default = false), %d interleaved rounds of %d s\n" % (ROUNDS, SECONDS))
+        print("| workload | metrics | requests/s (median) | requests per agent CPU-second (median) |")
+        print("|---|---|---|---|")
+        missed = False
+        for name, cluster in [("GET /v1/kv c=64, -dev", False), ("PUT /v1/kv c=64, 3 durable servers", True)]:
+            results = {False: [], True: []}
+            for _ in range(ROUNDS):
+                for off in (True, False):
+                    results[off].append(run(binary, tmp, off, cluster))
+            med = {off: (statistics.median(r[0] for r in results[off]), statistics.median(r[1] for r in results[off])) for off in results}
+            for off in (True, False):
+                print("| %s | %s | %.0f | %.0f |" % (name, "off" if off else "on", med[off][0], med[off][1]))
+            cost = 100.0 * (1 - med[False][1] / med[True][1])
+            ok = cost <= TARGET_PCT
+            missed |= not ok
+            print("| %s | cost of metrics (CPU per request) | | %.1f %% (target <= %.0f %%) %s |" % (name, cost, TARGET_PCT, "PASS" if ok else "MISS"))
+        if missed:
+            print("\nbench-metrics: a target was missed")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
