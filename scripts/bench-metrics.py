@@ -9,7 +9,7 @@ Usage: scripts/bench-metrics.py BINARY   (env METRICS_ROUNDS=3, METRICS_SECONDS=
 """
 import os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urllib.request
 
-ROUNDS = int(os.environ.get("METRICS_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("METRICS_ROUNDS", "4"))
 SECONDS = int(os.environ.get("METRICS_SECONDS", "8"))
 TARGET_PCT = 3.0
 
@@ -38,7 +38,7 @@ def wait_leader(port):
         except OSError:
             pass
         time.sleep(0.1)
-    sys.exit("bench-metrics: no leader")
+    raise RuntimeError("bench-metrics: no leader")
 
 
 def start_agents(binary, tmp, off, cluster):
@@ -61,9 +61,18 @@ def start_agents(binary, tmp, off, cluster):
             args += ["-dev"]
         for name, port in ports.items():
             args += ["-" + name, str(port)]
-        procs.append(subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        log = open(os.path.join(tmp, f"agent-{i}.log"), "w")
+        procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
         http.append(ports["http-port"])
-    wait_leader(http[0])
+    try:
+        wait_leader(http[0])
+    except RuntimeError:
+        for p in procs:
+            p.terminate()
+        for i in range(count):
+            with open(os.path.join(tmp, f"agent-{i}.log")) as f:
+                sys.stderr.write(f"--- agent {i}\n" + "".join(f.readlines()[-15:]))
+        sys.exit("bench-metrics: no leader")
     return procs, http
 
 
@@ -102,8 +111,9 @@ def main():
         missed = False
         for name, cluster in [("GET /v1/kv c=64, -dev", False), ("PUT /v1/kv c=64, 3 durable servers", True)]:
             results = {False: [], True: []}
-            for _ in range(ROUNDS):
-                for off in (True, False):
+            for i in range(ROUNDS):
+                # Alternate which goes first, so warm-up and drift do not favour one side.
+                for off in ((True, False) if i % 2 == 0 else (False, True)):
                     results[off].append(run(binary, tmp, off, cluster))
             med = {off: (statistics.median(r[0] for r in results[off]), statistics.median(r[1] for r in results[off])) for off in results}
             for off in (True, False):
