@@ -2,8 +2,9 @@
 """What metrics cost: GET /v1/kv at c=64 on -dev and PUT /v1/kv at c=64 on a 3-server durable
 cluster, with metrics on (the default) and off (`telemetry { filter_default = false }`: every
 metric dropped), interleaved rounds in one run. Reports requests/s and requests per agent
-CPU-second (less sensitive to this 2-core box's scheduling noise); target: metrics on costs
-<= 3 % (median of the rounds).
+CPU-second (less sensitive to this 2-core box's scheduling noise); the agents run on CPU 0 and
+wrk on CPU 1 (taskset), so they do not trade places. Target: metrics on costs <= 3 % (median of
+the rounds).
 
 Usage: scripts/bench-metrics.py BINARY   (env METRICS_ROUNDS=3, METRICS_SECONDS=8)
 """
@@ -12,6 +13,9 @@ import os, re, shutil, socket, statistics, subprocess, sys, tempfile, time, urll
 ROUNDS = int(os.environ.get("METRICS_ROUNDS", "4"))
 SECONDS = int(os.environ.get("METRICS_SECONDS", "8"))
 TARGET_PCT = 3.0
+PINNED = os.cpu_count() and os.cpu_count() >= 2 and shutil.which("taskset")
+PIN_AGENT = ["taskset", "-c", "0"] if PINNED else []
+PIN_LOAD = ["taskset", "-c", "1"] if PINNED else []
 
 
 def free_port():
@@ -62,7 +66,7 @@ def start_agents(binary, tmp, off, cluster):
         for name, port in ports.items():
             args += ["-" + name, str(port)]
         log = open(os.path.join(tmp, f"agent-{i}.log"), "w")
-        procs.append(subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT))
+        procs.append(subprocess.Popen(PIN_AGENT + args, stdout=log, stderr=subprocess.STDOUT))
         http.append(ports["http-port"])
     try:
         wait_leader(http[0])
@@ -84,7 +88,7 @@ def run(binary, tmp, off, cluster):
         script = os.path.join(tmp, "put.lua")
         with open(script, "w") as f:
             f.write('wrk.method = "PUT"\nwrk.body = "value"\n')
-        args = ["wrk", "-t2", "-c64", f"-d{SECONDS}s"] + (["-s", script] if cluster else []) + [f"http://127.0.0.1:{port}/v1/kv/bench"]
+        args = PIN_LOAD + ["wrk", "-t1", "-c64", f"-d{SECONDS}s"] + (["-s", script] if cluster else []) + [f"http://127.0.0.1:{port}/v1/kv/bench"]
         pids = [p.pid for p in procs]
         c0 = cpu_seconds(pids)
         out = subprocess.run(args, capture_output=True, text=True).stdout
