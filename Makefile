@@ -12,14 +12,7 @@ DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev lz4 libssl-dev pkg-config c
 
 ## deps: install missing Debian packages (apt-get only when something is missing)
 deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	@scripts/ensure-debian-packages.sh $(DEB_PACKAGES)
 	@# py-consul (PyPI) drives the Python-client interop tests (its snapshot API included).
 	@python3 -c "import consul; consul.Consul().snapshot" 2>/dev/null || python3 -m pip install --quiet $(PY_PACKAGES)
 
@@ -40,13 +33,7 @@ test: deps lint-imports build
 ##             dnsperf for DNS queries/s)
 BENCH_PACKAGES := etcd-server etcd-client strace dnsperf
 bench-deps:
-	@missing=""; for p in $(BENCH_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	@scripts/ensure-debian-packages.sh $(BENCH_PACKAGES)
 
 lint-imports:
 	@scripts/lint-imports.sh
@@ -100,14 +87,7 @@ fuzz: deps
 DEB_TOOLS := dpkg-dev binutils lintian
 DEB_DIR   := build
 deb: build
-	@missing=""; for p in $(DEB_TOOLS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
-	fi
+	@scripts/ensure-debian-packages.sh $(DEB_TOOLS)
 	scripts/build-deb.sh $(BINARY) $(DEB_DIR)
 	lintian --fail-on error $(DEB_DIR)/consul_*_$$(dpkg --print-architecture).deb
 
@@ -116,11 +96,7 @@ deb: build
 ##               ExecStart run as systemd would (READY=1, leader, KV, reload on SIGHUP, exit 0
 ##               on SIGTERM), an upgrade that keeps edited config and data, remove and purge
 package-test: deb
-	@dpkg-query -W -f='$${Status}' debootstrap 2>/dev/null | grep -q "install ok installed" || { \
-	  echo "installing: debootstrap"; \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq debootstrap; \
-	}
+	@scripts/ensure-debian-packages.sh debootstrap
 	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	$$SUDO scripts/package-test.sh $(DEB_DIR)/consul_*_$$(dpkg --print-architecture).deb
 

@@ -1,4 +1,5 @@
 import Glibc
+import LiveRuntime
 
 /// A child process started by a CLI command (`consul lock`, `consul watch` handlers): argv or
 /// `$SHELL -c`, the parent's environment plus `extraEnvironment`, stdout/stderr inherited.
@@ -34,13 +35,10 @@ final class CLIChildProcess {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         // The parent ignores SIGPIPE and catches SIGINT/SIGTERM; the child starts with defaults.
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for s in [SIGPIPE, SIGINT, SIGTERM, SIGHUP] { sigaddset(&defaults, s) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        let signalFlags = SpawnSignals.reset(&attributes)
         // Its own process group, so a kill reaches whatever the shell started too.
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(&attributes, Int16(signalFlags | Int32(POSIX_SPAWN_SETPGROUP)))
 
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         var cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
