@@ -5,16 +5,17 @@ SWIFT_FLAGS  := --explicit-target-dependency-import-check error
 RELEASE_FLAGS := -c release $(SWIFT_FLAGS) --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
 BINARY       := .build/release/consul
 # System packages the build, tests and benchmarks need (Debian names).
-PY_PACKAGES := py-consul==1.8.0
-DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev lz4 libssl-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio dpkg-dev binutils lintian prometheus
+PY_PACKAGES := py-consul==1.8.0 playwright==1.65.3
+DEB_PACKAGES := libuv1-dev libsqlite3-dev liblz4-dev lz4 libssl-dev pkg-config curl wrk nginx-light python3 bind9-dnsutils dnsmasq-base serf python3-grpcio dpkg-dev binutils lintian prometheus chromium
 
 .PHONY: deps build dev test lint-imports bench bench-deps fuzz sim sim-mutants deb package-test clean
 
 ## deps: install missing Debian packages (apt-get only when something is missing)
 deps:
 	@scripts/ensure-debian-packages.sh $(DEB_PACKAGES)
-	@# py-consul (PyPI) drives the Python-client interop tests (its snapshot API included).
-	@python3 -c "import consul; consul.Consul().snapshot" 2>/dev/null || python3 -m pip install --quiet $(PY_PACKAGES)
+	@# py-consul (PyPI) drives the Python-client interop tests (its snapshot API included);
+	@# playwright drives Debian's chromium in the web UI's browser tests.
+	@python3 -c "import consul, playwright.sync_api; consul.Consul().snapshot" 2>/dev/null || python3 -m pip install --quiet $(PY_PACKAGES)
 
 ## build: release binary at .build/release/consul
 build: deps

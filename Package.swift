@@ -33,6 +33,9 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "Wire"),
         .target(name: "ConsulAPI", dependencies: ["Wire"]),
+        // The web UI's files, embedded (scripts/gen-ui-assets.py writes UIAssets.generated.swift
+        // from assets/, which is kept out of the build itself).
+        .target(name: "WebUI", dependencies: ["Wire"], exclude: ["assets"]),
 
         // Tier 1: pure cores.
         .target(name: "ConsulState", dependencies: ["Wire", "ConsulAPI"]),
@@ -43,7 +46,7 @@ let package = Package(
         .target(name: "Gossip", dependencies: ["Wire", "Platform", "Metrics", .product(name: "Crypto", package: "swift-crypto")]),
 
         // Tier 2: logic over Platform protocols.
-        .target(name: "HTTPAPI", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Metrics"]),
+        .target(name: "HTTPAPI", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Metrics", "WebUI"]),
         .target(name: "Agent", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "ConsulState", "Config", "HTTPAPI", "Raft", "Server", "DNS", "Gossip", "Metrics"]),
         .target(name: "ConsulClient", dependencies: ["Platform", "HTTP1", "ConsulAPI"]),
         .target(name: "Server", dependencies: ["Wire", "Platform", "HTTP1", "ConsulAPI", "Raft", "ConsulState", "Config", "Gossip", "HTTPAPI", "Metrics"]),

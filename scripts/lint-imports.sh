@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 tier() {
   case "$1" in
-    Wire|Platform|ConsulAPI|HTTP1|Metrics) echo 0 ;;
+    Wire|Platform|ConsulAPI|HTTP1|Metrics|WebUI) echo 0 ;;
     Raft|ConsulState|Gossip|DNS|Config) echo 1 ;;
     HTTPAPI|Server|Agent|ConsulClient) echo 2 ;;
     LiveRuntime|Simulation|ConsulCLI|consul|consul-sim|FuzzDriver|HTTP1Fuzz|GossipFuzz|DNSFuzz|raft-storage-crasher|raft-storage-bench) echo 3 ;;

@@ -96,7 +96,8 @@ public final class Agent: AgentView {
         apiConfig.defaultQueryTimeNanoseconds = config.defaultQueryTimeNanoseconds
         apiConfig.maxQueryTimeNanoseconds = config.maxQueryTimeNanoseconds
         apiConfig.prettyByDefault = config.devMode
-        apiConfig.uiEnabled = false // the web UI arrives with its own issue; `/` says so meanwhile
+        apiConfig.uiEnabled = config.uiEnabled
+        apiConfig.uiContentPath = config.uiContentPath
         apiConfig.prometheusRetentionNanoseconds = config.telemetry.prometheusRetentionNanoseconds
         checkFactory = makeCheckFactory()
         api = ConsulHTTPAPI(backend: backend, agent: self, clock: environment.clock, random: environment.random,

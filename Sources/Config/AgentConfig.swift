@@ -21,6 +21,8 @@ public struct AgentConfig: Equatable, Sendable {
     /// `pid_file` / `-pid-file`: the agent's PID is written here at start and removed at exit.
     public var pidFile = ""
     public var uiEnabled = false
+    /// `ui_config.content_path`: where the UI is served, always with leading and trailing `/`.
+    public var uiContentPath = "/ui/"
     public var kvMaxValueSize = 524_288
     public var defaultQueryTimeNanoseconds: UInt64 = 300_000_000_000
     public var maxQueryTimeNanoseconds: UInt64 = 600_000_000_000
@@ -153,6 +155,9 @@ public struct ConfigLayer: Equatable, Sendable {
     public var syslogFacility: String?
     public var pidFile: String?
     public var uiEnabled: Bool?
+    public var uiContentPath: String?
+    /// Consul's warnings for legacy keys this layer used (mapped to their new keys).
+    public var deprecations: [String] = []
     public var kvMaxValueSize: Int?
     public var defaultQueryTimeNanoseconds: UInt64?
     public var maxQueryTimeNanoseconds: UInt64?

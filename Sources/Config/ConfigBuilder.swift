@@ -68,6 +68,8 @@ public enum ConfigBuilder {
         if let v = l.raftMultiplier { c.raftMultiplier = v }
         if let v = l.enableLocalScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
         if let v = l.uiEnabled { c.uiEnabled = v }
+        if let v = l.uiContentPath { c.uiContentPath = uiPath(v) }
+        c.warnings += l.deprecations
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
         if let v = l.defaultQueryTimeNanoseconds { c.defaultQueryTimeNanoseconds = v }
         if let v = l.maxQueryTimeNanoseconds { c.maxQueryTimeNanoseconds = v }
@@ -133,7 +135,7 @@ public enum ConfigBuilder {
         if c.bootstrap && c.bootstrapExpect > 0 && !c.devMode {
             throw ConfigError("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive")
         }
-        c.warnings = startupWarnings(c)
+        c.warnings += startupWarnings(c)
         if c.bootstrapExpect == 1 { c.bootstrap = true; c.bootstrapExpect = 0 }
         guard let level = normalizedLogLevel(c.logLevel) else {
             throw ConfigError("Invalid log level: \(c.logLevel). Valid log levels are: [TRACE DEBUG INFO WARN ERR ERROR]")
@@ -220,6 +222,13 @@ public enum ConfigBuilder {
             out.append("Node name \(goQuoted(name)) will not be discoverable via DNS due to it being too long. Valid lengths are between 1 and 63 bytes.")
         }
         return out
+    }
+
+    /// Consul's normalisation of `ui_config.content_path`: a leading and a trailing slash.
+    static func uiPath(_ path: String) -> String {
+        var p = path.hasPrefix("/") ? path : "/" + path
+        if !p.hasSuffix("/") { p += "/" }
+        return p
     }
 
     static func normalizedLogLevel(_ level: String) -> String? {

@@ -75,6 +75,7 @@ enum AgentCommand {
         f.value("bind", "<value>", "Sets the bind address for cluster communication.")
         f.value("advertise", "<value>", "Sets the advertise address to use.")
         f.bool("ui", "Enables the built-in static web UI server.")
+        f.value("ui-content-path", "<value>", "Sets the external UI path to a string. Defaults to: /ui/ ")
         f.bool("enable-script-checks", "Enables health check scripts.")
         f.bool("enable-local-script-checks", "Enables health check scripts from local config file.")
         f.list("retry-join", "<value>", "Address of an agent to join at start time with retries enabled. Can be specified multiple times.")
@@ -100,6 +101,7 @@ enum AgentCommand {
         if flags.isSet("rejoin") { layer.rejoinAfterLeave = flags.flag("rejoin") }
         if flags.isSet("bootstrap") { layer.bootstrap = flags.flag("bootstrap") }
         if flags.isSet("ui") { layer.uiEnabled = flags.flag("ui") }
+        if flags.isSet("ui-content-path") { layer.uiContentPath = flags.string("ui-content-path") }
         if flags.isSet("enable-script-checks") { layer.enableScriptChecks = flags.flag("enable-script-checks") }
         if flags.isSet("enable-local-script-checks") { layer.enableLocalScriptChecks = flags.flag("enable-local-script-checks") }
         layer.bindAddr = flags.string("bind")

@@ -65,7 +65,8 @@ public func headerValueContainsToken(_ value: String, _ token: String) -> Bool {
 }
 
 extension Substring {
-    func trimmingSpaces() -> String {
+    /// The text without leading and trailing spaces and tabs (header list items).
+    public func trimmingSpaces() -> String {
         var s = self[...]
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }

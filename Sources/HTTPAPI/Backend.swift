@@ -103,6 +103,8 @@ public struct APIConfig: Sendable {
     /// Dev mode pretty-prints every JSON response, as Consul does.
     public var prettyByDefault = false
     public var uiEnabled = false
+    /// Where the UI is served (`ui_config.content_path`), with leading and trailing slashes.
+    public var uiContentPath = "/ui/"
     /// `telemetry.prometheus_retention_time`: 0 leaves `?format=prometheus` off, as Consul.
     public var prometheusRetentionNanoseconds: UInt64 = 0
     public init() {}

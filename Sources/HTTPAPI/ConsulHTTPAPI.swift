@@ -115,12 +115,21 @@ public final class ConsulHTTPAPI {
             let metricsEndpoint = MetricsEndpoint(api: self, registry: metrics)
             router.add("/v1/agent/metrics", methods: ["GET"]) { metricsEndpoint.metrics($0, $1) }
         }
-        let uiEnabled = config.uiEnabled
+        let uiData = UIDataEndpoint(api: self)
+        router.add("/v1/internal/ui/services", methods: ["GET"]) { uiData.services($0, $1) }
+        router.add("/v1/internal/ui/nodes", methods: ["GET"]) { uiData.nodes($0, $1) }
+        router.add("/v1/internal/ui/node/", methods: ["GET"]) { uiData.node($0, $1) }
+        let ui = config.uiEnabled ? UIEndpoint(contentPath: config.uiContentPath, datacenter: agent.datacenter) : nil
         router.fallback = { request, responder in
-            guard request.path == "/" else { return responder.respond(HTTPResponse(status: 404)) }
-            if uiEnabled {
+            if let ui, ui.owns(request.path) { return ui.serve(request, responder) }
+            if ui != nil, request.path == "/robots.txt" {
+                // As Consul: crawlers stay out of an agent's UI.
+                return responder.respond(.text(200, "User-agent: *\nDisallow: /\n"))
+            }
+            guard request.path == "/" else { return responder.respond(.text(404, "404 page not found\n")) }
+            if let ui {
                 var headers = HTTPHeaders()
-                headers.add("Location", "/ui/")
+                headers.add("Location", ui.contentPath)
                 responder.respond(HTTPResponse(status: 301, headers: headers))
             } else {
                 responder.respond(.text(200, "Consul Agent: UI disabled. To enable, set ui_config.enabled=true in the agent configuration and restart."))

@@ -162,3 +162,15 @@ func keyList(_ answer: Answer) -> [String]? {
     guard let body = answer.response?.body, let value = try? JSONParser.parse(body) else { return nil }
     return value.arrayValue?.compactMap(\.stringValue)
 }
+
+/// The elements of a JSON array answer (empty when the body is not one).
+func jsonArray(_ answer: Answer) -> [JSONValue] {
+    guard let body = answer.response?.body, let value = try? JSONParser.parse(body) else { return [] }
+    return value.arrayValue ?? []
+}
+
+/// A JSON object answer, nil when the body is not one.
+func jsonObject(_ answer: Answer) -> JSONValue? {
+    guard let body = answer.response?.body, let value = try? JSONParser.parse(body), value.objectValue != nil else { return nil }
+    return value
+}

@@ -1,0 +1,39 @@
+import Config
+import Testing
+
+private func parse(_ json: String) throws(ConfigError) -> ConfigLayer {
+    try ConfigFile.parseJSON(Array(json.utf8), path: "/etc/consul.d/ui.json")
+}
+
+private func build(_ files: [ConfigLayer], dev: Bool = false) throws -> AgentConfig {
+    var flags = ConfigLayer()
+    flags.dataDir = "/var/consul"
+    return try ConfigBuilder.build(dev: dev, files: files, flags: flags, hostname: "h")
+}
+
+/// `ui_config { enabled, content_path }`, the legacy `ui` / `ui_content_path` keys, and the
+/// UI's other settings accepted but named as not acted on.
+@Suite struct UIConfigTests {
+    @Test func contentPathIsNormalisedAsConsul() throws {
+        #expect(try build([]).uiContentPath == "/ui/")
+        for (given, served) in [("/console/", "/console/"), ("console", "/console/"), ("/a/b", "/a/b/"), ("x/", "/x/")] {
+            let c = try build([parse(#"{"ui_config":{"enabled":true,"content_path":"\#(given)"}}"#)])
+            #expect(c.uiEnabled && c.uiContentPath == served, "\(given)")
+        }
+        #expect(throws: ConfigError.self) { try parse(#"{"ui_config":{"content_path":5}}"#) }
+    }
+
+    @Test func legacyKeysMapWithConsulsDeprecationWarning() throws {
+        let c = try build([parse(#"{"ui":true,"ui_content_path":"/legacy/"}"#)])
+        #expect(c.uiEnabled && c.uiContentPath == "/legacy/")
+        #expect(c.warnings.contains("The 'ui_content_path' field is deprecated. Use the 'ui_config.content_path' field instead."))
+        #expect(!c.ignoredKeys.contains("ui_content_path"))
+    }
+
+    @Test func onInDevOffOtherwiseAndOtherUISettingsAreNamed() throws {
+        #expect(try build([], dev: true).uiEnabled)
+        #expect(!(try build([]).uiEnabled))
+        let c = try build([parse(#"{"ui_config":{"enabled":true,"metrics_provider":"prometheus","dir":"/opt/ui"}}"#)])
+        #expect(c.ignoredKeys.contains("ui_config.metrics_provider") && c.ignoredKeys.contains("ui_config.dir"))
+    }
+}
