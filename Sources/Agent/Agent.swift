@@ -96,7 +96,8 @@ public final class Agent: AgentView {
         apiConfig.defaultQueryTimeNanoseconds = config.defaultQueryTimeNanoseconds
         apiConfig.maxQueryTimeNanoseconds = config.maxQueryTimeNanoseconds
         apiConfig.prettyByDefault = config.devMode
-        apiConfig.uiEnabled = config.uiEnabled
+        apiConfig.uiEnabled = config.servesUI
+        apiConfig.uiFiles = environment.uiFiles
         apiConfig.uiContentPath = config.uiContentPath
         apiConfig.prometheusRetentionNanoseconds = config.telemetry.prometheusRetentionNanoseconds
         checkFactory = makeCheckFactory()

@@ -39,6 +39,8 @@ public struct AgentEnvironment {
     public var removePeersJSON: () -> Void = {}
     /// The process's own readings (RSS, descriptors, CPU, malloc) for metrics; nil: none.
     public var processFacts: (() -> ProcessFacts)?
+    /// `ui_config.dir`'s files (relative path, bytes), read at start-up; nil: the embedded UI.
+    public var uiFiles: [(path: String, bytes: [UInt8])]?
 
     public init(clock: EventLoopClock, network: StreamNetwork, random: RandomSource, logSink: LogSink,
                 datagrams: DatagramNetwork, resolver: Resolver, processes: ProcessRunner, hostFacts: HostFacts,

@@ -23,6 +23,10 @@ public struct AgentConfig: Equatable, Sendable {
     public var uiEnabled = false
     /// `ui_config.content_path`: where the UI is served, always with leading and trailing `/`.
     public var uiContentPath = "/ui/"
+    /// `ui_config.dir`: serve the UI from this directory instead of the embedded copy.
+    public var uiDir = ""
+    /// The UI is served when enabled or when a directory is given (as Consul).
+    public var servesUI: Bool { uiEnabled || !uiDir.isEmpty }
     public var kvMaxValueSize = 524_288
     public var defaultQueryTimeNanoseconds: UInt64 = 300_000_000_000
     public var maxQueryTimeNanoseconds: UInt64 = 600_000_000_000
@@ -156,6 +160,7 @@ public struct ConfigLayer: Equatable, Sendable {
     public var pidFile: String?
     public var uiEnabled: Bool?
     public var uiContentPath: String?
+    public var uiDir: String?
     /// Consul's warnings for legacy keys this layer used (mapped to their new keys).
     public var deprecations: [String] = []
     public var kvMaxValueSize: Int?

@@ -69,6 +69,7 @@ public enum ConfigBuilder {
         if let v = l.enableLocalScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
         if let v = l.uiEnabled { c.uiEnabled = v }
         if let v = l.uiContentPath { c.uiContentPath = uiPath(v) }
+        if let v = l.uiDir { c.uiDir = v }
         c.warnings += l.deprecations
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
         if let v = l.defaultQueryTimeNanoseconds { c.defaultQueryTimeNanoseconds = v }
@@ -134,6 +135,12 @@ public enum ConfigBuilder {
         }
         if c.bootstrap && c.bootstrapExpect > 0 && !c.devMode {
             throw ConfigError("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive")
+        }
+        // Dev mode enables the UI by default, so a directory there simply replaces the embedded copy.
+        if !c.devMode && c.uiEnabled && !c.uiDir.isEmpty {
+            throw ConfigError("Both the ui_config.enabled and ui_config.dir (or -ui and -ui-dir) were specified, please provide only one.\n"
+                + "If trying to use your own web UI resources, use ui_config.dir or the -ui-dir flag.\n"
+                + "The web UI is included in the binary so use ui_config.enabled or the -ui flag to enable it")
         }
         c.warnings += startupWarnings(c)
         if c.bootstrapExpect == 1 { c.bootstrap = true; c.bootstrapExpect = 0 }

@@ -24,6 +24,9 @@ extension ConfigFile {
         case "syslog_facility": l.syslogFacility = try ConfigValue.string(key, value)
         case "pid_file": l.pidFile = try ConfigValue.string(key, value)
         case "ui": l.uiEnabled = try ConfigValue.bool(key, value)
+        case "ui_dir":
+            l.uiDir = try ConfigValue.string(key, value)
+            l.deprecations.append("The 'ui_dir' field is deprecated. Use the 'ui_config.dir' field instead.")
         case "ui_content_path":
             l.uiContentPath = try ConfigValue.string(key, value)
             l.deprecations.append("The 'ui_content_path' field is deprecated. Use the 'ui_config.content_path' field instead.")
@@ -104,6 +107,7 @@ extension ConfigFile {
                 switch name.lowercased() {
                 case "enabled": l.uiEnabled = try ConfigValue.bool("ui_config.enabled", v)
                 case "content_path": l.uiContentPath = try ConfigValue.string("ui_config.content_path", v)
+                case "dir": l.uiDir = try ConfigValue.string("ui_config.dir", v)
                 default: l.ignoredKeys.append("ui_config.\(name)")
                 }
             }
@@ -184,6 +188,6 @@ extension ConfigFile {
         "retry_interval", "retry_interval_wan", "retry_max", "retry_max_wan", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
         "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan",
-        "translate_wan_addrs", "ui_dir", "unix_sockets", "watches", "xds",
+        "translate_wan_addrs", "unix_sockets", "watches", "xds",
     ]
 }

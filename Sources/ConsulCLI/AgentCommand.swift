@@ -76,6 +76,7 @@ enum AgentCommand {
         f.value("advertise", "<value>", "Sets the advertise address to use.")
         f.bool("ui", "Enables the built-in static web UI server.")
         f.value("ui-content-path", "<value>", "Sets the external UI path to a string. Defaults to: /ui/ ")
+        f.value("ui-dir", "<value>", "Path to directory containing the web UI resources.")
         f.bool("enable-script-checks", "Enables health check scripts.")
         f.bool("enable-local-script-checks", "Enables health check scripts from local config file.")
         f.list("retry-join", "<value>", "Address of an agent to join at start time with retries enabled. Can be specified multiple times.")
@@ -102,6 +103,7 @@ enum AgentCommand {
         if flags.isSet("bootstrap") { layer.bootstrap = flags.flag("bootstrap") }
         if flags.isSet("ui") { layer.uiEnabled = flags.flag("ui") }
         if flags.isSet("ui-content-path") { layer.uiContentPath = flags.string("ui-content-path") }
+        if flags.isSet("ui-dir") { layer.uiDir = flags.string("ui-dir") }
         if flags.isSet("enable-script-checks") { layer.enableScriptChecks = flags.flag("enable-script-checks") }
         if flags.isSet("enable-local-script-checks") { layer.enableLocalScriptChecks = flags.flag("enable-local-script-checks") }
         layer.bindAddr = flags.string("bind")
@@ -202,6 +204,13 @@ enum AgentCommand {
                                            hostFacts: LiveHostFacts())
         environment.tls = OpenSSLClient()
         environment.processFacts = { ProcessFactsReader.read() }
+        if !config.uiDir.isEmpty {
+            // Read once, before the loop runs: serving never touches the disk.
+            do { environment.uiFiles = try UIDirectory.read(config.uiDir) } catch {
+                console.error("==> Error starting agent: ui_config.dir: \(error)")
+                return 1
+            }
+        }
         let agent: Agent
         do {
             if !config.devMode {

@@ -105,6 +105,9 @@ public struct APIConfig: Sendable {
     public var uiEnabled = false
     /// Where the UI is served (`ui_config.content_path`), with leading and trailing slashes.
     public var uiContentPath = "/ui/"
+    /// `ui_config.dir`: the UI's files read at start-up (relative path, bytes) to serve instead
+    /// of the embedded copy; nil serves the embedded one.
+    public var uiFiles: [(path: String, bytes: [UInt8])]?
     /// `telemetry.prometheus_retention_time`: 0 leaves `?format=prometheus` off, as Consul.
     public var prometheusRetentionNanoseconds: UInt64 = 0
     public init() {}

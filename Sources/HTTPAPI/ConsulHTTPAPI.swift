@@ -119,7 +119,7 @@ public final class ConsulHTTPAPI {
         router.add("/v1/internal/ui/services", methods: ["GET"]) { uiData.services($0, $1) }
         router.add("/v1/internal/ui/nodes", methods: ["GET"]) { uiData.nodes($0, $1) }
         router.add("/v1/internal/ui/node/", methods: ["GET"]) { uiData.node($0, $1) }
-        let ui = config.uiEnabled ? UIEndpoint(contentPath: config.uiContentPath, datacenter: agent.datacenter) : nil
+        let ui = config.uiEnabled ? UIEndpoint(contentPath: config.uiContentPath, datacenter: agent.datacenter, files: config.uiFiles) : nil
         router.fallback = { request, responder in
             if let ui, ui.owns(request.path) { return ui.serve(request, responder) }
             if ui != nil, request.path == "/robots.txt" {

@@ -9,9 +9,10 @@ final class UIEndpoint {
     private let bundle: UIBundle
     private let assetPrefix: String
 
-    init(contentPath: String, datacenter: String) {
+    init(contentPath: String, datacenter: String, files: [(path: String, bytes: [UInt8])]?) {
         self.contentPath = contentPath
-        bundle = UIBundle.embedded(contentPath: contentPath, datacenter: datacenter)
+        bundle = files.flatMap { UIBundle.fromFiles($0, contentPath: contentPath, datacenter: datacenter) }
+            ?? UIBundle.embedded(contentPath: contentPath, datacenter: datacenter)
         assetPrefix = contentPath + "assets/"
     }
 

@@ -39,6 +39,44 @@ public struct UIBundle: Sendable {
         return UIBundle(assetVersion: UIAssetTable.assetVersion, index: index, assets: assets)
     }
 
+    /// The UI from files read off disk (`ui_config.dir`: an operator's own copy, or the sources
+    /// while developing the UI). `files` are paths relative to the directory with their bytes;
+    /// nothing is compressed, and the asset version is a checksum of the files.
+    public static func fromFiles(_ files: [(path: String, bytes: [UInt8])], contentPath: String, datacenter: String) -> UIBundle? {
+        guard let page = files.first(where: { $0.path == "index.html" }) else { return nil }
+        var crc = CRC32IEEE.checksum([UInt8]())
+        var assets: [String: UIFile] = [:]
+        for file in files.sorted(by: { $0.path < $1.path }) where file.path != "index.html" {
+            crc = CRC32IEEE.checksum(Array(file.path.utf8) + [0] + file.bytes + hexBytes(crc))
+            assets[file.path] = UIFile(contentType: contentType(file.path), raw: file.bytes, gzip: nil,
+                                       etag: "\"\(hex(CRC32IEEE.checksum(file.bytes)))-\(file.bytes.count)\"")
+        }
+        let version = hex(crc)
+        let html = fillPlaceholders(String(decoding: page.bytes, as: UTF8.self),
+                                    ["%CONTENT_PATH%": contentPath, "%DATACENTER%": datacenter, "%ASSET_VERSION%": version])
+        let bytes = Array(html.utf8)
+        let index = UIFile(contentType: "text/html; charset=utf-8", raw: bytes, gzip: nil,
+                           etag: "\"\(version)-\(hex(CRC32IEEE.checksum(bytes)))\"")
+        return UIBundle(assetVersion: version, index: index, assets: assets)
+    }
+
+    /// The generator's content types, by file extension.
+    static func contentType(_ path: String) -> String {
+        switch path.split(separator: ".").last.map(String.init) ?? "" {
+        case "html": return "text/html; charset=utf-8"
+        case "css": return "text/css; charset=utf-8"
+        case "js", "mjs": return "text/javascript; charset=utf-8"
+        case "json": return "application/json"
+        case "svg": return "image/svg+xml"
+        case "png": return "image/png"
+        case "ico": return "image/x-icon"
+        case "txt": return "text/plain; charset=utf-8"
+        default: return "application/octet-stream"
+        }
+    }
+
+    private static func hexBytes(_ v: UInt32) -> [UInt8] { Array(hex(v).utf8) }
+
     /// Replaces each placeholder with its value, HTML-escaped (they land in attributes).
     static func fillPlaceholders(_ text: String, _ values: [String: String]) -> String {
         var out = text

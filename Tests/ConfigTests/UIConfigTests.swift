@@ -33,7 +33,25 @@ private func build(_ files: [ConfigLayer], dev: Bool = false) throws -> AgentCon
     @Test func onInDevOffOtherwiseAndOtherUISettingsAreNamed() throws {
         #expect(try build([], dev: true).uiEnabled)
         #expect(!(try build([]).uiEnabled))
-        let c = try build([parse(#"{"ui_config":{"enabled":true,"metrics_provider":"prometheus","dir":"/opt/ui"}}"#)])
-        #expect(c.ignoredKeys.contains("ui_config.metrics_provider") && c.ignoredKeys.contains("ui_config.dir"))
+        let c = try build([parse(#"{"ui_config":{"enabled":true,"metrics_provider":"prometheus","dashboard_url_templates":{}}}"#)])
+        #expect(c.ignoredKeys.contains("ui_config.metrics_provider") && c.ignoredKeys.contains("ui_config.dashboard_url_templates"))
+    }
+
+    @Test func aDirectoryServesTheUIButNotTogetherWithEnabled() throws {
+        let dir = try build([parse(#"{"ui_config":{"dir":"/opt/ui"}}"#)])
+        #expect(dir.servesUI && !dir.uiEnabled && dir.uiDir == "/opt/ui")
+        let legacy = try build([parse(#"{"ui_dir":"/opt/ui"}"#)])
+        #expect(legacy.uiDir == "/opt/ui")
+        #expect(legacy.warnings.contains("The 'ui_dir' field is deprecated. Use the 'ui_config.dir' field instead."))
+        do {
+            _ = try build([parse(#"{"ui_config":{"enabled":true,"dir":"a"}}"#)])
+            Issue.record("enabled together with dir must be refused")
+        } catch let error as ConfigError {
+            #expect(error.message == "Both the ui_config.enabled and ui_config.dir (or -ui and -ui-dir) were specified, please provide only one.\n"
+                + "If trying to use your own web UI resources, use ui_config.dir or the -ui-dir flag.\n"
+                + "The web UI is included in the binary so use ui_config.enabled or the -ui flag to enable it")
+        }
+        // -dev turns the UI on by default; a directory there replaces the embedded copy.
+        #expect(try build([parse(#"{"ui_config":{"dir":"/opt/ui"}}"#)], dev: true).servesUI)
     }
 }

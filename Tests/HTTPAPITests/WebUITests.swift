@@ -81,6 +81,30 @@ import Testing
     }
 }
 
+/// `ui_config.dir`: files read at start-up replace the embedded copy, versioned by their checksum.
+@Suite struct WebUIDirectoryTests {
+    @Test func filesFromADirectoryAreServedVersioned() throws {
+        func harness(_ css: String) -> APIHarness {
+            var config = APIConfig()
+            config.uiEnabled = true
+            config.uiFiles = [("index.html", Array(#"<link href="%CONTENT_PATH%assets/%ASSET_VERSION%/app.css"><b>%DATACENTER%</b>"#.utf8)),
+                              ("app.css", Array(css.utf8)), ("img/logo.svg", Array("<svg/>".utf8))]
+            return APIHarness(config: config)
+        }
+        let h = harness("b{}")
+        let html = try #require(h.send("GET", "/ui/dc1/nodes").text)
+        #expect(html.hasSuffix("/app.css\"><b>dc1</b>") && !html.contains("%"), "\(html)")
+        let link = String(html.split(separator: "\"")[1])
+        let css = h.send("GET", link, headers: [("Accept-Encoding", "gzip")])
+        #expect(css.text == "b{}" && css.header("Content-Type") == "text/css; charset=utf-8" && css.header("Content-Encoding") == nil)
+        let version = link.dropFirst("/ui/assets/".count).prefix { $0 != "/" }
+        #expect(h.send("GET", "/ui/assets/\(version)/img/logo.svg").header("Content-Type") == "image/svg+xml")
+        // Other contents, another version: browsers never keep a stale copy.
+        let changed = try #require(harness("i{}").send("GET", "/ui/").text)
+        #expect(String(changed.split(separator: "\"")[1]) != link)
+    }
+}
+
 @Suite struct UIDataEndpointTests {
     private func register(_ h: APIHarness, _ body: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(h.send("PUT", "/v1/catalog/register", body: body).text == "true", sourceLocation: sourceLocation)
