@@ -62,6 +62,7 @@ extension Agent {
         logger.info("serf: LAN pool started", [("address", bind.description), ("node", config.nodeName),
                                                 ("encrypted", lanPool.serf.keyring == nil ? "false" : "true")])
         lanPool.onEvent = { [weak self] event in self?.gossipEvent(event) }
+        agentMetrics?.lan.observe(lanPool)
         let previous = restoreSerfSnapshot()
         if !previous.isEmpty {
             logger.info("serf: Attempting re-join to previously known nodes", [("nodes", previous.joined(separator: " "))])

@@ -34,6 +34,8 @@ extension Agent {
 
     func startWAN() throws {
         guard let wanPool else { return }
+        wanPool.onEvent = { [weak self] event in self?.agentMetrics?.wan.count(event) }
+        agentMetrics?.wan.observe(wanPool)
         let bind = SocketAddress(host: config.bindAddr, port: config.ports.serfWan)
         try wanPool.start(bind: bind)
         logger.info("serf: WAN pool started", [("address", bind.description), ("node", "\(config.nodeName).\(config.datacenter)")])

@@ -7,6 +7,7 @@ final class AgentMetrics {
     struct Pool {
         let join, failed, left, update, events: Metric
         let healthScore: Metric
+        let gossip, probeNode: Metric
         init(_ r: MetricsRegistry, network: String) {
             let labels = [("network", network)]
             join = r.counter("serf.member.join", labels: labels, help: "Increments when an agent joins the cluster.")
@@ -14,8 +15,16 @@ final class AgentMetrics {
             left = r.counter("serf.member.left", labels: labels, help: "Increments when an agent leaves the cluster.")
             update = r.counter("serf.member.update", labels: labels, help: "Increments when an agent's tags are updated.")
             events = r.counter("serf.events", labels: labels, help: "Increments when an agent processes a user event.")
+            gossip = r.sample("memberlist.gossip", labels: labels, help: "Measures the time taken for gossip messages to be broadcasted to a set of randomly selected nodes.")
+            probeNode = r.sample("memberlist.probeNode", labels: labels, help: "Measures the time taken to perform a single round of failure detection on a select agent.")
             healthScore = r.gauge("memberlist.health.score", labels: labels,
                                   help: "Describes a node's perception of its own health based on how well it is meeting the soft real-time requirements of the protocol.")
+        }
+
+        /// Counts the pool's events and times its gossip rounds and probes.
+        func observe(_ pool: GossipPool) {
+            pool.onGossipRound = { [gossip] in gossip.observe(nanoseconds: $0) }
+            pool.onProbe = { [probeNode] in probeNode.observe(nanoseconds: $0) }
         }
 
         func count(_ event: SerfEvent) {

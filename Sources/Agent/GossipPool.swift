@@ -32,6 +32,10 @@ final class GossipPool: DatagramSocketDelegate {
     private var stopped = false
     /// Application-level member events (join, leave, failed, update, reap, user events).
     var onEvent: (SerfEvent) -> Void = { _ in }
+    /// `memberlist.gossip`: how long a tick that ran a gossip round took, sends included.
+    var onGossipRound: (UInt64) -> Void = { _ in }
+    /// `memberlist.probeNode`: each finished probe's duration.
+    var onProbe: (UInt64) -> Void = { _ in }
 
     init(serf: Serf, clock: EventLoopClock, random: RandomSource, datagrams: DatagramNetwork, streams: StreamNetwork, logger: Logger,
          verifyIncoming: Bool = true, verifyOutgoing: Bool = true) {
@@ -207,6 +211,7 @@ final class GossipPool: DatagramSocketDelegate {
             }
         }
         for event in serf.takeEvents() { onEvent(event) }
+        for nanoseconds in serf.memberlist.takeProbeDurations() { onProbe(nanoseconds) }
         for (handle, result) in serf.takeFinishedKeyringQueries() { keyringCompletions.removeValue(forKey: handle)?(result) }
         if let keyring = serf.takeKeyringChange() { onKeyringChange(keyring) }
         let deadline = serf.nextDeadline
@@ -218,8 +223,11 @@ final class GossipPool: DatagramSocketDelegate {
             timer = clock.schedule(after: delay) { [weak self] in
                 guard let self, !self.stopped else { return }
                 self.timerAt = nil
-                self.serf.tick(now: self.clock.now)
+                let started = self.clock.now
+                let rounds = self.serf.memberlist.stats.gossipRounds
+                self.serf.tick(now: started)
                 self.pump()
+                if self.serf.memberlist.stats.gossipRounds != rounds { self.onGossipRound(self.clock.now.nanoseconds &- started.nanoseconds) }
             }
         }
     }

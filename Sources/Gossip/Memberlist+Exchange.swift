@@ -166,6 +166,7 @@ extension Memberlist {
     /// Every gossip interval: queued broadcasts to a few random nodes (the recently dead included,
     /// so they learn they were declared dead and can refute).
     func gossip(now: Instant) {
+        stats.gossipRounds += 1
         let targets = randomNodes(count: config.gossipNodes) { node in
             switch node.state {
             case .alive, .suspect: return true

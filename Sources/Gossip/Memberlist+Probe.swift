@@ -96,6 +96,7 @@ extension Memberlist {
             // Nobody reached it: suspect it, and count our own possible fault (Lifeguard).
             probe = nil
             stats.probeFailures += 1
+            probeDurations.append(now.nanos(since: current.sentAt))
             let missingNacks = current.expectedNacks > 0 ? max(0, current.expectedNacks - current.nacks) : 0
             adjustHealth(1 + missingNacks)
             handleSuspect(Suspect(incarnation: node.incarnation, node: node.name, from: config.name), now: now)
@@ -105,6 +106,7 @@ extension Memberlist {
     func probeSucceeded(seq: UInt32, payload: [UInt8]?, direct: Bool, now: Instant) {
         guard let current = probe, current.seq == seq else { return }
         probe = nil
+        probeDurations.append(now.nanos(since: current.sentAt))
         adjustHealth(-1)
         if direct {
             delegate?.notifyPingComplete(node: current.target, rttNanos: now.nanos(since: current.sentAt), payload: payload)

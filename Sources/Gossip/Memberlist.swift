@@ -62,6 +62,8 @@ public struct MemberlistStats: Equatable, Sendable {
     public var probes = 0
     public var probeFailures = 0
     public var refutations = 0
+    /// Gossip rounds run (one per gossip interval with anyone to gossip to).
+    public var gossipRounds = 0
 }
 
 /// SWIM failure detection with Lifeguard, piggy-backed gossip and push/pull anti-entropy, as
@@ -82,6 +84,14 @@ public final class Memberlist {
     var suspicions: [String: Suspicion] = [:]
     var actions: [MemberlistAction] = []
     public internal(set) var stats = MemberlistStats()
+    /// How long each finished probe took (ack, or the verdict of a failed one), oldest first,
+    /// for the driver's `memberlist.probeNode` timer; `takeProbeDurations` empties it.
+    var probeDurations: [UInt64] = []
+
+    public func takeProbeDurations() -> [UInt64] {
+        defer { probeDurations.removeAll(keepingCapacity: true) }
+        return probeDurations
+    }
     /// Lifeguard local health score, 0 (healthy) ..< awarenessMaxMultiplier.
     public internal(set) var healthScore = 0
     public internal(set) var isLeaving = false

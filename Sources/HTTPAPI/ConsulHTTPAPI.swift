@@ -114,6 +114,7 @@ public final class ConsulHTTPAPI {
         if let metrics {
             let metricsEndpoint = MetricsEndpoint(api: self, registry: metrics)
             router.add("/v1/agent/metrics", methods: ["GET"]) { metricsEndpoint.metrics($0, $1) }
+            router.add("/v1/agent/metrics/stream", methods: ["GET"]) { metricsEndpoint.stream($0, $1) }
         }
         let uiData = UIDataEndpoint(api: self)
         router.add("/v1/internal/ui/services", methods: ["GET"]) { uiData.services($0, $1) }

@@ -1,6 +1,7 @@
 import ConsulAPI
 import HTTP1
 import Metrics
+import Platform
 
 /// `GET /v1/agent/metrics` (docs/metrics.md): the last finished 10-second interval as go-metrics'
 /// JSON (`Timestamp`, `Gauges`, `Points`, `Counters`, `Samples`), or Prometheus text with
@@ -34,6 +35,38 @@ final class MetricsEndpoint {
         responder.respond(.json(&json))
     }
 
+    /// `GET /v1/agent/metrics/stream`: each 10-second interval as it finishes, one compact JSON
+    /// document per line in `/v1/agent/metrics`' shape (go-metrics' stream, which `consul debug`
+    /// reads). A reader that falls more than a megabyte behind misses intervals, never the agent's memory.
+    func stream(_ request: HTTPRequest, _ responder: Responder) {
+        var head = HTTPResponse(status: 200)
+        head.headers.set("Content-Type", "application/json")
+        guard responder.beginStream(head) else { return responder.respond(.text(400, "this request cannot be streamed")) }
+        var watching = registry.currentInterval
+        var timer: TimerHandle?
+        var ended = false
+        let clock = api.clock
+        func poll() {
+            timer = clock.schedule(after: 250_000_000) { [registry] in
+                guard !ended else { return }
+                if registry.currentInterval > watching {
+                    if responder.backlogBytes() <= AgentLocalEndpoint.monitorBacklogBytes {
+                        var json = JSONWriter(pretty: false, reserve: 8192)
+                        MetricsJSON.write(registry, interval: watching, into: &json)
+                        responder.streamChunk(json.bytes + [10])
+                    }
+                    watching = registry.currentInterval
+                }
+                poll()
+            }
+        }
+        poll()
+        responder.onCancel {
+            ended = true
+            timer?.cancel()
+        }
+    }
+
     /// `?format=prometheus`, or an `Accept` naming OpenMetrics or the 0.4 text format (what
     /// Prometheus sends), as Consul decides.
     static func wantsPrometheus(_ request: HTTPRequest) -> Bool {
@@ -51,7 +84,10 @@ final class MetricsEndpoint {
 /// go-metrics' `DisplayMetrics` JSON for the interval the registry displays.
 enum MetricsJSON {
     static func write(_ registry: MetricsRegistry, into json: inout JSONWriter) {
-        let interval = registry.displayInterval
+        write(registry, interval: registry.displayInterval, into: &json)
+    }
+
+    static func write(_ registry: MetricsRegistry, interval: Int64, into json: inout JSONWriter) {
         json.beginObject()
         json.field("Timestamp", goTimeString(unixSeconds: interval * MetricsRegistry.intervalNanoseconds / 1_000_000_000))
         json.key("Gauges")

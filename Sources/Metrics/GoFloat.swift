@@ -23,6 +23,28 @@ public enum GoFloat {
         return (negative ? "-" : "") + body
     }
 
+    /// Go's `%f`: six decimals, no exponent (`1.500000`, `-0.000001`, `300000000.000000`).
+    public static func fixed6(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf") }
+        let magnitude = abs(value)
+        // Exact in a Double up to 2^53 micro-units; larger values have no fraction to show.
+        if magnitude >= 9_000_000_000 {
+            let (negative, digits, point) = decompose(value)
+            return (negative ? "-" : "") + plain(Array(digits.prefix(point)), point) + ".000000"
+        }
+        let micros = UInt64((magnitude * 1_000_000).rounded())
+        let fraction = String(micros % 1_000_000)
+        let sign = value < 0 && micros != 0 ? "-" : ""
+        return sign + String(micros / 1_000_000) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
+
+    /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits, never an exponent.
+    public static func plainShortest(_ value: Double) -> String {
+        guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf") }
+        let (negative, digits, point) = decompose(value)
+        return (negative && !digits.isEmpty ? "-" : "") + plain(digits, point)
+    }
+
     /// `|value| = 0.d₁d₂… × 10^point` with the shortest round-trip digits (none for zero).
     static func decompose(_ value: Double) -> (negative: Bool, digits: [UInt8], point: Int) {
         var text = Array(abs(value).description.utf8)

@@ -46,6 +46,10 @@ public final class MetricsRegistry {
         firstInterval = time.currentInterval
     }
 
+    /// Sends every later update of an enabled metric to `sink` as well (`telemetry.statsd_address`,
+    /// `dogstatsd_addr`).
+    public func addSink(_ sink: StatsdLines) { time.sinks.append(sink) }
+
     /// Advances the clock; updates after it count towards the interval it falls in.
     public func tick(wallNanoseconds now: Int64) {
         time.wallNanoseconds = now
@@ -111,6 +115,8 @@ public enum MetricKind: Sendable { case counter, gauge, sample }
 final class MetricsTime {
     var wallNanoseconds: Int64
     var currentInterval: Int64
+    /// statsd / DogStatsD formatters every update is also written to (usually none).
+    var sinks: [StatsdLines] = []
     init(wallNanoseconds: Int64) {
         self.wallNanoseconds = wallNanoseconds
         currentInterval = wallNanoseconds / MetricsRegistry.intervalNanoseconds
@@ -194,6 +200,7 @@ public final class Metric {
             current = Aggregate()
         }
         current.add(value)
+        if !time.sinks.isEmpty { for sink in time.sinks { sink.append(self, value) } }
         currentGauge = value
         lastValue = value
         total += value

@@ -128,6 +128,7 @@ public final class RaftNode {
         raft.step(message)
         let now = clock.now
         if raft.role == .leader {
+            metrics?.replication.received(message, at: now.nanoseconds)
             peerContact[message.from] = now
         } else if message.from == raft.leader, message.term == raft.term {
             leaderContact = now
@@ -220,6 +221,7 @@ public final class RaftNode {
         if let soft = rd.softState {
             if soft.role != .leader { failAll(.leadershipLost, keepReads: false) }
             if let metrics, soft.role != lastRole {
+                metrics.replication.reset()
                 switch soft.role {
                 case .leader: metrics.stateLeader.increment()
                 case .candidate: metrics.stateCandidate.increment()
@@ -228,6 +230,10 @@ public final class RaftNode {
             }
             lastRole = soft.role
             onSoftState?(soft)
+        }
+        if let metrics, !rd.messages.isEmpty {
+            let now = clock.now.nanoseconds
+            for m in rd.messages { metrics.replication.sent(m, at: now) }
         }
         for m in rd.messages { transport.send(m) }
         if let snapshot = rd.snapshot {

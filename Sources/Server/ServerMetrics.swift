@@ -19,8 +19,10 @@ public final class RaftMetrics {
     let snapshotTake: Metric
     let lastIndex: Metric
     let appliedIndex: Metric
+    let replication: ReplicationTimings
 
     public init(_ r: MetricsRegistry) {
+        replication = ReplicationTimings(registry: r)
         apply = r.counter("raft.apply", help: "This counts the number of Raft transactions occurring over the interval.")
         commitTime = r.sample("raft.commitTime", help: "This measures the time it takes to commit a new entry to the Raft log on the leader.")
         commitNumLogs = r.gauge("raft.commitNumLogs", help: "This measures the number of logs processed per batch to be applied to the FSM.")

@@ -148,5 +148,49 @@ import Testing
         for i in 0..<5 { #expect(try HTTP.put("/v1/kv/prom-\(i)", port: servers[i % 3].httpPort, body: "v").status == 200) }
         let after = pollValue(20, every: 500_000, { query("sum(consul_kvs_apply_count)").first?.value ?? -1 }) { $0 >= before + 5 }
         #expect(after >= before + 5, "consul_kvs_apply_count went from \(before) to \(after)")
+
+        // The leader times AppendEntries to each follower (hashicorp/raft's peer_id label), and
+        // every server times its gossip rounds and probes.
+        let replication = pollValue(20, every: 500_000, { query("consul_raft_replication_appendEntries_rpc_count") }) { $0.count == 2 }
+        #expect(replication.count == 2, "one series per follower: \(replication)")
+        #expect(Set(replication.map(\.instance)).count == 1, "all on the leader: \(replication)")
+        let logs = query("sum(consul_raft_replication_appendEntries_logs)").first?.value ?? 0
+        #expect(logs >= 10, "each write replicated to two followers: \(logs)")
+        for series in ["consul_memberlist_gossip_count{network=\"lan\"}", "consul_memberlist_probeNode_count{network=\"lan\"}"] {
+            let found = pollValue(20, every: 500_000, { query(series) }) { $0.count == 3 }
+            #expect(found.count == 3, "\(series): \(found)")
+        }
+    }
+
+    /// `/v1/agent/metrics/stream`: each finished interval arrives as one JSON document per line,
+    /// in `/v1/agent/metrics`' shape.
+    @Test func streamSendsEachFinishedInterval() throws {
+        let agent = try AgentProcess()
+        let connection = try RawConnection(port: agent.httpPort, timeoutMs: 30_000)
+        try connection.send("GET /v1/agent/metrics/stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try HTTP.put("/v1/kv/metrics-stream", port: agent.httpPort, body: "x").status == 200)
+        var received: [UInt8] = []
+        var documents: [[String: Any]] = []
+        // Chunked framing around the lines: take the JSON objects out of the raw bytes
+        // (split on the byte: in Swift "\r\n" is one Character, not two).
+        let deadline = Date().addingTimeInterval(40)
+        while documents.count < 2 && Date() < deadline {
+            let chunk = try connection.readChunk()
+            try #require(!chunk.isEmpty, "the stream ended")
+            received += chunk
+            documents = received.split(separator: 10).compactMap { line in
+                guard line.first == UInt8(ascii: "{") else { return nil }
+                return try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any]
+            }
+        }
+        let head = String(decoding: received.prefix(200), as: UTF8.self)
+        #expect(head.hasPrefix("HTTP/1.1 200") && head.contains("Transfer-Encoding: chunked"), "\(head)")
+        for document in documents {
+            #expect(Set(document.keys) == ["Timestamp", "Gauges", "Points", "Counters", "Samples"])
+        }
+        let stamps = documents.compactMap { $0["Timestamp"] as? String }
+        #expect(stamps.count == 2 && stamps[0] < stamps[1], "consecutive intervals: \(stamps)")
+        let samples = documents.flatMap { ($0["Samples"] as? [[String: Any]]) ?? [] }
+        #expect(samples.contains { $0["Name"] as? String == "consul.kvs.apply" }, "the write shows in the interval it fell in")
     }
 }

@@ -5,7 +5,7 @@ let currentDc = '';
 export const setDc = (dc) => { currentDc = dc; };
 
 export class ApiError extends Error {
-  constructor(status, message) { super(message); this.status = status; }
+  constructor(status, message, index = 0) { super(message); this.status = status; this.index = index; }
 }
 
 export function url(path, params = {}) {
@@ -22,7 +22,7 @@ export function url(path, params = {}) {
 async function failure(res) {
   let text = '';
   try { text = (await res.text()).trim(); } catch { /* ignore */ }
-  return new ApiError(res.status, text || `${res.status} ${res.statusText}`);
+  return new ApiError(res.status, text || `${res.status} ${res.statusText}`, Number(res.headers.get('X-Consul-Index') || 0));
 }
 
 export async function request(method, path, { params, body, signal } = {}) {
@@ -49,21 +49,37 @@ const sleep = (ms, signal) => new Promise((resolve) => {
 });
 
 // Calls onData(data, index) on the first answer and on every change, until signal aborts.
-export async function watch(path, { params = {}, signal, onData, onError, wait = '30s' }) {
+// With `notFound`, a 404 is an answer too (onData(notFound)): an empty KV folder, say, keeps
+// blocking on its index and shows the first key created in it at once.
+export async function watch(path, { params = {}, signal, onData, onError, notFound, wait = '30s' }) {
   let index = 0;
   let delay = 500;
+  // An unchanged answer that came back at once (a server not blocking) waits before the next try.
+  const settle = (t0) => (Date.now() - t0 < 500 ? sleep(1000, signal) : null);
   while (!signal.aborted) {
+    const t0 = Date.now();
     try {
       const p = index ? { ...params, index, wait } : params;
       const r = await request('GET', path, { params: p, signal });
       if (signal.aborted) return;
+      const tData = Date.now();
       delay = 500;
-      if (index && r.index === index) continue; // wait timed out without a change
+      if (index && r.index === index) { await settle(t0); continue; } // wait timed out without a change
       index = r.index; // a smaller index (state reset) is simply taken as the new base
       onData(r.data, r.index);
-      if (!index) await sleep(2000, signal); // no index: fall back to polling
+      if (!index) { await sleep(2000, signal); continue; } // no index: fall back to polling
+      // Big answers (thousands of services) that change often: pause as long as rendering
+      // took (at most 2 s), so a busy cluster cannot keep the page re-rendering without a break.
+      const took = Date.now() - tData;
+      if (took > 50) await sleep(Math.min(took, 2000), signal);
     } catch (e) {
       if (signal.aborted || e.name === 'AbortError') return;
+      if (e.status === 404 && notFound !== undefined && e.index > 0) {
+        if (!index || e.index !== index) onData(notFound, e.index);
+        else await settle(t0);
+        index = e.index;
+        continue;
+      }
       if (onError) onError(e);
       if (e.status === 404) index = 0;
       await sleep(delay, signal);

@@ -27,6 +27,7 @@ const dcSelect = document.getElementById('dc-select');
 let controller = null;
 let datacenters = null;
 let lastDc = null;
+let first = true;
 
 const router = new Router(base, route);
 
@@ -82,8 +83,10 @@ function route() {
   } catch (e) {
     render(main, errorBox(e));
   }
-  // The clicked link went away with the old view: move focus to the new content.
-  if (!document.activeElement || document.activeElement === document.body) main.focus({ preventScroll: true });
+  // After a navigation the clicked link has gone with the old view: move focus to the new content
+  // (not on the first load, so that Tab still reaches the skip link first).
+  if (!first && (!document.activeElement || document.activeElement === document.body)) main.focus({ preventScroll: true });
+  first = false;
   if (!location.hash) window.scrollTo(0, 0);
 }
 

@@ -115,6 +115,7 @@ function folder(ctx, prefix, L) {
   watch(`/v1/kv/${keyPath(prefix)}`, {
     params: { keys: true, separator: '/' },
     signal: ctx.signal,
+    notFound: [],
     onData: show,
     onError(e) { if (e.status === 404) show([]); else render($('#kv-msg', ctx.el), errorBox(e)); },
   });
@@ -164,7 +165,11 @@ function editor(form) {
   const set = (b) => {
     const t = asText(b);
     if (t === null) { setMode('base64'); ta.value = bytesToB64(b); validate(); note.textContent = b.length ? 'This value is not plain UTF-8 text (or contains carriage returns), so it is shown and edited as base64; it is saved byte for byte.' : ''; }
-    else { setMode('text'); ta.value = t; validate(); }
+    else {
+      setMode('text'); ta.value = t;
+      if (/^\s*[[{]/.test(t)) { try { JSON.parse(t); json.checked = true; } catch { /* not JSON: leave the check off */ } }
+      validate();
+    }
   };
   form.addEventListener('change', (e) => {
     if (e.target.name === 'kv-mode') {

@@ -19,8 +19,8 @@ export default function nodes(ctx) {
   const opt = (v, label) => html`<option value="${v}"${v === st.status ? html` selected` : ''}>${label}</option>`;
   render(ctx.el, html`<div class="page-head"><h1>Nodes <span class="count" id="node-count"></span></h1></div>
     <form class="toolbar" role="search" aria-label="Filter nodes" id="node-form">
-      <label class="grow">Search <input type="search" id="node-filter" value="${st.filter}" placeholder="Node name or address" autocomplete="off"></label>
-      <label>Health <select id="node-status">${opt('', 'Any health')}${opt('passing', 'Passing')}${opt('warning', 'Warning')}${opt('critical', 'Critical')}</select></label>
+      <div class="field grow"><label for="node-filter">Search</label><input type="search" id="node-filter" value="${st.filter}" placeholder="Node name or address" autocomplete="off"></div>
+      <div class="field"><label for="node-status">Health</label><select id="node-status">${opt('', 'Any health')}${opt('passing', 'Passing')}${opt('warning', 'Warning')}${opt('critical', 'Critical')}</select></div>
     </form>
     <div id="node-error"></div>
     <table class="grid nodes" aria-label="Nodes">

@@ -23,10 +23,10 @@ export default function services(ctx) {
   render(ctx.el, html`
     <div class="page-head"><h1>Services <span class="count" id="svc-count"></span></h1></div>
     <form class="toolbar" role="search" aria-label="Filter services" id="svc-form">
-      <label class="grow">Search <input type="search" id="svc-filter" value="${st.filter}" placeholder="Service name or tag" autocomplete="off"></label>
-      <label>Health <select id="svc-status">${opt('', 'Any health', st.status)}${['passing', 'warning', 'critical'].map((s) => opt(s, s[0].toUpperCase() + s.slice(1), st.status))}</select></label>
-      <label>Tag <select id="svc-tag">${opt('', 'Any tag', st.tag)}${st.tag ? opt(st.tag, st.tag, st.tag) : ''}</select></label>
-      <label>Sort <select id="svc-sort">${Object.entries(SORTS).map(([k, [label]]) => opt(k, label, st.sort))}</select></label>
+      <div class="field grow"><label for="svc-filter">Search</label><input type="search" id="svc-filter" value="${st.filter}" placeholder="Service name or tag" autocomplete="off"></div>
+      <div class="field"><label for="svc-status">Health</label><select id="svc-status">${opt('', 'Any health', st.status)}${['passing', 'warning', 'critical'].map((s) => opt(s, s[0].toUpperCase() + s.slice(1), st.status))}</select></div>
+      <div class="field"><label for="svc-tag">Tag</label><select id="svc-tag">${opt('', 'Any tag', st.tag)}${st.tag ? opt(st.tag, st.tag, st.tag) : ''}</select></div>
+      <div class="field"><label for="svc-sort">Sort</label><select id="svc-sort">${Object.entries(SORTS).map(([k, [label]]) => opt(k, label, st.sort))}</select></div>
     </form>
     <div id="svc-error"></div>
     <table class="grid services" id="svc-table" aria-label="Services">
@@ -66,7 +66,10 @@ export default function services(ctx) {
     let out = start ? `<tr class="spacer" aria-hidden="true"><td colspan="4" style="height:${start * h}px"></td></tr>` : '';
     for (let i = start; i < end; i++) out += row(shown[i], i);
     if (end < n) out += `<tr class="spacer" aria-hidden="true"><td colspan="4" style="height:${(n - end) * h}px"></td></tr>`;
+    // Keep keyboard focus on the same link when the window moves under it (Tab scrolls the page).
+    const active = tbody.contains(document.activeElement) ? document.activeElement.getAttribute('href') : null;
     tbody.innerHTML = out;
+    if (active) tbody.querySelector(`a[href="${CSS.escape(active)}"]`)?.focus({ preventScroll: true });
     if (!rowH) {
       const r = tbody.querySelector('tr:not(.spacer)');
       if (r) { rowH = r.getBoundingClientRect().height || 41; paint(true); }
