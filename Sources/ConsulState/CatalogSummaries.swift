@@ -25,45 +25,57 @@ public struct NodeDump: Sendable {
     public var checks: [HealthCheck]
 }
 
-/// Reads behind the web UI. Each walks the catalog once: one pass over a node's checks groups
-/// them by service, so 15,000 instances cost 15,000 steps, not instances × checks per node.
+/// Reads behind the web UI. Each walks the catalog once: one pass over the checks groups them
+/// by node and service, so 15,000 instances cost 15,000 steps, not instances × checks per node.
 extension StateStore {
     /// The scopes and index of the whole-catalog UI reads: any node, instance or check change.
     public static let uiCatalogScopes: [WatchScope] = [.catalogNodes, .catalogServices, .checks]
-    private var uiCatalogIndex: UInt64 { max(catalog.nodesIndex, catalog.servicesIndex, catalog.checksIndex, 1) }
+    public var uiCatalogIndex: UInt64 { max(catalog.nodesIndex, catalog.servicesIndex, catalog.checksIndex, 1) }
 
+    /// Every service's summary, sorted by name. Built from the name index: one pass over the
+    /// checks groups them by node and service, then each instance costs a few lookups.
     public func serviceSummaries() -> (summaries: [ServiceSummary], index: UInt64) {
-        var byName: [String: ServiceSummary] = [:]
-        var tagSets: [String: Set<String>] = [:]
-        var sourceSets: [String: Set<String>] = [:]
-        for (nodeName, hosted) in catalog.services {
-            let checks = groupedChecks(nodeName)
-            var namesHere = Set<String>()
-            for s in hosted.values {
-                var summary = byName[s.service] ?? ServiceSummary(name: s.service)
-                summary.instanceCount += 1
-                if summary.kind.isEmpty { summary.kind = s.kind }
-                if s.connectNative { summary.connectNative = true }
-                if namesHere.insert(s.service).inserted {
-                    summary.nodes.append(nodeName)
-                    // Node-level checks count once per node for each service on it.
-                    for c in checks.nodeLevel { summary.count(c.status) }
+        var checksByNode: [String: (nodeLevel: [HealthCheck], byService: [String: [HealthCheck]])] = [:]
+        checksByNode.reserveCapacity(catalog.checks.count)
+        for (node, checks) in catalog.checks { checksByNode[node] = groupedChecks(checks) }
+        var summaries: [ServiceSummary] = []
+        summaries.reserveCapacity(catalog.instancesByName.count)
+        for name in catalog.instancesByName.keys.sorted() {
+            let byNode = catalog.instancesByName[name]!
+            var summary = ServiceSummary(name: name)
+            var tags = Set<String>()
+            var lastTags: [String]? = nil
+            var sources = Set<String>()
+            for node in byNode.keys.sorted() {
+                guard let hosted = catalog.services[node] else { continue }
+                let checks = checksByNode[node]
+                var hostsOne = false
+                for id in byNode[node]! {
+                    guard let s = hosted[id] else { continue }
+                    hostsOne = true
+                    summary.instanceCount += 1
+                    if summary.kind.isEmpty { summary.kind = s.kind }
+                    if s.connectNative { summary.connectNative = true }
+                    // Instances of a service mostly share their tags: skip the set when unchanged.
+                    if s.tags != lastTags { tags.formUnion(s.tags); lastTags = s.tags }
+                    if let source = s.meta["external-source"], !source.isEmpty { sources.insert(source) }
+                    for c in checks?.byService[id] ?? [] { summary.count(c.status) }
                 }
-                for c in checks.byService[s.id] ?? [] { summary.count(c.status) }
-                tagSets[s.service, default: []].formUnion(s.tags)
-                if let source = s.meta["external-source"], !source.isEmpty { sourceSets[s.service, default: []].insert(source) }
-                byName[s.service] = summary
+                guard hostsOne else { continue }
+                summary.nodes.append(node)
+                // Node-level checks count once per node for each service on it.
+                for c in checks?.nodeLevel ?? [] { summary.count(c.status) }
             }
-        }
-        let summaries = byName.keys.sorted().map { name -> ServiceSummary in
-            var s = byName[name]!
-            s.nodes.sort()
-            s.tags = (tagSets[name] ?? []).sorted()
-            s.externalSources = (sourceSets[name] ?? []).sorted()
-            return s
+            guard summary.instanceCount > 0 else { continue }
+            summary.tags = tags.sorted()
+            summary.externalSources = sources.sorted()
+            summaries.append(summary)
         }
         return (summaries, uiCatalogIndex)
     }
+
+    /// The catalog's change counter: equal values mean equal UI reads (for caching answers).
+    public var uiCatalogGeneration: UInt64 { catalogGeneration }
 
     public func nodeDumps() -> (nodes: [NodeDump], index: UInt64) {
         let dumps = catalog.nodes.keys.sorted().map { nodeDump($0)! }
@@ -80,10 +92,10 @@ extension StateStore {
 
     public func nodeDumpIndex(_ name: String) -> UInt64 { max(catalog.nodeIndex[name] ?? catalog.nodesIndex, 1) }
 
-    private func groupedChecks(_ node: String) -> (nodeLevel: [HealthCheck], byService: [String: [HealthCheck]]) {
+    private func groupedChecks(_ checks: [String: HealthCheck]) -> (nodeLevel: [HealthCheck], byService: [String: [HealthCheck]]) {
         var nodeLevel: [HealthCheck] = []
         var byService: [String: [HealthCheck]] = [:]
-        for c in (catalog.checks[node] ?? [:]).values {
+        for c in checks.values {
             if c.serviceID.isEmpty { nodeLevel.append(c) } else { byService[c.serviceID, default: []].append(c) }
         }
         return (nodeLevel, byService)

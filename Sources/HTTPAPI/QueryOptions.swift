@@ -62,6 +62,13 @@ extension HTTPResponse {
         return HTTPResponse(status: status, headers: h, body: writer.finish())
     }
 
+    /// JSON already rendered (a cached answer).
+    static func jsonBody(_ body: [UInt8]) -> HTTPResponse {
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "application/json")
+        return HTTPResponse(status: 200, headers: headers, body: body)
+    }
+
     /// JSON the state machine rendered compactly; re-indented when `?pretty` asks for it.
     static func jsonDocument(_ body: [UInt8], status: Int, pretty: Bool) -> HTTPResponse {
         var headers = HTTPHeaders()

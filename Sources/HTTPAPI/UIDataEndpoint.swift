@@ -8,12 +8,24 @@ final class UIDataEndpoint {
     private unowned let api: ConsulHTTPAPI
     init(api: ConsulHTTPAPI) { self.api = api }
 
+    /// The last unfiltered services answer and the catalog generation it was made at: every open
+    /// UI page re-reads the list after each change, and all but the first get these bytes.
+    private var servicesCache: (generation: UInt64, pretty: Bool, body: [UInt8])?
+
     func services(_ request: HTTPRequest, _ responder: Responder) {
         guard let options = api.parseOptions(request, responder), let q = api.readQuery(request, options, responder) else { return }
         if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         let datacenter = api.agent.datacenter
         let peered = ConsulHTTPAPI.asksForPeer(request)
+        let cacheable = !peered && q.filter == nil
         api.read(options, responder) { store, meta in
+            let generation = store.uiCatalogGeneration
+            if cacheable, let cached = self.servicesCache, cached.generation == generation, cached.pretty == options.pretty {
+                var response = HTTPResponse.jsonBody(cached.body)
+                let index = store.uiCatalogIndex
+                response.setQueryMeta(index: index, meta: meta, consistency: options.consistency)
+                return QueryResult(response: response, index: index, watched: StateStore.uiCatalogScopes)
+            }
             let (summaries, index) = store.serviceSummaries()
             var json = JSONWriter(pretty: options.pretty, reserve: 360 * summaries.count + 2)
             json.beginArray()
@@ -21,7 +33,9 @@ final class UIDataEndpoint {
                 UIDataEndpoint.write(s, datacenter, &json)
             }
             json.endArray()
-            return self.api.result(&json, index: index, watched: StateStore.uiCatalogScopes, meta: meta, options: options)
+            let result = self.api.result(&json, index: index, watched: StateStore.uiCatalogScopes, meta: meta, options: options)
+            if cacheable { self.servicesCache = (generation, options.pretty, result.response.body) }
+            return result
         }
     }
 
