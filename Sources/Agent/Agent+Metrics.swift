@@ -2,11 +2,12 @@ import Config
 import Metrics
 
 extension Agent {
-    /// The registry as `telemetry` asks: the prefix, and the host name in gauge names when
-    /// Prometheus is on and `disable_hostname` is not (Consul adds it only with a sink).
+    /// The registry as `telemetry` asks: the prefix, and the host name in gauge names when a
+    /// sink is on (Prometheus, statsd, DogStatsD) and `disable_hostname` is not, as Consul.
     static func makeMetrics(_ config: AgentConfig, _ environment: AgentEnvironment) -> MetricsRegistry {
         let telemetry = config.telemetry
-        let hostname = telemetry.prometheusRetentionNanoseconds > 0 && !telemetry.disableHostname ? config.nodeName : nil
+        let sinkOn = telemetry.prometheusRetentionNanoseconds > 0 || !telemetry.statsdAddress.isEmpty || !telemetry.dogstatsdAddress.isEmpty
+        let hostname = sinkOn && !telemetry.disableHostname ? config.nodeName : nil
         return MetricsRegistry(prefix: telemetry.metricsPrefix, gaugeInfix: hostname,
                                wallNanoseconds: environment.clock.wallClockNanoseconds,
                                filterDefault: telemetry.filterDefault, prefixFilter: telemetry.prefixFilter)

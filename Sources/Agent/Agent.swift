@@ -20,6 +20,8 @@ public final class Agent: AgentView {
     public let metrics: MetricsRegistry
     var metricsTimer: TimerHandle?
     var agentMetrics: AgentMetrics!
+    /// statsd / DogStatsD over UDP (`telemetry.statsd_address`, `dogstatsd_addr`).
+    var metricsSinks: MetricsSinks!
     let environment: AgentEnvironment
     let backend: ConsulBackend
     /// The server this agent runs (`-server`, `-dev`); nil on a client agent.
@@ -71,6 +73,8 @@ public final class Agent: AgentView {
                         sink: environment.logSink, clock: environment.clock)
         metrics = Agent.makeMetrics(config, environment)
         agentMetrics = AgentMetrics(metrics, nodeName: config.nodeName)
+        metricsSinks = MetricsSinks(config.telemetry, registry: metrics, hostInfix: metrics.gaugeInfix,
+                                    environment: environment, logger: logger.named("telemetry"))
         if config.server {
             var host = ServerHost(clock: environment.clock, network: environment.network, random: environment.random)
             host.metrics = metrics
@@ -151,6 +155,7 @@ public final class Agent: AgentView {
         antiEntropy.start()
         reaper.start()
         startMetrics()
+        metricsSinks.start()
         if lanPool != nil { coordinateSync.start() }
         logger.info("Consul agent running!")
     }
@@ -162,6 +167,7 @@ public final class Agent: AgentView {
         logger.info("Requesting shutdown")
         stopping = true
         metricsTimer?.cancel()
+        metricsSinks.stop()
         clientRPC?.stop()
         server?.stop()
         httpServer.shutdown()

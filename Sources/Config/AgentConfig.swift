@@ -151,6 +151,9 @@ public struct ConfigLayer: Equatable, Sendable {
     public var metricsPrefix: String?
     public var filterDefault: Bool?
     public var prefixFilter: [String] = []
+    public var statsdAddress: String?
+    public var dogstatsdAddress: String?
+    public var dogstatsdTags: [String]?
     public var logFile: String?
     public var logRotateBytes: Int?
     public var logRotateDurationNanoseconds: UInt64?

@@ -56,6 +56,9 @@ public enum ConfigBuilder {
         if let v = l.metricsPrefix { c.telemetry.metricsPrefix = v }
         if let v = l.filterDefault { c.telemetry.filterDefault = v }
         c.telemetry.prefixFilter += l.prefixFilter
+        if let v = l.statsdAddress { c.telemetry.statsdAddress = v }
+        if let v = l.dogstatsdAddress { c.telemetry.dogstatsdAddress = v }
+        if let v = l.dogstatsdTags { c.telemetry.dogstatsdTags = v }
         if let v = l.logFile { c.logging.file = v }
         if let v = l.logRotateBytes { c.logging.rotateBytes = v }
         if let v = l.logRotateDurationNanoseconds { c.logging.rotateDurationNanoseconds = v }

@@ -88,6 +88,11 @@ extension ConfigFile {
                 switch name.lowercased() {
                 case "prometheus_retention_time": l.prometheusRetentionNanoseconds = try ConfigValue.duration("telemetry.\(name)", v)
                 case "disable_hostname": l.disableHostname = try ConfigValue.bool("telemetry.\(name)", v)
+                case "statsd_address": l.statsdAddress = try ConfigValue.string("telemetry.\(name)", v)
+                case "dogstatsd_addr": l.dogstatsdAddress = try ConfigValue.string("telemetry.\(name)", v)
+                case "dogstatsd_tags":
+                    guard let items = v.arrayValue else { throw ConfigError("telemetry.dogstatsd_tags: expected a list of strings") }
+                    l.dogstatsdTags = try items.map { item throws(ConfigError) in try ConfigValue.string("telemetry.dogstatsd_tags", item) }
                 case "metrics_prefix": l.metricsPrefix = try ConfigValue.string("telemetry.\(name)", v)
                 case "filter_default": l.filterDefault = try ConfigValue.bool("telemetry.\(name)", v)
                 case "prefix_filter":

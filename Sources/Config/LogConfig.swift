@@ -48,5 +48,10 @@ public struct TelemetryConfig: Equatable, Sendable {
     public var filterDefault = true
     /// `prefix_filter`: `+prefix` keeps, `-prefix` drops; the longest matching prefix decides.
     public var prefixFilter: [String] = []
+    /// `statsd_address` (`host:port`): every update as a statsd line over UDP.
+    public var statsdAddress = ""
+    /// `dogstatsd_addr` (`host:port`) and `dogstatsd_tags`: the same in DogStatsD's dialect.
+    public var dogstatsdAddress = ""
+    public var dogstatsdTags: [String] = []
     public init() {}
 }

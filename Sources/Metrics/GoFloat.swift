@@ -27,15 +27,17 @@ public enum GoFloat {
     public static func fixed6(_ value: Double) -> String {
         guard value.isFinite else { return value.isNaN ? "NaN" : (value > 0 ? "+Inf" : "-Inf") }
         let magnitude = abs(value)
-        // Exact in a Double up to 2^53 micro-units; larger values have no fraction to show.
-        if magnitude >= 9_000_000_000 {
+        guard magnitude < 9.2e18 else {
             let (negative, digits, point) = decompose(value)
             return (negative ? "-" : "") + plain(Array(digits.prefix(point)), point) + ".000000"
         }
-        let micros = UInt64((magnitude * 1_000_000).rounded())
-        let fraction = String(micros % 1_000_000)
-        let sign = value < 0 && micros != 0 ? "-" : ""
-        return sign + String(micros / 1_000_000) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction
+        // The whole part and the fraction separately: both exact, so large values keep theirs.
+        var whole = UInt64(magnitude.rounded(.down))
+        var micros = UInt64(((magnitude - Double(whole)) * 1_000_000).rounded())
+        if micros == 1_000_000 { whole += 1; micros = 0 }
+        let fraction = String(micros)
+        let sign = value < 0 && (whole != 0 || micros != 0) ? "-" : ""
+        return sign + String(whole) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction
     }
 
     /// Go's `strconv.FormatFloat(v, 'f', -1, 64)`: the shortest digits, never an exponent.

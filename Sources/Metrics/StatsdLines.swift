@@ -83,11 +83,16 @@ public final class StatsdLines {
                 if let i = parts.firstIndex(of: host) { parts.remove(at: i) }
                 name = parts.joined(separator: ".")
             }
-            let tags = globalTags + metric.labels.map { "\($0.0):\($0.1)" }
+            let tags = globalTags + metric.labels.map { "\(Self.tagSafe($0.0)):\(Self.tagSafe($0.1))" }
             shape = (Array((Self.sanitized(name) + ":").utf8), Array((type + (tags.isEmpty ? "" : "|#" + tags.joined(separator: ","))).utf8))
         }
         shapes[ObjectIdentifier(metric)] = shape
         return shape
+    }
+
+    /// go-metrics' DogStatsD rule for label names and values: space . = - / become `_`.
+    static func tagSafe(_ text: String) -> String {
+        String(text.map { " .=-/".contains($0) ? "_" : $0 })
     }
 
     /// Both sinks' key rule: `:` and space become `_`.

@@ -193,4 +193,70 @@ import Testing
         let samples = documents.flatMap { ($0["Samples"] as? [[String: Any]]) ?? [] }
         #expect(samples.contains { $0["Name"] as? String == "consul.kvs.apply" }, "the write shows in the interval it fell in")
     }
+
+    /// `telemetry { statsd_address, dogstatsd_addr, dogstatsd_tags }`: real UDP listeners get
+    /// go-metrics' statsd lines (label values in the name, `%f` values, host name in gauges) and
+    /// DogStatsD lines (labels and global tags as tags, no host name in names).
+    @Test func statsdAndDogStatsDReceiveUpdates() throws {
+        let statsd = try UDPListener(), dog = try UDPListener()
+        let dir = try tempDir()
+        try """
+        telemetry {
+          statsd_address = "127.0.0.1:\(statsd.port)"
+          dogstatsd_addr = "127.0.0.1:\(dog.port)"
+          dogstatsd_tags = ["env:test"]
+        }
+        """.write(toFile: dir + "/telemetry.hcl", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(extraArgs: ["-config-file", dir + "/telemetry.hcl", "-node", "statsdnode"])
+        defer { agent.stop() }
+        #expect(try HTTP.put("/v1/kv/statsd", port: agent.httpPort, body: "x").status == 200)
+        let plain = statsd.lines(until: 20) { lines in
+            lines.contains { $0.hasPrefix("consul.kvs.apply:") } && lines.contains { $0.hasPrefix("consul.statsdnode.runtime.rss_bytes:") }
+        }
+        let kvs = try #require(plain.first { $0.hasPrefix("consul.kvs.apply:") }, "\(plain.prefix(20))")
+        #expect(kvs.range(of: #"^consul\.kvs\.apply:[0-9]+\.[0-9]{6}\|ms$"#, options: .regularExpression) != nil, "\(kvs)")
+        #expect(plain.contains { $0.range(of: #"^consul\.api\.http\.PUT\.v1_kv_:[0-9]+\.[0-9]{6}\|ms$"#, options: .regularExpression) != nil })
+        #expect(plain.contains { $0.range(of: #"^consul\.statsdnode\.runtime\.rss_bytes:[0-9]+\.000000\|g$"#, options: .regularExpression) != nil })
+
+        let tagged = dog.lines(until: 20) { lines in lines.contains { $0.hasPrefix("consul.runtime.rss_bytes:") } && lines.contains { $0.hasPrefix("consul.api.http:") } }
+        #expect(tagged.contains { $0.range(of: #"^consul\.runtime\.rss_bytes:[0-9]+\|g\|#env:test$"#, options: .regularExpression) != nil }, "\(tagged.prefix(20))")
+        #expect(tagged.contains { $0.range(of: #"^consul\.api\.http:[0-9.]+\|ms\|#env:test,method:PUT,path:v1_kv_$"#, options: .regularExpression) != nil })
+        #expect(!tagged.contains { $0.contains("statsdnode.runtime") }, "the host name is a tag's business in DogStatsD")
+    }
+}
+
+/// A UDP socket on loopback that collects newline-separated lines (a statsd server's view).
+private final class UDPListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        self.fd = fd
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw POSIXError(.EADDRINUSE) }
+        port = Int(UInt16(bigEndian: addr.sin_port))
+        var timeout = timeval(tv_sec: 0, tv_usec: 250_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close(fd) }
+
+    /// Lines received until `done` holds or `seconds` pass.
+    func lines(until seconds: Double, _ done: ([String]) -> Bool) -> [String] {
+        var lines: [String] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline && !done(lines) {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n > 0 { lines += String(decoding: buffer[..<n], as: UTF8.self).split(separator: "\n").map(String.init) }
+        }
+        return lines
+    }
 }
