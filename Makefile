@@ -45,7 +45,8 @@ lint-imports:
 ##        a 3-server cluster's put / ?consistent / ?stale throughput vs a 3-member etcd 3.4;
 ##        DNS A and SRV queries/s and allocations per query vs dnsmasq (dnsperf, 100 outstanding);
 ##        lock acquire/release round trips/s and 10-op transactions/s on a durable server;
-##        snapshot save/restore; the cost of metrics (on vs telemetry filter_default = false)
+##        snapshot save/restore; the cost of metrics (on vs telemetry filter_default = false);
+##        the web UI with 5,000 services x 3 instances in headless Chromium (scripts/bench-ui.py)
 bench: build bench-deps
 	scripts/bench.sh $(BINARY)
 	scripts/bench-dns.sh $(BINARY)
@@ -56,6 +57,7 @@ bench: build bench-deps
 	$(SWIFT) build -c release $(SWIFT_FLAGS) --product raft-storage-bench
 	.build/release/raft-storage-bench --entries 20000
 	python3 scripts/bench-catalog.py $(BINARY)
+	python3 scripts/bench-ui.py $(BINARY)
 
 ## sim: SEEDS simulated Raft-cluster runs and SERVER_SEEDS runs of the production server
 ##      (ConsulServer over simulated TCP) from SEED_START (release build); non-zero exit on any failure

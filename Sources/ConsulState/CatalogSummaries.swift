@@ -32,46 +32,67 @@ extension StateStore {
     public static let uiCatalogScopes: [WatchScope] = [.catalogNodes, .catalogServices, .checks]
     public var uiCatalogIndex: UInt64 { max(catalog.nodesIndex, catalog.servicesIndex, catalog.checksIndex, 1) }
 
-    /// Every service's summary, sorted by name. Built from the name index: one pass over the
-    /// checks groups them by node and service, then each instance costs a few lookups.
-    public func serviceSummaries() -> (summaries: [ServiceSummary], index: UInt64) {
+    /// Every service's summary, sorted by name. A service unchanged since the last call (same
+    /// service index) is taken from the cache; the others are summarised from the name index
+    /// with their nodes' checks grouped once, so a check flip re-summarises one service.
+    /// `cached: false` recomputes everything (tests compare both).
+    public func serviceSummaries(cached: Bool = true) -> (summaries: [ServiceSummary], index: UInt64) {
         var checksByNode: [String: (nodeLevel: [HealthCheck], byService: [String: [HealthCheck]])] = [:]
-        checksByNode.reserveCapacity(catalog.checks.count)
-        for (node, checks) in catalog.checks { checksByNode[node] = groupedChecks(checks) }
+        func checks(on node: String) -> (nodeLevel: [HealthCheck], byService: [String: [HealthCheck]]) {
+            if let known = checksByNode[node] { return known }
+            let grouped = groupedChecks(catalog.checks[node] ?? [:])
+            checksByNode[node] = grouped
+            return grouped
+        }
         var summaries: [ServiceSummary] = []
         summaries.reserveCapacity(catalog.instancesByName.count)
         for name in catalog.instancesByName.keys.sorted() {
-            let byNode = catalog.instancesByName[name]!
-            var summary = ServiceSummary(name: name)
-            var tags = Set<String>()
-            var lastTags: [String]? = nil
-            var sources = Set<String>()
-            for node in byNode.keys.sorted() {
-                guard let hosted = catalog.services[node] else { continue }
-                let checks = checksByNode[node]
-                var hostsOne = false
-                for id in byNode[node]! {
-                    guard let s = hosted[id] else { continue }
-                    hostsOne = true
-                    summary.instanceCount += 1
-                    if summary.kind.isEmpty { summary.kind = s.kind }
-                    if s.connectNative { summary.connectNative = true }
-                    // Instances of a service mostly share their tags: skip the set when unchanged.
-                    if s.tags != lastTags { tags.formUnion(s.tags); lastTags = s.tags }
-                    if let source = s.meta["external-source"], !source.isEmpty { sources.insert(source) }
-                    for c in checks?.byService[id] ?? [] { summary.count(c.status) }
-                }
-                guard hostsOne else { continue }
-                summary.nodes.append(node)
-                // Node-level checks count once per node for each service on it.
-                for c in checks?.nodeLevel ?? [] { summary.count(c.status) }
+            let serviceIndex = catalog.serviceIndex[name] ?? 0
+            if cached, let hit = summaryCache[name], hit.index == serviceIndex {
+                summaries.append(hit.summary)
+                continue
             }
-            guard summary.instanceCount > 0 else { continue }
-            summary.tags = tags.sorted()
-            summary.externalSources = sources.sorted()
+            guard let summary = summarise(name, checks: checks(on:)) else { continue }
+            if cached { summaryCache[name] = (serviceIndex, summary) }
             summaries.append(summary)
         }
+        // Names gone from the catalog leave the cache once it holds twice what is listed.
+        if summaryCache.count > 2 * summaries.count + 64 {
+            summaryCache = summaryCache.filter { catalog.instancesByName[$0.key] != nil }
+        }
         return (summaries, uiCatalogIndex)
+    }
+
+    private func summarise(_ name: String, checks: (String) -> (nodeLevel: [HealthCheck], byService: [String: [HealthCheck]])) -> ServiceSummary? {
+        guard let byNode = catalog.instancesByName[name] else { return nil }
+        var summary = ServiceSummary(name: name)
+        var tags = Set<String>()
+        var lastTags: [String]? = nil
+        var sources = Set<String>()
+        for node in byNode.keys.sorted() {
+            guard let hosted = catalog.services[node] else { continue }
+            let grouped = checks(node)
+            var hostsOne = false
+            for id in byNode[node]! {
+                guard let s = hosted[id] else { continue }
+                hostsOne = true
+                summary.instanceCount += 1
+                if summary.kind.isEmpty { summary.kind = s.kind }
+                if s.connectNative { summary.connectNative = true }
+                // Instances of a service mostly share their tags: skip the set when unchanged.
+                if s.tags != lastTags { tags.formUnion(s.tags); lastTags = s.tags }
+                if !s.meta.isEmpty, let source = s.meta["external-source"], !source.isEmpty { sources.insert(source) }
+                for c in grouped.byService[id] ?? [] { summary.count(c.status) }
+            }
+            guard hostsOne else { continue }
+            summary.nodes.append(node)
+            // Node-level checks count once per node for each service on it.
+            for c in grouped.nodeLevel { summary.count(c.status) }
+        }
+        guard summary.instanceCount > 0 else { return nil }
+        summary.tags = tags.sorted()
+        summary.externalSources = sources.sorted()
+        return summary
     }
 
     /// The catalog's change counter: equal values mean equal UI reads (for caching answers).

@@ -48,6 +48,7 @@ extension StateStore {
 
     private func install(_ d: DecodedSnapshot) {
         catalog = d.catalog
+        summaryCache = [:]
         coordinates = d.coordinates
         sessions = d.sessions
         queries = d.queries

@@ -22,6 +22,9 @@ public final class StateStore {
     /// Moves on every change to what DNS answers from (catalog, prepared queries, a restore):
     /// cached DNS answers are good for one generation only.
     public internal(set) var catalogGeneration: UInt64 = 0
+    /// The web UI's per-service summaries with the service index each was made at (a service's
+    /// index moves with every change to its instances, their checks or their nodes' checks).
+    var summaryCache: [String: (index: UInt64, summary: ServiceSummary)] = [:]
     /// Monotonic nanoseconds, for lock-delays and TTL clocks only (replicated state never
     /// depends on it). The server wires its loop clock in; tests pass a fake.
     public var monotonicNow: () -> UInt64 = { 0 }

@@ -2,6 +2,7 @@ import ConsulAPI
 import HTTP1
 import HTTPAPI
 import Testing
+import Wire
 
 /// The embedded UI as the agent serves it, and the `/v1/internal/ui/*` summaries behind it.
 @Suite struct WebUIServingTests {
@@ -156,6 +157,32 @@ import Testing
         let web = jsonArray(waiting).last
         #expect(web?.member("ChecksCritical")?.int64Value == 2)
         #expect((waiting.index ?? 0) > index)
+    }
+
+    /// The per-service cache never shows what a fresh computation would not: random
+    /// registrations, check flips, node checks and deregistrations, compared after each.
+    @Test func cachedSummariesMatchAFreshComputation() {
+        let h = APIHarness()
+        var rng = SplitMix64(seed: 7)
+        let statuses = ["passing", "warning", "critical"]
+        for step in 0..<400 {
+            let node = "n\(Int.random(in: 0..<4, using: &rng))", service = "s\(Int.random(in: 0..<6, using: &rng))", id = "i\(Int.random(in: 0..<3, using: &rng))-\(service)"
+            switch Int.random(in: 0..<5, using: &rng) {
+            case 0:
+                register(h, #"{"Node":"\#(node)","Address":"10.0.0.\#(Int.random(in: 0..<9, using: &rng))","Service":{"ID":"\#(id)","Service":"\#(service)","Tags":["t\#(Int.random(in: 0..<3, using: &rng))"]}}"#)
+            case 1:
+                // Refused while the service is not on that node: only the comparison matters.
+                h.send("PUT", "/v1/catalog/register", body: #"{"Node":"\#(node)","Address":"10.0.0.1","Check":{"CheckID":"c-\#(id)","Name":"c","Status":"\#(statuses[Int.random(in: 0..<3, using: &rng)])","ServiceID":"\#(id)"}}"#)
+            case 2:
+                register(h, #"{"Node":"\#(node)","Address":"10.0.0.1","Check":{"CheckID":"node-check","Name":"n","Status":"\#(statuses[Int.random(in: 0..<3, using: &rng)])"}}"#)
+            case 3:
+                h.send("PUT", "/v1/catalog/deregister", body: #"{"Node":"\#(node)","ServiceID":"\#(id)"}"#)
+            default:
+                if Int.random(in: 0..<4, using: &rng) == 0 { h.send("PUT", "/v1/catalog/deregister", body: #"{"Node":"\#(node)"}"#) }
+            }
+            let cached = h.store.serviceSummaries().summaries
+            #expect(cached == h.store.serviceSummaries(cached: false).summaries, "after step \(step)")
+        }
     }
 
     @Test func nodeDumpsCarryServicesAndChecks() throws {
