@@ -19,23 +19,3 @@ final class RequestTiming {
         return metrics.sample("api.http", labels: [("method", method), ("path", path)], help: Self.help)
     }
 }
-
-/// One request's timing: started when a route takes it, recorded once when its answer goes out.
-final class RequestStopwatch {
-    private let clock: EventLoopClock
-    private var metric: Metric?
-    private var started: UInt64 = 0
-
-    init(clock: EventLoopClock) { self.clock = clock }
-
-    func start(_ metric: Metric) {
-        self.metric = metric
-        started = clock.now.nanoseconds
-    }
-
-    func stop() {
-        guard let metric else { return }
-        self.metric = nil
-        metric.observe(nanoseconds: clock.now.nanoseconds &- started)
-    }
-}

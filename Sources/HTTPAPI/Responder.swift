@@ -1,4 +1,6 @@
 import HTTP1
+import Metrics
+import Platform
 
 /// The one-shot reply channel of a request. The connection owns it; a handler that answers
 /// later (a blocking query, a Raft commit) keeps it and calls `respond` on the loop thread.
@@ -14,6 +16,11 @@ public final class Responder {
     private var streamSink: ((StreamPart) -> Void)?
     private var cancellation: (() -> Void)?
     private var streaming = false
+    /// `consul.api.http`: the route's timer, observed once when the answer (or a stream's head)
+    /// goes out — kept here, not in an object of its own, so timing costs no allocation.
+    private var timer: Metric?
+    private var timerClock: EventLoopClock?
+    private var timerStarted: UInt64 = 0
 
     /// `stream`: how the connection sends a streamed answer; nil where answers must be whole
     /// (requests forwarded between agents).
@@ -25,6 +32,7 @@ public final class Responder {
     /// Starts a streamed (chunked) answer with `head`; false when this responder cannot stream.
     public func beginStream(_ head: HTTPResponse) -> Bool {
         guard sink != nil, let streamSink else { return false }
+        stopTiming()
         sink = nil
         streaming = true
         streamSink(.head(head))
@@ -67,9 +75,22 @@ public final class Responder {
 
     public func respond(_ response: HTTPResponse) {
         guard let sink else { return }
+        stopTiming()
         self.sink = nil
         cancellation = nil
         sink(response)
+    }
+
+    func startTiming(_ metric: Metric, clock: EventLoopClock) {
+        timer = metric
+        timerClock = clock
+        timerStarted = clock.now.nanoseconds
+    }
+
+    private func stopTiming() {
+        guard let timer, let timerClock else { return }
+        self.timer = nil
+        timer.observe(nanoseconds: timerClock.now.nanoseconds &- timerStarted)
     }
 
     /// Registers cleanup to run if the client goes away before the answer (frees watches, timers).

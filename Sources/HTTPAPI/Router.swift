@@ -40,11 +40,7 @@ public final class Router {
 
     public func dispatch(_ request: HTTPRequest, _ responder: Responder) {
         let common = commonHeaders
-        // Set once a route takes the request: records its duration when the answer (or a
-        // stream's head) goes out.
-        let stopwatch = timing.map { RequestStopwatch(clock: $0.clock) }
         let withCommon = { (response: HTTPResponse) -> HTTPResponse in
-            stopwatch?.stop()
             var r = response
             for (name, value) in common where r.headers[name] == nil { r.headers.add(name, value) }
             return r
@@ -82,8 +78,9 @@ public final class Router {
             wrapped.respond(.text(405, "method \(request.method) not allowed", headers: headers))
             return
         }
-        if let stopwatch, let i = route.methods.firstIndex(of: request.method), i < route.timers.count {
-            stopwatch.start(route.timers[i])
+        // Records the route's duration when the answer (or a stream's head) goes out.
+        if let timing, let i = route.methods.firstIndex(of: request.method), i < route.timers.count {
+            wrapped.startTiming(route.timers[i], clock: timing.clock)
         }
         route.handler(request, wrapped)
     }

@@ -1,4 +1,5 @@
 import ConsulState
+import Metrics
 import HTTPAPI
 import Platform
 import Raft
@@ -29,28 +30,21 @@ public final class RaftBackend: ConsulBackend {
     }
 
     public func apply(_ command: Command, completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
-        var completion = completion
-        // `kvs.apply`, `txn.apply`, … time a write on the server that carries it out.
-        if node.raft.role == .leader, let timer = metrics?.writeTimer(command) {
-            let started = clock.now.nanoseconds
-            let done = completion
-            completion = { [clock] result in
-                timer.observe(nanoseconds: clock.now.nanoseconds &- started)
-                done(result)
-            }
-        }
+        // `kvs.apply`, `txn.apply`, … time a write on the server that carries it out: the node
+        // observes it when the proposal applies (no closure more per write).
+        let timer = metrics?.writeTimer(command)
         // Only the encoded bytes are kept across retries (they become the log entry's, shared):
         // a restore's command is tens of megabytes. Lock commands are kept for their checks.
-        applyRetrying(command.encoded, lockCheck: command.acquiresLocks ? command : nil,
+        applyRetrying(command.encoded, lockCheck: command.acquiresLocks ? command : nil, timer: timer,
                       deadline: clock.now.adding(nanoseconds: RaftBackend.holdTimeoutNanos), completion: completion)
     }
 
-    private func applyRetrying(_ encoded: [UInt8], lockCheck: Command?, deadline: Instant,
+    private func applyRetrying(_ encoded: [UInt8], lockCheck: Command?, timer: Metric?, deadline: Instant,
                                completion: @escaping (Result<CommandResult, BackendError>) -> Void) {
         let retry = { [weak self] (error: BackendError) in
             guard let self, self.clock.now.adding(nanoseconds: RaftBackend.retryNanos) < deadline else { return completion(.failure(error)) }
             self.clock.schedule(after: RaftBackend.retryNanos) {
-                self.applyRetrying(encoded, lockCheck: lockCheck, deadline: deadline, completion: completion)
+                self.applyRetrying(encoded, lockCheck: lockCheck, timer: timer, deadline: deadline, completion: completion)
             }
         }
         if node.raft.role == .leader {
@@ -62,7 +56,7 @@ public final class RaftBackend: ConsulBackend {
                 if case .kvLock(let key, _, _, _) = lockCheck, store.lockDelayed(key) { return completion(.success(.bool(false))) }
                 if case .txn(let ops) = lockCheck, let refused = store.lockDelayRefusal(ops) { return completion(.success(refused)) }
             }
-            node.propose(encoded: encoded) { result in
+            node.propose(encoded: encoded, timer: timer) { result in
                 switch result {
                 case .success(let r): completion(.success(r))
                 case .failure(.notLeader): retry(.noLeader)

@@ -1,4 +1,5 @@
 import ConsulState
+import Metrics
 import Platform
 import Raft
 
@@ -25,7 +26,9 @@ public final class RaftNode {
     private var tickTimer: TimerHandle?
     private var stopped = false
     /// Proposals waiting for their entry to apply: index → (term, completion).
-    private var proposals: [UInt64: (term: UInt64, completion: (Result<CommandResult, RaftNodeError>) -> Void)] = [:]
+    /// With when each was proposed (0 without metrics) and the write timer (`kvs.apply`, …) to
+    /// observe when it applies.
+    private var proposals: [UInt64: (term: UInt64, proposedAt: UInt64, timer: Metric?, completion: (Result<CommandResult, RaftNodeError>) -> Void)] = [:]
     private var reads: [UInt64: (Result<Void, RaftNodeError>) -> Void] = [:]
     private var readsReady: [(index: UInt64, completion: (Result<Void, RaftNodeError>) -> Void)] = []
     private var applyWaiters: [(index: UInt64, completion: () -> Void)] = []
@@ -61,8 +64,6 @@ public final class RaftNode {
     public var metrics: RaftMetrics?
     /// The role last reported, so each change counts once in `raft.state.*`.
     private var lastRole: Role?
-    /// When each of this leader's pending proposals was made (for `raft.commitTime`).
-    private var proposedAt: [UInt64: UInt64] = [:]
     /// Leader snapshots being saved; log writes wait behind them (see `handle`).
     private var installing = 0
     private var writesAwaitingInstall: [() -> Void] = []
@@ -153,15 +154,16 @@ public final class RaftNode {
     }
 
     /// Proposes a command already encoded (the bytes become the entry's, no copy).
-    public func propose(encoded: [UInt8], completion: @escaping (Result<CommandResult, RaftNodeError>) -> Void) {
+    public func propose(encoded: [UInt8], timer: Metric? = nil, completion: @escaping (Result<CommandResult, RaftNodeError>) -> Void) {
         guard !stopped else { return completion(.failure(.leadershipLost)) }
         switch raft.propose(encoded, broadcast: false) {
         case .success(let (index, term)):
-            proposals[index] = (term, completion)
+            var proposedAt: UInt64 = 0
             if let metrics {
                 metrics.apply.increment()
-                proposedAt[index] = clock.now.nanoseconds
+                proposedAt = clock.now.nanoseconds
             }
+            proposals[index] = (term, proposedAt, timer, completion)
             onPropose?(index, term)
             scheduleFlush()
         case .failure(.notLeader(let leader)):
@@ -316,12 +318,20 @@ public final class RaftNode {
         if let metrics, !entries.isEmpty { metrics.commitNumLogs.set(Double(entries.count)) }
         for entry in entries where entry.index > appliedIndex {
             var result: CommandResult?
-            if let metrics, let proposed = proposedAt.removeValue(forKey: entry.index) {
-                metrics.commitTime.observe(nanoseconds: clock.now.nanoseconds &- proposed)
+            let pending = proposals.removeValue(forKey: entry.index)
+            // One clock reading serves commitTime (proposal → here) and fsm.apply's start.
+            let started = metrics == nil ? 0 : clock.now.nanoseconds
+            if let metrics, let pending, pending.proposedAt != 0 {
+                metrics.commitTime.observe(nanoseconds: started &- pending.proposedAt)
             }
             if entry.kind == .command {
-                let started = metrics == nil ? 0 : clock.now.nanoseconds
-                defer { if let metrics { metrics.fsmApply.observe(nanoseconds: clock.now.nanoseconds &- started) } }
+                defer {
+                    if let metrics {
+                        let now = clock.now.nanoseconds
+                        metrics.fsmApply.observe(nanoseconds: now &- started)
+                        if let pending, let timer = pending.timer, pending.proposedAt != 0 { timer.observe(nanoseconds: now &- pending.proposedAt) }
+                    }
+                }
                 do { result = try store.apply(encoded: entry.data, at: entry.index) } catch {
                     // Every replica fails the same entry alike; the index still advances so
                     // they stay in step, and the operator hears about it.
@@ -332,7 +342,7 @@ public final class RaftNode {
                 store.skip(to: entry.index)
             }
             appliedIndex = entry.index
-            if let pending = proposals.removeValue(forKey: entry.index) {
+            if let pending {
                 if pending.term == entry.term, let result {
                     pending.completion(.success(result))
                 } else {
@@ -400,7 +410,6 @@ public final class RaftNode {
     private func failAll(_ error: RaftNodeError, keepReads: Bool = false) {
         let pending = proposals
         proposals = [:]
-        proposedAt = [:]
         for (_, p) in pending { p.completion(.failure(error)) }
         if !keepReads { failReads() }
     }
