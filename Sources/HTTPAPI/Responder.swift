@@ -18,9 +18,8 @@ public final class Responder {
     private var streaming = false
     /// `consul.api.http`: the route's timer, observed once when the answer (or a stream's head)
     /// goes out — kept here, not in an object of its own, so timing costs no allocation.
-    private var timer: Metric?
-    private var timerClock: EventLoopClock?
-    private var timerStarted: UInt64 = 0
+    /// One stored value (each access to a class's `var` is a dynamic exclusivity check).
+    private var timing: (metric: Metric, clock: EventLoopClock, started: UInt64)?
 
     /// `stream`: how the connection sends a streamed answer; nil where answers must be whole
     /// (requests forwarded between agents).
@@ -82,15 +81,13 @@ public final class Responder {
     }
 
     func startTiming(_ metric: Metric, clock: EventLoopClock) {
-        timer = metric
-        timerClock = clock
-        timerStarted = clock.now.nanoseconds
+        timing = (metric, clock, clock.now.nanoseconds)
     }
 
     private func stopTiming() {
-        guard let timer, let timerClock else { return }
-        self.timer = nil
-        timer.observe(nanoseconds: timerClock.now.nanoseconds &- timerStarted)
+        guard let (metric, clock, started) = timing else { return }
+        timing = nil
+        metric.observe(nanoseconds: clock.now.nanoseconds &- started)
     }
 
     /// Registers cleanup to run if the client goes away before the answer (frees watches, timers).

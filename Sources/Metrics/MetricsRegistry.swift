@@ -48,7 +48,7 @@ public final class MetricsRegistry {
 
     /// Sends every later update of an enabled metric to `sink` as well (`telemetry.statsd_address`,
     /// `dogstatsd_addr`).
-    public func addSink(_ sink: StatsdLines) { time.sinks.append(sink) }
+    public func addSink(_ sink: StatsdLines) { time.addSink(sink) }
 
     /// Advances the clock; updates after it count towards the interval it falls in.
     public func tick(wallNanoseconds now: Int64) {
@@ -111,15 +111,44 @@ public final class MetricsRegistry {
 
 public enum MetricKind: Sendable { case counter, gauge, sample }
 
-/// The registry's notion of now, advanced by `tick`.
+/// The registry's notion of now, advanced by `tick`. Its values live behind a pointer: every
+/// update reads them, and a class's stored `var`s would cost a dynamic exclusivity check
+/// (`swift_beginAccess`, ~100 instructions) on each access; a pointee costs none.
 final class MetricsTime {
-    var wallNanoseconds: Int64
-    var currentInterval: Int64
+    struct Values {
+        var wallNanoseconds: Int64
+        var currentInterval: Int64
+        /// True once a statsd / DogStatsD formatter is attached (updates then also go there).
+        var hasSinks = false
+    }
+
+    let values: UnsafeMutablePointer<Values>
     /// statsd / DogStatsD formatters every update is also written to (usually none).
-    var sinks: [StatsdLines] = []
+    private(set) var sinks: [StatsdLines] = []
+
     init(wallNanoseconds: Int64) {
-        self.wallNanoseconds = wallNanoseconds
-        currentInterval = wallNanoseconds / MetricsRegistry.intervalNanoseconds
+        values = .allocate(capacity: 1)
+        values.initialize(to: Values(wallNanoseconds: wallNanoseconds, currentInterval: wallNanoseconds / MetricsRegistry.intervalNanoseconds))
+    }
+
+    deinit {
+        values.deinitialize(count: 1)
+        values.deallocate()
+    }
+
+    var wallNanoseconds: Int64 {
+        get { values.pointee.wallNanoseconds }
+        set { values.pointee.wallNanoseconds = newValue }
+    }
+
+    var currentInterval: Int64 {
+        get { values.pointee.currentInterval }
+        set { values.pointee.currentInterval = newValue }
+    }
+
+    func addSink(_ sink: StatsdLines) {
+        sinks.append(sink)
+        values.pointee.hasSinks = true
     }
 }
 
@@ -137,21 +166,30 @@ public final class Metric {
     public let enabled: Bool
     private let time: MetricsTime
 
-    private var interval: Int64 = .min
-    private var current = Aggregate()
-    private var currentGauge = 0.0
-    private var previousInterval: Int64 = .min
-    private var previous = Aggregate()
-    private var previousGauge = 0.0
+    /// What updates change, behind a pointer for the same reason as `MetricsTime.values`.
+    private struct State {
+        var interval: Int64 = .min
+        var current = Aggregate()
+        var currentGauge = 0.0
+        var previousInterval: Int64 = .min
+        var previous = Aggregate()
+        var previousGauge = 0.0
+        var total = 0.0
+        var totalCount = 0
+        var lastValue = 0.0
+        var lastUpdatedNanoseconds: Int64 = 0
+        /// Recent observations (value, wall ns) for quantiles, a ring allocated on first use.
+        var recent: [(Double, Int64)] = []
+        var recentNext = 0
+    }
+
+    private let state: UnsafeMutablePointer<State>
 
     /// Since start: counters' total, samples' count and sum, a gauge's last value.
-    public private(set) var total = 0.0
-    public private(set) var totalCount = 0
-    public private(set) var lastValue = 0.0
-    public private(set) var lastUpdatedNanoseconds: Int64 = 0
-    /// Recent observations (value, wall ns) for quantiles, a ring allocated on first use.
-    private var recent: [(Double, Int64)] = []
-    private var recentNext = 0
+    public var total: Double { state.pointee.total }
+    public var totalCount: Int { state.pointee.totalCount }
+    public var lastValue: Double { state.pointee.lastValue }
+    public var lastUpdatedNanoseconds: Int64 { state.pointee.lastUpdatedNanoseconds }
 
     init(kind: MetricKind, name: String, labels: [(String, String)], help: String?, key: String, time: MetricsTime, enabled: Bool) {
         self.enabled = enabled
@@ -161,6 +199,13 @@ public final class Metric {
         self.help = help
         self.key = key
         self.time = time
+        state = .allocate(capacity: 1)
+        state.initialize(to: State())
+    }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
     }
 
     /// Counters: adds `value` (1 by default).
@@ -176,10 +221,15 @@ public final class Metric {
     public func observe(_ value: Double) {
         guard enabled else { return }
         record(value)
-        if recent.isEmpty { recent.reserveCapacity(MetricsRegistry.recentCapacity) }
-        let entry = (value, time.wallNanoseconds)
-        if recent.count < MetricsRegistry.recentCapacity { recent.append(entry) } else { recent[recentNext] = entry }
-        recentNext = (recentNext + 1) % MetricsRegistry.recentCapacity
+        let entry = (value, time.values.pointee.wallNanoseconds)
+        let s = state
+        if s.pointee.recent.count < MetricsRegistry.recentCapacity {
+            if s.pointee.recent.isEmpty { s.pointee.recent.reserveCapacity(MetricsRegistry.recentCapacity) }
+            s.pointee.recent.append(entry)
+        } else {
+            s.pointee.recent[s.pointee.recentNext] = entry
+        }
+        s.pointee.recentNext = (s.pointee.recentNext + 1) % MetricsRegistry.recentCapacity
     }
 
     /// Samples: a duration in nanoseconds, recorded in milliseconds as go-metrics' timers.
@@ -189,35 +239,38 @@ public final class Metric {
     @inline(__always)
     private func record(_ value: Double) {
         guard enabled else { return }
-        let now = time.currentInterval
-        if now != interval {
-            if interval != .min {
-                previousInterval = interval
-                previous = current
-                previousGauge = currentGauge
+        let clock = time.values
+        let now = clock.pointee.currentInterval
+        let s = state
+        if now != s.pointee.interval {
+            if s.pointee.interval != .min {
+                s.pointee.previousInterval = s.pointee.interval
+                s.pointee.previous = s.pointee.current
+                s.pointee.previousGauge = s.pointee.currentGauge
             }
-            interval = now
-            current = Aggregate()
+            s.pointee.interval = now
+            s.pointee.current = Aggregate()
         }
-        current.add(value)
-        if !time.sinks.isEmpty { for sink in time.sinks { sink.append(self, value) } }
-        currentGauge = value
-        lastValue = value
-        total += value
-        totalCount += 1
-        lastUpdatedNanoseconds = time.wallNanoseconds
+        s.pointee.current.add(value)
+        s.pointee.currentGauge = value
+        s.pointee.lastValue = value
+        s.pointee.total += value
+        s.pointee.totalCount += 1
+        s.pointee.lastUpdatedNanoseconds = clock.pointee.wallNanoseconds
+        if clock.pointee.hasSinks { for sink in time.sinks { sink.append(self, value) } }
     }
 
     func data(in wanted: Int64) -> (aggregate: Aggregate, gauge: Double)? {
-        if wanted == interval { return (current, currentGauge) }
-        if wanted == previousInterval { return (previous, previousGauge) }
+        let s = state.pointee
+        if wanted == s.interval { return (s.current, s.currentGauge) }
+        if wanted == s.previousInterval { return (s.previous, s.previousGauge) }
         return nil
     }
 
     /// The `q` quantile (0…1) of the observations of the last `windowNanoseconds`; nil when none.
     public func quantile(_ q: Double, windowNanoseconds: Int64) -> Double? {
         let since = time.wallNanoseconds - windowNanoseconds
-        let values = recent.filter { $0.1 > since }.map(\.0).sorted()
+        let values = state.pointee.recent.filter { $0.1 > since }.map(\.0).sorted()
         guard !values.isEmpty else { return nil }
         let rank = Int((q * Double(values.count)).rounded(.up)) - 1
         return values[Swift.max(0, Swift.min(values.count - 1, rank))]

@@ -315,6 +315,7 @@ public final class RaftNode {
     }
 
     private func apply(_ entries: [Entry]) {
+        let metrics = self.metrics  // read once: each read of a class `var` is an exclusivity check
         if let metrics, !entries.isEmpty { metrics.commitNumLogs.set(Double(entries.count)) }
         for entry in entries where entry.index > appliedIndex {
             var result: CommandResult?
