@@ -39,7 +39,7 @@ let package = Package(
 
         // Tier 1: pure cores.
         .target(name: "ConsulState", dependencies: ["Wire", "ConsulAPI"]),
-        .target(name: "Config", dependencies: ["Wire", "ConsulAPI"]),
+        .target(name: "Config", dependencies: ["Wire", "ConsulAPI", "Platform"]),
         .target(name: "Raft"),
         .target(name: "DNS", dependencies: ["Wire", "ConsulAPI"]),
         // SWIM + Lifeguard + serf semantics and the memberlist/serf wire codec; no I/O.

@@ -1,3 +1,4 @@
+import Wire
 import Config
 import ConsulAPI
 import Gossip

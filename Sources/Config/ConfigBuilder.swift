@@ -1,4 +1,5 @@
 import ConsulAPI
+import Platform
 import Wire
 
 /// Merges configuration sources in Consul's order — defaults, `-dev` defaults, config files
@@ -16,7 +17,11 @@ public enum ConfigBuilder {
         return dev
     }
 
-    public static func build(dev: Bool, files: [ConfigLayer], flags: ConfigLayer, hostname: String) throws(ConfigError) -> AgentConfig {
+    /// `network`: the host's interfaces, for go-sockaddr templates in address keys and for
+    /// picking the advertise address of an ANY bind as Consul does; nil (unit tests) skips both
+    /// and leaves an ANY bind advertising loopback.
+    public static func build(dev: Bool, files: [ConfigLayer], flags: ConfigLayer, hostname: String,
+                             network: NetworkFacts? = nil) throws(ConfigError) -> AgentConfig {
         var config = AgentConfig()
         config.devMode = dev
         var layers: [ConfigLayer] = []
@@ -26,6 +31,7 @@ public enum ConfigBuilder {
         for layer in layers { apply(layer, to: &config) }
         if config.nodeName.isEmpty { config.nodeName = hostname }
         if config.server && config.grpcTLSPortUnset(layers) { config.ports.grpcTLS = 8503 }
+        if let network { try resolveAddresses(&config, network) }
         try validate(&config)
         return config
     }
@@ -40,7 +46,8 @@ public enum ConfigBuilder {
         if let v = l.bootstrapExpect { c.bootstrapExpect = v }
         if let v = l.bindAddr { c.bindAddr = v }
         if let v = l.advertiseAddr { c.advertiseAddr = v }
-        if let v = l.clientAddr { c.clientAddrs = v.split(separator: " ").map(String.init) }
+        // A template is expanded (and split) once the host's interfaces are known.
+        if let v = l.clientAddr { c.clientAddrs = v.contains("{{") ? [v] : v.split(separator: " ").map(String.init) }
         if let v = l.httpPort { c.ports.http = v }
         if let v = l.httpsPort { c.ports.https = v }
         if let v = l.dnsPort { c.ports.dns = v }
@@ -232,6 +239,29 @@ public enum ConfigBuilder {
             out.append("Node name \(goQuoted(name)) will not be discoverable via DNS due to it being too long. Valid lengths are between 1 and 63 bytes.")
         }
         return out
+    }
+
+    /// Templates expanded in every address key, then an ANY bind's advertise address detected.
+    static func resolveAddresses(_ c: inout AgentConfig, _ network: NetworkFacts) throws(ConfigError) {
+        let binds = try AddressTemplate.expandAddresses("bind_addr", c.bindAddr, facts: network)
+        guard !binds.isEmpty else { throw ConfigError("bind_addr cannot be empty") }
+        guard binds.count == 1 else { throw ConfigError("bind_addr cannot contain multiple addresses. Use 'addresses.{dns,http,https}' instead.") }
+        c.bindAddr = binds[0]
+        if !c.advertiseAddr.isEmpty {
+            c.advertiseAddr = try AddressTemplate.expandAddresses("advertise_addr", c.advertiseAddr, facts: network).first ?? ""
+        }
+        var clients: [String] = []
+        for a in c.clientAddrs { clients += try AddressTemplate.expandAddresses("client_addr", a, facts: network) }
+        c.clientAddrs = clients
+        var join: [String] = []
+        for a in c.retryJoin { join += try AddressTemplate.expandAddresses("retry_join", a, facts: network) }
+        c.retryJoin = join
+        var joinWAN: [String] = []
+        for a in c.retryJoinWAN { joinWAN += try AddressTemplate.expandAddresses("retry_join_wan", a, facts: network) }
+        c.retryJoinWAN = joinWAN
+        if c.advertiseAddr.isEmpty && (c.bindAddr == "0.0.0.0" || c.bindAddr == "::") {
+            c.advertiseAddr = try AddressDetection.advertiseForAny(bind: c.bindAddr, facts: network)
+        }
     }
 
     /// Consul's normalisation of `ui_config.content_path`: a leading and a trailing slash.

@@ -148,7 +148,8 @@ enum AgentCommand {
             guard let nanos = GoDuration.parse(text), nanos >= 0 else { throw ConfigError("invalid duration \"\(text)\" for -retry-interval") }
             layer.retryIntervalNanoseconds = UInt64(nanos)
         }
-        return try ConfigBuilder.build(dev: flags.flag("dev"), files: files, flags: layer, hostname: hostname())
+        return try ConfigBuilder.build(dev: flags.flag("dev"), files: files, flags: layer, hostname: hostname(),
+                                       network: LiveInterfaceFacts().networkFacts())
     }
 
     /// `-node-id`, else `<data-dir>/node-id` (created on first start), else random (dev).

@@ -1,4 +1,5 @@
 import Config
+import LiveRuntime
 
 /// `consul validate [-config-format hcl|json] [-quiet] FILE_OR_DIR...` (agent.md §2.3): loads the
 /// files as `consul agent` would and runs the full build and validation, so a fragment missing
@@ -41,7 +42,8 @@ enum ValidateCommand {
         let config: AgentConfig
         do {
             let files = try ConfigFiles.paths(flags.positional, format: format)
-            config = try ConfigBuilder.build(dev: false, files: files, flags: ConfigLayer(), hostname: AgentCommand.hostname())
+            config = try ConfigBuilder.build(dev: false, files: files, flags: ConfigLayer(), hostname: AgentCommand.hostname(),
+                                             network: LiveInterfaceFacts().networkFacts())
         } catch {
             console.error("Config validation failed: \(error)")
             return 1

@@ -1,3 +1,5 @@
+import Wire
+
 /// memberlist timings for one pool (../shared/reference/agent.md §6.1, gossip-wire.md §7.7).
 /// Durations in nanoseconds.
 public struct MemberlistConfig: Sendable {

@@ -1,3 +1,4 @@
+import Wire
 import Platform
 
 /// The probe in progress: a direct ping, then (after the probe timeout) indirect pings and a

@@ -1,3 +1,4 @@
+import Wire
 import Platform
 
 /// How alive, suspect and dead messages change what we believe (memberlist's state.go rules,

@@ -1,3 +1,4 @@
+import Wire
 import Platform
 
 /// What memberlist knows about one node.

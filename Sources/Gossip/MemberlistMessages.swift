@@ -1,8 +1,7 @@
+import Wire
+
 /// memberlist's messages as values (../shared/reference/gossip-wire.md §2, §5). Field names
 /// follow the wire keys; the byte encoding lives in MemberlistCodec.swift.
-
-/// An IPv4 (4 bytes) or IPv6 (16 bytes) address as memberlist sends it: raw bytes.
-public typealias IPBytes = [UInt8]
 
 public struct Ping: Equatable, Sendable {
     public var seqNo: UInt32

@@ -1,3 +1,4 @@
+import Wire
 import Platform
 
 /// serf's view of a member's status (numbered as serf numbers them).

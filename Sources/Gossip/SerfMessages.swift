@@ -1,3 +1,5 @@
+import Wire
+
 /// serf's messages as values (../shared/reference/gossip-wire.md §9). They travel inside
 /// memberlist `user` messages and push/pull user state; bytes in SerfCodec.swift.
 

@@ -53,13 +53,13 @@ struct ConfigFileTests {
     /// Proves keys Consul knows but this build does not act on are collected as ignoredKeys, not refused.
     @Test func knownButUnimplementedKeysAreIgnored() throws {
         let l = try parse("""
-        {"telemetry":{"prometheus_retention_time":"1m","statsd_address":"x:1"},"services":[],"disable_update_check":true,
-         "limits":{"http_max_conns_per_client":10},"ui_config":{"content_path":"/ui/"},
+        {"telemetry":{"prometheus_retention_time":"1m","circonus_api_token":"x"},"services":[],"disable_update_check":true,
+         "limits":{"http_max_conns_per_client":10},"ui_config":{"metrics_provider":"prometheus"},
          "ports":{"sidecar_min_port":21000}}
         """)
         #expect(l.prometheusRetentionNanoseconds == 60_000_000_000)
-        #expect(l.ignoredKeys == ["telemetry.statsd_address", "disable_update_check", "limits.http_max_conns_per_client",
-                                  "ui_config.content_path", "ports.sidecar_min_port"])
+        #expect(l.ignoredKeys == ["telemetry.circonus_api_token", "disable_update_check", "limits.http_max_conns_per_client",
+                                  "ui_config.metrics_provider", "ports.sidecar_min_port"])
     }
 
     /// Proves values of the wrong type are refused with the key in the message.

@@ -67,7 +67,7 @@ private final class ConfigDir {
             }
             telemetry {
               disable_hostname = true
-              statsd_address = "127.0.0.1:8125"
+              circonus_api_token = "x"
             }
             """,
             "20-web.hcl": """
@@ -84,7 +84,7 @@ private final class ConfigDir {
         let result = try runCLI(["validate", dir.path])
         #expect(result.status == 0)
         #expect(result.stdout == "Configuration is valid!\n")
-        #expect(result.stderr.contains("telemetry.statsd_address"), "\(result.stderr)")
+        #expect(result.stderr.contains("telemetry.circonus_api_token"), "\(result.stderr)")
         let quiet = try runCLI(["validate", "-quiet", dir.path])
         #expect(quiet.status == 0)
         #expect(quiet.stdout == "" && quiet.stderr == "")
