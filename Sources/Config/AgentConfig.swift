@@ -23,6 +23,8 @@ public struct AgentConfig: Equatable, Sendable {
     public var uiEnabled = false
     /// `ui_config.content_path`: where the UI is served, always with leading and trailing `/`.
     public var uiContentPath = "/ui/"
+    /// `node_meta` / `-node-meta`: the node's own metadata in the catalog (DNS TXT, filters).
+    public var nodeMeta: [String: String] = [:]
     /// `ui_config.dir`: serve the UI from this directory instead of the embedded copy.
     public var uiDir = ""
     /// The UI is served when enabled or when a directory is given (as Consul).
@@ -163,6 +165,8 @@ public struct ConfigLayer: Equatable, Sendable {
     public var pidFile: String?
     public var uiEnabled: Bool?
     public var uiContentPath: String?
+    /// Merged key by key across sources, later ones winning.
+    public var nodeMeta: [String: String] = [:]
     public var uiDir: String?
     /// Consul's warnings for legacy keys this layer used (mapped to their new keys).
     public var deprecations: [String] = []

@@ -31,8 +31,12 @@ public enum ConfigBuilder {
         for layer in layers { apply(layer, to: &config) }
         if config.nodeName.isEmpty { config.nodeName = hostname }
         if config.server && config.grpcTLSPortUnset(layers) { config.ports.grpcTLS = 8503 }
-        if let network { try resolveAddresses(&config, network) }
         try validate(&config)
+        // After the other checks (their errors come first, as Consul's), before the address ones.
+        if let network {
+            try resolveAddresses(&config, network)
+            try validateAddresses(config)
+        }
         return config
     }
 
@@ -79,6 +83,7 @@ public enum ConfigBuilder {
         if let v = l.enableLocalScriptChecks { c.enableScriptChecks = c.enableScriptChecks || v }
         if let v = l.uiEnabled { c.uiEnabled = v }
         if let v = l.uiContentPath { c.uiContentPath = uiPath(v) }
+        c.nodeMeta.merge(l.nodeMeta) { _, later in later }
         if let v = l.uiDir { c.uiDir = v }
         c.warnings += l.deprecations
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
@@ -146,6 +151,7 @@ public enum ConfigBuilder {
         if c.bootstrap && c.bootstrapExpect > 0 && !c.devMode {
             throw ConfigError("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive")
         }
+        if let problem = nodeMetaProblem(c.nodeMeta) { throw ConfigError("node_meta invalid: \(problem)") }
         // Dev mode enables the UI by default, so a directory there simply replaces the embedded copy.
         if !c.devMode && c.uiEnabled && !c.uiDir.isEmpty {
             throw ConfigError("Both the ui_config.enabled and ui_config.dir (or -ui and -ui-dir) were specified, please provide only one.\n"
@@ -169,17 +175,7 @@ public enum ConfigBuilder {
                 throw ConfigError("encrypt has invalid key: key size must be 16, 24 or 32 bytes (got \(key.count))")
             }
         }
-        guard isIPAddress(c.bindAddr) else { throw ConfigError("bind_addr: \(goQuoted(c.bindAddr)) is not a valid IP address") }
-        if !c.advertiseAddr.isEmpty {
-            guard isIPAddress(c.advertiseAddr) else { throw ConfigError("advertise_addr: \(goQuoted(c.advertiseAddr)) is not a valid IP address") }
-            guard c.advertiseAddr != "0.0.0.0" && c.advertiseAddr != "::" else {
-                throw ConfigError("Advertise address cannot be 0.0.0.0, :: or [::]")
-            }
-        }
-        guard !c.clientAddrs.isEmpty else { throw ConfigError("client_addr cannot be empty") }
-        for a in c.clientAddrs where !isIPAddress(a) {
-            throw ConfigError("client_addr: \(goQuoted(a)) is not a valid IP address")
-        }
+        try validateAddresses(c)
         for (name, port) in [("server", c.ports.server), ("serf_lan", c.ports.serfLan)] where port <= 0 || port > 65535 {
             throw ConfigError("ports.\(name) must be between 1 and 65535, got \(port)")
         }
@@ -241,6 +237,21 @@ public enum ConfigBuilder {
         return out
     }
 
+    /// The address keys hold IP addresses (templates are checked once expanded).
+    static func validateAddresses(_ c: AgentConfig) throws(ConfigError) {
+        guard c.bindAddr.contains("{{") || isIPAddress(c.bindAddr) else { throw ConfigError("bind_addr: \(goQuoted(c.bindAddr)) is not a valid IP address") }
+        if !c.advertiseAddr.isEmpty && !c.advertiseAddr.contains("{{") {
+            guard isIPAddress(c.advertiseAddr) else { throw ConfigError("advertise_addr: \(goQuoted(c.advertiseAddr)) is not a valid IP address") }
+            guard c.advertiseAddr != "0.0.0.0" && c.advertiseAddr != "::" else {
+                throw ConfigError("Advertise address cannot be 0.0.0.0, :: or [::]")
+            }
+        }
+        guard !c.clientAddrs.isEmpty else { throw ConfigError("client_addr cannot be empty") }
+        for a in c.clientAddrs where !a.contains("{{") && !isIPAddress(a) {
+            throw ConfigError("client_addr: \(goQuoted(a)) is not a valid IP address")
+        }
+    }
+
     /// Templates expanded in every address key, then an ANY bind's advertise address detected.
     static func resolveAddresses(_ c: inout AgentConfig, _ network: NetworkFacts) throws(ConfigError) {
         let binds = try AddressTemplate.expandAddresses("bind_addr", c.bindAddr, facts: network)
@@ -262,6 +273,20 @@ public enum ConfigBuilder {
         if c.advertiseAddr.isEmpty && (c.bindAddr == "0.0.0.0" || c.bindAddr == "::") {
             c.advertiseAddr = try AddressDetection.advertiseForAny(bind: c.bindAddr, facts: network)
         }
+    }
+
+    /// Consul's rules for node metadata (structs.ValidateNodeMetadata), in its words.
+    static func nodeMetaProblem(_ meta: [String: String]) -> String? {
+        if meta.count > 64 { return "Node metadata cannot contain more than 64 key/value pairs" }
+        for key in meta.keys.sorted() {
+            if key.isEmpty { return "Key cannot be blank" }
+            if key.count > 128 { return "Key is too long (limit: 128 characters)" }
+            if key.hasPrefix("consul-") { return "Key prefix 'consul-' is reserved for internal use" }
+            let valid = key.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 95 || $0 == 45 }
+            if !valid { return "Key contains invalid characters" }
+            if meta[key]!.count > 512 { return "Value is too long (limit: 512 characters)" }
+        }
+        return nil
     }
 
     /// Consul's normalisation of `ui_config.content_path`: a leading and a trailing slash.

@@ -35,6 +35,8 @@ extension ConfigFile {
         case "disable_remote_exec": l.disableRemoteExec = try ConfigValue.bool(key, value)
         case "enable_local_script_checks": l.enableLocalScriptChecks = try ConfigValue.bool(key, value)
         case "skip_leave_on_interrupt": l.skipLeaveOnInterrupt = try ConfigValue.bool(key, value)
+        case "node_meta":
+            for (k, v) in try ConfigValue.object(key, value) { l.nodeMeta[k] = try ConfigValue.string("node_meta.\(k)", v) }
         case "retry_join", "start_join":
             guard let items = value.arrayValue else { throw ConfigError("\(key): expected a list of strings") }
             for item in items { l.retryJoin.append(try ConfigValue.string(key, item)) }
@@ -186,7 +188,6 @@ extension ConfigFile {
         "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug", "enable_local_script_checks",
         "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",
         "experiments", "gossip_lan", "gossip_wan", "http_config", "leave_on_terminate", "license_path", "locality",
-        "node_meta",
         "peering", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
         "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
         "reconnect_timeout", "reconnect_timeout_wan", "reporting",

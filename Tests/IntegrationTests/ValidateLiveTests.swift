@@ -17,11 +17,13 @@ private final class ConfigDir {
 }
 
 /// `consul validate` run as a real process: exit codes and output as Consul's.
+/// Valid configs name `bind_addr`: without it the host must have exactly one private IPv4
+/// address (Consul's rule, and this CI box has none), which NetworkNamespaceLiveTests covers.
 @Suite struct ValidateLiveTests {
     /// A complete JSON config is valid: the message on stdout, exit 0; Consul's builder warning
     /// for bootstrap_expect on stderr.
     @Test func validJSON() throws {
-        let dir = try ConfigDir(["agent.json": #"{"data_dir": "/tmp/consul-validate", "server": true, "bootstrap_expect": 3}"#])
+        let dir = try ConfigDir(["agent.json": #"{"data_dir": "/tmp/consul-validate", "bind_addr": "127.0.0.1", "server": true, "bootstrap_expect": 3}"#])
         let result = try runCLI(["validate", dir.file("agent.json")])
         #expect(result.status == 0)
         #expect(result.stdout == "Configuration is valid!\n")
@@ -48,7 +50,7 @@ private final class ConfigDir {
             let agent = try runCLI(["agent", "-dev", "-config-file", dir.file(name)], timeoutSeconds: 20)
             #expect(agent.status == 1 && (agent.stdout + agent.stderr).contains(message), "agent with \(name): \(agent.status) \(agent.stderr)")
         }
-        let off = try ConfigDir(["off.json": #"{"data_dir": "/tmp/consul-validate", "acl": {"enabled": false}, "verify_incoming": false}"#])
+        let off = try ConfigDir(["off.json": #"{"data_dir": "/tmp/consul-validate", "bind_addr": "127.0.0.1", "acl": {"enabled": false}, "verify_incoming": false}"#])
         let valid = try runCLI(["validate", off.file("off.json")])
         #expect(valid.status == 0, "\(valid.stderr)")
     }
@@ -59,6 +61,7 @@ private final class ConfigDir {
         let dir = try ConfigDir([
             "10-base.hcl": """
             data_dir   = "/tmp/consul-validate"
+            bind_addr  = "127.0.0.1"
             datacenter = "east"
             retry_join = ["10.0.0.1", "10.0.0.2",]
             ports {
@@ -92,7 +95,7 @@ private final class ConfigDir {
 
     /// `-config-format hcl` reads a file whatever its extension; a bad format is refused.
     @Test func configFormatFlag() throws {
-        let dir = try ConfigDir(["agent.conf": "data_dir = \"/tmp/consul-validate\"\n"])
+        let dir = try ConfigDir(["agent.conf": "data_dir = \"/tmp/consul-validate\"\nbind_addr = \"127.0.0.1\"\n"])
         let forced = try runCLI(["validate", "-config-format", "hcl", dir.file("agent.conf")])
         #expect(forced.status == 0)
         #expect(forced.stdout == "Configuration is valid!\n")

@@ -66,6 +66,12 @@ extension ConsulServer {
                                                 "wan": member.address.host, "wan_ipv4": member.address.host]
                 request.node.meta = ["consul-network-segment": member.tags["segment"] ?? "",
                                      "consul-version": member.tags["build"].map { String($0.prefix { $0 != ":" }) } ?? ""]
+                // As Consul's leader: a node already in the catalog keeps the metadata and tagged
+                // addresses its agent registered (node_meta), only its health is refreshed.
+                if let node {
+                    request.node.meta = node.meta
+                    request.node.taggedAddresses = node.taggedAddresses
+                }
                 request.checks = [ConsulServer.serfHealth(of: member.name, from: current, passing: true)]
                 backend.apply(.catalogRegister(request), completion: reportReconcileFailure(member.name))
                 // A server of ours also gets the `consul` service, as Consul's leader registers it.
