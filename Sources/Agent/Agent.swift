@@ -8,6 +8,7 @@ import HTTPAPI
 import Metrics
 import Platform
 import Raft
+import Wire
 import Server
 
 /// A running Consul agent: configuration, state backend, gossip, checks, and the HTTP and DNS
@@ -103,6 +104,8 @@ public final class Agent: AgentView {
         apiConfig.uiEnabled = config.servesUI
         apiConfig.uiFiles = environment.uiFiles
         apiConfig.uiContentPath = config.uiContentPath
+        apiConfig.responseHeaders = config.httpResponseHeaders.sorted { $0.key < $1.key }
+        apiConfig.allowWriteFrom = config.allowWriteHTTPFrom.compactMap { IPNetwork($0.filter { $0 != " " }) }
         apiConfig.prometheusRetentionNanoseconds = config.telemetry.prometheusRetentionNanoseconds
         checkFactory = makeCheckFactory()
         api = ConsulHTTPAPI(backend: backend, agent: self, clock: environment.clock, random: environment.random,

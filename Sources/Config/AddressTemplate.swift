@@ -196,7 +196,7 @@ public enum AddressTemplate {
                 guard ["ipv4", "ipv6", "ip"].contains(t) else { throw ConfigError("include: unsupported type \(goQuoted(wanted))") }
                 matching = { t == "ip" || (t == "ipv4") == $0.isIPv4 }
             case "network":
-                guard let cidr = CIDR(wanted) else { throw ConfigError("include: invalid network \(goQuoted(wanted))") }
+                guard let cidr = IPNetwork(wanted) else { throw ConfigError("include: invalid network \(goQuoted(wanted))") }
                 matching = { cidr.contains($0.ip) }
             case "flag", "flags":
                 let flags = wanted.split(separator: "|").map { $0.lowercased() }
@@ -280,31 +280,5 @@ public enum AddressTemplate {
         case "size": return String(a.prefixLength)
         default: throw ConfigError("attr: unsupported attribute \(goQuoted(name))")
         }
-    }
-}
-
-/// An IP network in CIDR notation.
-struct CIDR {
-    let network: IPBytes
-    let prefixLength: Int
-
-    init?(_ text: String) {
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let ip = IPText.bytes(String(parts[0])), let length = Int(parts[1]),
-              length >= 0, length <= ip.count * 8 else { return nil }
-        network = ip
-        prefixLength = length
-    }
-
-    func contains(_ ip: IPBytes) -> Bool {
-        guard ip.count == network.count else { return false }
-        var bits = prefixLength
-        for i in 0..<ip.count where bits > 0 {
-            let take = min(8, bits)
-            let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - take))
-            if ip[i] & mask != network[i] & mask { return false }
-            bits -= take
-        }
-        return true
     }
 }

@@ -25,6 +25,11 @@ public struct AgentConfig: Equatable, Sendable {
     public var uiContentPath = "/ui/"
     /// `node_meta` / `-node-meta`: the node's own metadata in the catalog (DNS TXT, filters).
     public var nodeMeta: [String: String] = [:]
+    /// `http_config.response_headers`: added to every HTTP answer (a handler's own win).
+    public var httpResponseHeaders: [String: String] = [:]
+    /// `http_config.allow_write_http_from` / `-allow-write-http-from`: CIDRs writes may come from
+    /// (empty: anywhere) — the one access control an ACL-free agent has.
+    public var allowWriteHTTPFrom: [String] = []
     /// `ui_config.dir`: serve the UI from this directory instead of the embedded copy.
     public var uiDir = ""
     /// The UI is served when enabled or when a directory is given (as Consul).
@@ -167,6 +172,8 @@ public struct ConfigLayer: Equatable, Sendable {
     public var uiContentPath: String?
     /// Merged key by key across sources, later ones winning.
     public var nodeMeta: [String: String] = [:]
+    public var httpResponseHeaders: [String: String]?
+    public var allowWriteHTTPFrom: [String]?
     public var uiDir: String?
     /// Consul's warnings for legacy keys this layer used (mapped to their new keys).
     public var deprecations: [String] = []

@@ -84,6 +84,8 @@ public enum ConfigBuilder {
         if let v = l.uiEnabled { c.uiEnabled = v }
         if let v = l.uiContentPath { c.uiContentPath = uiPath(v) }
         c.nodeMeta.merge(l.nodeMeta) { _, later in later }
+        if let v = l.httpResponseHeaders { c.httpResponseHeaders.merge(v) { _, later in later } }
+        if let v = l.allowWriteHTTPFrom { c.allowWriteHTTPFrom = v }
         if let v = l.uiDir { c.uiDir = v }
         c.warnings += l.deprecations
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
@@ -150,6 +152,9 @@ public enum ConfigBuilder {
         }
         if c.bootstrap && c.bootstrapExpect > 0 && !c.devMode {
             throw ConfigError("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive")
+        }
+        for cidr in c.allowWriteHTTPFrom where IPNetwork(cidr.filter { $0 != " " }) == nil {
+            throw ConfigError("allow_write_http_from: invalid cidr: \(cidr)")
         }
         if let problem = nodeMetaProblem(c.nodeMeta) { throw ConfigError("node_meta invalid: \(problem)") }
         // Dev mode enables the UI by default, so a directory there simply replaces the embedded copy.

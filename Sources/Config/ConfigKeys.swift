@@ -35,6 +35,21 @@ extension ConfigFile {
         case "disable_remote_exec": l.disableRemoteExec = try ConfigValue.bool(key, value)
         case "enable_local_script_checks": l.enableLocalScriptChecks = try ConfigValue.bool(key, value)
         case "skip_leave_on_interrupt": l.skipLeaveOnInterrupt = try ConfigValue.bool(key, value)
+        case "http_config":
+            for (name, v) in try ConfigValue.object(key, value) {
+                switch name.lowercased() {
+                case "response_headers":
+                    var headers: [String: String] = [:]
+                    for (h, hv) in try ConfigValue.object("http_config.response_headers", v) {
+                        headers[h] = try ConfigValue.string("http_config.response_headers.\(h)", hv)
+                    }
+                    l.httpResponseHeaders = headers
+                case "allow_write_http_from":
+                    guard let items = v.arrayValue else { throw ConfigError("http_config.allow_write_http_from: expected a list of strings") }
+                    l.allowWriteHTTPFrom = try items.map { item throws(ConfigError) in try ConfigValue.string("http_config.allow_write_http_from", item) }
+                default: l.ignoredKeys.append("http_config.\(name)")
+                }
+            }
         case "node_meta":
             for (k, v) in try ConfigValue.object(key, value) { l.nodeMeta[k] = try ConfigValue.string("node_meta.\(k)", v) }
         case "retry_join", "start_join":
@@ -187,7 +202,7 @@ extension ConfigFile {
         "disable_update_check", "discard_check_output", "discovery_max_stale", "enable_acl_replication",
         "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug", "enable_local_script_checks",
         "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",
-        "experiments", "gossip_lan", "gossip_wan", "http_config", "leave_on_terminate", "license_path", "locality",
+        "experiments", "gossip_lan", "gossip_wan", "leave_on_terminate", "license_path", "locality",
         "peering", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
         "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
         "reconnect_timeout", "reconnect_timeout_wan", "reporting",

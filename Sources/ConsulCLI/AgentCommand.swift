@@ -79,6 +79,7 @@ enum AgentCommand {
         f.value("ui-dir", "<value>", "Path to directory containing the web UI resources.")
         f.bool("enable-script-checks", "Enables health check scripts.")
         f.bool("enable-local-script-checks", "Enables health check scripts from local config file.")
+        f.list("allow-write-http-from", "<value>", "Only allow write endpoint calls from given network. CIDR format, can be specified multiple times.")
         f.list("node-meta", "<key:value>", "An arbitrary metadata key/value pair for this node, of the format `key:value`. Can be specified multiple times.")
         f.list("retry-join", "<value>", "Address of an agent to join at start time with retries enabled. Can be specified multiple times.")
         f.value("domain", "<value>", "Domain to use for DNS interface.")
@@ -119,6 +120,7 @@ enum AgentCommand {
             guard let nanos = GoDuration.parse(text), nanos > 0 else { throw ConfigError("invalid duration \"\(text)\" for -log-rotate-duration") }
             layer.logRotateDurationNanoseconds = UInt64(nanos)
         }
+        if !flags.strings("allow-write-http-from").isEmpty { layer.allowWriteHTTPFrom = flags.strings("allow-write-http-from") }
         for pair in flags.strings("node-meta") {
             // Consul's parseMetaPair: the first colon splits; no colon means an empty value.
             if let colon = pair.firstIndex(of: ":") {

@@ -14,6 +14,8 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// Whether the connection stays open after the response (HTTP/1.1 default, or 1.0 keep-alive).
     public var keepAlive: Bool
+    /// The client's IP address as the connection saw it ("" for requests made in-process).
+    public var remoteAddress = ""
 
     public init(method: String, target: String, path: String, rawQuery: String = "", query: QueryItems = QueryItems(),
                 versionMinor: Int = 1, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], keepAlive: Bool = true) {

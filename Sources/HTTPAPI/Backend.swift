@@ -1,3 +1,4 @@
+import Wire
 import ConsulAPI
 import ConsulState
 
@@ -105,6 +106,10 @@ public struct APIConfig: Sendable {
     public var uiEnabled = false
     /// Where the UI is served (`ui_config.content_path`), with leading and trailing slashes.
     public var uiContentPath = "/ui/"
+    /// `http_config.response_headers`.
+    public var responseHeaders: [(String, String)] = []
+    /// `http_config.allow_write_http_from`: writes from elsewhere get 403 (empty: no limit).
+    public var allowWriteFrom: [IPNetwork] = []
     /// `ui_config.dir`: the UI's files read at start-up (relative path, bytes) to serve instead
     /// of the embedded copy; nil serves the embedded one.
     public var uiFiles: [(path: String, bytes: [UInt8])]?

@@ -35,7 +35,11 @@ public final class ConsulHTTPAPI {
         self.clock = clock
         self.random = random
         self.config = config
-        router.commonHeaders = [("X-Consul-Default-Acl-Policy", "allow")]
+        router.commonHeaders = [("X-Consul-Default-Acl-Policy", "allow")] + config.responseHeaders
+        if !config.allowWriteFrom.isEmpty {
+            let allowed = config.allowWriteFrom
+            router.writeAllowed = { request in allowed.contains { $0.contains(request.remoteAddress) } }
+        }
         if let metrics { router.timing = RequestTiming(metrics: metrics, clock: clock) }
         registerRoutes()
     }

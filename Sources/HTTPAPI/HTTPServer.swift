@@ -93,6 +93,8 @@ public final class HTTPServer {
 /// One client connection's HTTP state.
 final class HTTPServerConnection: StreamConnectionDelegate {
     private let stream: StreamConnection
+    /// The client's IP address (allow_write_http_from).
+    private lazy var remoteHost: String = stream.remoteAddress?.host ?? ""
     private unowned let server: HTTPServer
     private let settings: HTTPServer.Settings
     private var parser: HTTPRequestParser
@@ -170,7 +172,8 @@ final class HTTPServerConnection: StreamConnectionDelegate {
                 let response = HTTPResponse.text(error.status, "\(error.status) \(reasonPhrase(error.status)): \(error.reason)")
                 HTTPResponseSerializer.write(response, keepAlive: false, date: server.dateHeader(), into: &output)
                 closing = true
-            case .request(let request):
+            case .request(var request):
+                request.remoteAddress = remoteHost
                 let keepAlive = request.keepAlive
                 let headOnly = request.method == "HEAD"
                 var answeredSynchronously = false

@@ -22,6 +22,9 @@ public final class Router {
     public var commonHeaders: [(String, String)] = []
     /// Answer for paths outside `/v1/` (index page or UI).
     public var fallback: RouteHandler?
+    /// `http_config.allow_write_http_from`: whether a write (not GET, HEAD or OPTIONS) may
+    /// proceed; nil allows all. Refused writes get Consul's 403 "Access is restricted".
+    public var writeAllowed: ((HTTPRequest) -> Bool)?
     /// Records `consul.api.http` for every request a route answers.
     var timing: RequestTiming?
 
@@ -65,6 +68,9 @@ public final class Router {
                 wrapped.respond(HTTPResponse(status: 404))
             }
             return
+        }
+        if let writeAllowed, !["GET", "HEAD", "OPTIONS"].contains(request.method), !writeAllowed(request) {
+            return wrapped.respond(.text(403, "Access is restricted"))
         }
         if request.method == "OPTIONS" {
             var headers = HTTPHeaders()

@@ -122,13 +122,20 @@ final class APIHarness {
         send(method, target, bytes: Array(body.utf8), headers: headers, responder: responder)
     }
 
+    /// A request as if from a client at `address` (what the connection records).
+    @discardableResult
+    func send(_ method: String, _ target: String, body: String = "", from address: String) -> Answer {
+        send(method, target, bytes: Array(body.utf8), remoteAddress: address)
+    }
+
     @discardableResult
     func send(_ method: String, _ target: String, bytes: [UInt8], headers: [(String, String)] = [],
-              responder keep: ((Responder) -> Void)? = nil) -> Answer {
+              remoteAddress: String = "", responder keep: ((Responder) -> Void)? = nil) -> Answer {
         let answer = Answer()
-        let request: HTTPRequest
+        var request: HTTPRequest
         do {
             request = try HTTPRequest(method: method, target: target, headers: HTTPHeaders(headers), body: bytes)
+            request.remoteAddress = remoteAddress
         } catch {
             Issue.record("bad target \(target): \(error)")
             return answer
