@@ -17,7 +17,7 @@ extension Agent: LocalAgent {
         n.address = config.effectiveAdvertiseAddr
         n.datacenter = config.datacenter
         n.taggedAddresses = ["lan": n.address, "lan_ipv4": n.address, "wan": n.address, "wan_ipv4": n.address]
-        n.meta = config.nodeMeta.merging(["consul-network-segment": "", "consul-version": ConsulVersion.version]) { _, ours in ours }
+        n.meta = nodeMeta.merging(["consul-network-segment": "", "consul-version": ConsulVersion.version]) { _, ours in ours }
         return n
     }
 

@@ -60,6 +60,8 @@ public final class Agent: AgentView {
     /// reads never block the loop) and completes on the loop.
     public var reloadConfig: ((@escaping (Result<AgentConfig, Error>) -> Void) -> Void)?
     /// Definitions from config files by service/check ID, to tell on reload what changed.
+    /// `node_meta` as last (re)loaded: a reload changes it, as Consul's does.
+    var nodeMeta: [String: String] = [:]
     var configServices: [String: JSONValue] = [:]
     var configChecks: [String: JSONValue] = [:]
     /// User events this agent received (`/v1/event/list`).
@@ -74,6 +76,7 @@ public final class Agent: AgentView {
                         sink: environment.logSink, clock: environment.clock)
         metrics = Agent.makeMetrics(config, environment)
         agentMetrics = AgentMetrics(metrics, nodeName: config.nodeName)
+        nodeMeta = config.nodeMeta
         metricsSinks = MetricsSinks(config.telemetry, registry: metrics, hostInfix: metrics.gaugeInfix,
                                     environment: environment, logger: logger.named("telemetry"))
         if config.server {
@@ -145,6 +148,7 @@ public final class Agent: AgentView {
         try startDNS()
         if config.ports.http > 0 {
             for host in config.clientAddrs {
+                warnIfOpenToWrites(host)
                 try httpServer.listen(on: SocketAddress(host: host, port: config.ports.http))
                 // Port 0 asks the kernel for a free port; the log names the one actually bound.
                 let bound = httpServer.listenAddresses.last!
@@ -161,6 +165,15 @@ public final class Agent: AgentView {
         metricsSinks.start()
         if lanPool != nil { coordinateSync.start() }
         logger.info("Consul agent running!")
+    }
+
+    /// This build has no ACLs: an HTTP API others can reach takes writes from all of them unless
+    /// `allow_write_http_from` narrows it. Said loudly at start, never silently.
+    private func warnIfOpenToWrites(_ host: String) {
+        let loopback = host.hasPrefix("127.") || host == "::1" || host == "localhost"
+        guard !loopback, config.allowWriteHTTPFrom.isEmpty else { return }
+        logger.warn("The HTTP API listens on a non-loopback address with no access control: this build has no ACLs, so anyone who can reach it can write. Set http_config.allow_write_http_from to the networks allowed to write.",
+                    [("address", host)])
     }
 
     /// Addresses the HTTP API actually listens on (port 0 resolves to the kernel's choice).
@@ -198,6 +211,10 @@ public final class Agent: AgentView {
                 if let level = LogLevel(name: fresh.logLevel), level != self.logger.level {
                     self.logger.level = level
                     self.logger.info("Log level updated", [("level", fresh.logLevel)])
+                }
+                if fresh.nodeMeta != self.nodeMeta {
+                    self.nodeMeta = fresh.nodeMeta
+                    self.antiEntropy.trigger()
                 }
                 let problems = self.applyConfigDefinitions(services: fresh.services, checks: fresh.checks)
                 if problems.isEmpty { return completion(nil) }

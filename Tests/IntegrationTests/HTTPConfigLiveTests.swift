@@ -28,5 +28,14 @@ import Testing
         let open = try AgentProcess(extraArgs: ["-allow-write-http-from", "127.0.0.0/8"])
         defer { open.stop() }
         #expect(try HTTP.put("/v1/kv/free", port: open.httpPort, body: "x").status == 200)
+        #expect(!open.log.contains("no access control"))
+    }
+
+    /// An HTTP API on a non-loopback address with nothing restricting writes is announced loudly.
+    @Test func openHTTPAPIIsWarnedAbout() throws {
+        let agent = try AgentProcess(extraArgs: ["-client", "0.0.0.0"])
+        defer { agent.stop() }
+        let warned = pollValue(10, every: 100_000, { agent.log }) { $0.contains("no access control") }
+        #expect(warned.contains("[WARN]") && warned.contains("address=0.0.0.0"), "\(warned.suffix(2000))")
     }
 }

@@ -26,6 +26,28 @@ import Testing
         #expect(dig.contains("\"rack=r1\"") && dig.contains("\"env=prod\""), "\(dig)")
     }
 
+    /// A reload applies changed `node_meta` (Consul reloads it): the catalog follows.
+    @Test func reloadChangesNodeMeta() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nodemeta-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer {
+            do { try FileManager.default.removeItem(atPath: dir) } catch { print("cleanup \(dir): \(error)") }
+        }
+        let file = dir + "/meta.hcl"
+        try "node_meta { rack = \"r1\" }\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(extraArgs: ["-node", "reloadmeta", "-config-file", file])
+        defer { agent.stop() }
+        func rack() -> String? {
+            guard let r = try? HTTP.get("/v1/catalog/node/reloadmeta", port: agent.httpPort),
+                  let json = r.json as? [String: Any], let n = json["Node"] as? [String: Any] else { return nil }
+            return (n["Meta"] as? [String: String])?["rack"]
+        }
+        #expect(pollValue(20, every: 200_000, rack) { $0 == "r1" } == "r1")
+        try "node_meta { rack = \"r2\" }\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try HTTP.request("PUT", "/v1/agent/reload", port: agent.httpPort).status == 200)
+        #expect(pollValue(20, every: 200_000, rack) { $0 == "r2" } == "r2")
+    }
+
     private func runTool(_ path: String, _ args: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
