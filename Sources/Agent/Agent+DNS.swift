@@ -24,6 +24,7 @@ extension Agent {
         d.aRecordLimit = c.dns.aRecordLimit
         d.enableTruncate = c.dns.enableTruncate
         d.disableCompression = c.dns.disableCompression
+        d.enableAdditionalNodeMetaTXT = c.dns.nodeMetaTXT
         d.recursorsConfigured = !c.recursors.isEmpty
         return d
     }

@@ -36,7 +36,9 @@ extension Agent {
             memberlist.probeTimeoutNanos = 100_000_000
             memberlist.suspicionMult = 3
         }
-        let serf = Serf(memberlistConfig: memberlist, tags: tags, random: environment.random, now: environment.clock.now,
+        var serfConfig = SerfConfig()
+        serfConfig.reconnectTimeoutNanos = config.reconnectTimeoutNanoseconds
+        let serf = Serf(memberlistConfig: memberlist, config: serfConfig, tags: tags, random: environment.random, now: environment.clock.now,
                         keyring: gossipKeyring(config.gossipKeys))
         let datacenter = config.datacenter
         let nodeName = config.nodeName

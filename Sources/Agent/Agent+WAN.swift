@@ -22,7 +22,9 @@ extension Agent {
         }
         var wanTags = tags
         wanTags["wan_join_port"] = nil
-        let serf = Serf(memberlistConfig: memberlist, tags: wanTags, random: environment.random, now: environment.clock.now,
+        var serfConfig = SerfConfig()
+        serfConfig.reconnectTimeoutNanos = config.reconnectTimeoutWANNanoseconds
+        let serf = Serf(memberlistConfig: memberlist, config: serfConfig, tags: wanTags, random: environment.random, now: environment.clock.now,
                         keyring: gossipKeyring(config.gossipKeys))
         // Consul's WAN merge rule: only servers.
         serf.memberVeto = { member in
@@ -57,8 +59,8 @@ extension Agent {
         joinWAN(config.retryJoinWAN) { [weak self] joined, errors in
             guard let self, joined == 0 else { return }
             self.logger.warn("Join cluster failed, will retry", [("cluster", "WAN"), ("error", errors.joined(separator: "; "))])
-            if self.config.retryMax > 0 && attempt >= self.config.retryMax { return }
-            self.environment.clock.schedule(after: self.config.retryIntervalNanoseconds) { [weak self] in
+            if self.config.retryMaxWAN > 0 && attempt >= self.config.retryMaxWAN { return }
+            self.environment.clock.schedule(after: self.config.retryIntervalWANNanoseconds) { [weak self] in
                 self?.retryJoinWAN(attempt: attempt + 1)
             }
         }

@@ -25,6 +25,17 @@ public struct AgentConfig: Equatable, Sendable {
     public var uiContentPath = "/ui/"
     /// `node_meta` / `-node-meta`: the node's own metadata in the catalog (DNS TXT, filters).
     public var nodeMeta: [String: String] = [:]
+    /// `raft_snapshot_threshold` (entries applied between snapshots) and `raft_trailing_logs`
+    /// (entries kept after one), Consul's defaults.
+    public var raftSnapshotThreshold = 16384
+    public var raftTrailingLogs = 10240
+    /// `reconnect_timeout` / `reconnect_timeout_wan`: how long a failed member is retried
+    /// before it is reaped (Consul: 72h, at least 8h).
+    public var reconnectTimeoutNanoseconds: UInt64 = 72 * 3_600_000_000_000
+    public var reconnectTimeoutWANNanoseconds: UInt64 = 72 * 3_600_000_000_000
+    /// `retry_interval_wan` / `retry_max_wan`.
+    public var retryIntervalWANNanoseconds: UInt64 = 30_000_000_000
+    public var retryMaxWAN = 0
     /// `http_config.response_headers`: added to every HTTP answer (a handler's own win).
     public var httpResponseHeaders: [String: String] = [:]
     /// `http_config.allow_write_http_from` / `-allow-write-http-from`: CIDRs writes may come from
@@ -101,6 +112,8 @@ public struct AgentConfig: Equatable, Sendable {
         /// servers for this long (0: Consul's default of always asking).
         public var useCache = false
         public var cacheMaxAgeNanoseconds: UInt64 = 0
+        /// `enable_additional_node_meta_txt`: node meta as TXT in the additional section.
+        public var nodeMetaTXT = true
         public init() {}
     }
 
@@ -174,6 +187,13 @@ public struct ConfigLayer: Equatable, Sendable {
     public var nodeMeta: [String: String] = [:]
     public var httpResponseHeaders: [String: String]?
     public var allowWriteHTTPFrom: [String]?
+    public var raftSnapshotThreshold: Int?
+    public var raftTrailingLogs: Int?
+    public var reconnectTimeoutNanoseconds: UInt64?
+    public var reconnectTimeoutWANNanoseconds: UInt64?
+    public var retryIntervalWANNanoseconds: UInt64?
+    public var retryMaxWAN: Int?
+    public var dnsNodeMetaTXT: Bool?
     public var uiDir: String?
     /// Consul's warnings for legacy keys this layer used (mapped to their new keys).
     public var deprecations: [String] = []

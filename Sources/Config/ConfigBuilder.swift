@@ -86,6 +86,13 @@ public enum ConfigBuilder {
         c.nodeMeta.merge(l.nodeMeta) { _, later in later }
         if let v = l.httpResponseHeaders { c.httpResponseHeaders.merge(v) { _, later in later } }
         if let v = l.allowWriteHTTPFrom { c.allowWriteHTTPFrom = v }
+        if let v = l.raftSnapshotThreshold { c.raftSnapshotThreshold = v }
+        if let v = l.raftTrailingLogs { c.raftTrailingLogs = v }
+        if let v = l.reconnectTimeoutNanoseconds { c.reconnectTimeoutNanoseconds = v }
+        if let v = l.reconnectTimeoutWANNanoseconds { c.reconnectTimeoutWANNanoseconds = v }
+        if let v = l.retryIntervalWANNanoseconds { c.retryIntervalWANNanoseconds = v }
+        if let v = l.retryMaxWAN { c.retryMaxWAN = v }
+        if let v = l.dnsNodeMetaTXT { c.dns.nodeMetaTXT = v }
         if let v = l.uiDir { c.uiDir = v }
         c.warnings += l.deprecations
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
@@ -153,6 +160,13 @@ public enum ConfigBuilder {
         if c.bootstrap && c.bootstrapExpect > 0 && !c.devMode {
             throw ConfigError("'bootstrap_expect > 0' and 'bootstrap = true' are mutually exclusive")
         }
+        // Consul's floor: reaping a failed member sooner risks losing one that is only partitioned.
+        for (key, value) in [("reconnect_timeout", c.reconnectTimeoutNanoseconds), ("reconnect_timeout_wan", c.reconnectTimeoutWANNanoseconds)]
+        where value < 8 * 3_600_000_000_000 {
+            throw ConfigError("\(key) must be >= 8h0m0s")
+        }
+        if c.raftSnapshotThreshold < 0 { throw ConfigError("raft_snapshot_threshold cannot be negative") }
+        if c.raftTrailingLogs < 0 { throw ConfigError("raft_trailing_logs cannot be negative") }
         for cidr in c.allowWriteHTTPFrom where IPNetwork(cidr.filter { $0 != " " }) == nil {
             throw ConfigError("allow_write_http_from: invalid cidr: \(cidr)")
         }

@@ -50,6 +50,12 @@ extension ConfigFile {
                 default: l.ignoredKeys.append("http_config.\(name)")
                 }
             }
+        case "raft_snapshot_threshold": l.raftSnapshotThreshold = try ConfigValue.int(key, value)
+        case "raft_trailing_logs": l.raftTrailingLogs = try ConfigValue.int(key, value)
+        case "reconnect_timeout": l.reconnectTimeoutNanoseconds = try ConfigValue.duration(key, value)
+        case "reconnect_timeout_wan": l.reconnectTimeoutWANNanoseconds = try ConfigValue.duration(key, value)
+        case "retry_interval_wan": l.retryIntervalWANNanoseconds = try ConfigValue.duration(key, value)
+        case "retry_max_wan": l.retryMaxWAN = try ConfigValue.int(key, value)
         case "node_meta":
             for (k, v) in try ConfigValue.object(key, value) { l.nodeMeta[k] = try ConfigValue.string("node_meta.\(k)", v) }
         case "retry_join", "start_join":
@@ -186,7 +192,8 @@ extension ConfigFile {
         case "disable_compression": l.dnsDisableCompression = try ConfigValue.bool(key, v)
         case "use_cache": l.dnsUseCache = try ConfigValue.bool(key, v)
         case "cache_max_age": l.dnsCacheMaxAgeNanoseconds = try ConfigValue.duration(key, v)
-        case "recursor_strategy", "enable_additional_node_meta_txt", "soa", "prefer_namespace":
+        case "enable_additional_node_meta_txt": l.dnsNodeMetaTXT = try ConfigValue.bool(key, v)
+        case "recursor_strategy", "soa", "prefer_namespace":
             l.ignoredKeys.append(key)
         default: throw ConfigError("invalid config key \(key)")
         }
@@ -204,9 +211,9 @@ extension ConfigFile {
         "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",
         "experiments", "gossip_lan", "gossip_wan", "leave_on_terminate", "license_path", "locality",
         "peering", "primary_datacenter", "protocol", "raft_boltdb", "raft_logstore",
-        "raft_protocol", "raft_snapshot_interval", "raft_snapshot_threshold", "raft_trailing_logs", "read_replica",
-        "reconnect_timeout", "reconnect_timeout_wan", "reporting",
-        "retry_interval", "retry_interval_wan", "retry_max", "retry_max_wan", "rpc", "segment",
+        "raft_protocol", "raft_snapshot_interval", "read_replica",
+        "reporting",
+        "retry_interval", "retry_max", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
         "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan",
         "translate_wan_addrs", "unix_sockets", "watches", "xds",

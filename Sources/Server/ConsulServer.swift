@@ -129,6 +129,8 @@ public final class ConsulServer {
         let node = RaftNode(raft: raft, store: store, storage: storage, transport: transport,
                             clock: host.clock, tickNanoseconds: UInt64(tickMilliseconds) * 1_000_000)
         node.snapshotStore = snapshots
+        node.snapshotThreshold = UInt64(config.raftSnapshotThreshold)
+        node.trailingEntries = UInt64(config.raftTrailingLogs)
         return (node, recovery)
     }
 

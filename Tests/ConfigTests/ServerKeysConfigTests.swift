@@ -1,0 +1,43 @@
+import Config
+import Testing
+
+private func build(_ json: String) throws -> AgentConfig {
+    var flags = ConfigLayer()
+    flags.dataDir = "/var/consul"
+    return try ConfigBuilder.build(dev: false, files: [try ConfigFile.parseJSON(Array(json.utf8), path: "/c/k.json")], flags: flags, hostname: "h")
+}
+
+private func failure(_ json: String) -> String? {
+    do { _ = try build(json); return nil } catch let e as ConfigError { return e.message } catch { return "\(error)" }
+}
+
+/// Raft snapshot cadence, serf reconnect timeouts, WAN retry settings and DNS node-meta TXT.
+@Suite struct ServerKeysConfigTests {
+    @Test func defaultsAsConsul() throws {
+        let c = try build("{}")
+        #expect(c.raftSnapshotThreshold == 16384 && c.raftTrailingLogs == 10240)
+        #expect(c.reconnectTimeoutNanoseconds == 72 * 3_600_000_000_000 && c.reconnectTimeoutWANNanoseconds == 72 * 3_600_000_000_000)
+        #expect(c.retryIntervalWANNanoseconds == 30_000_000_000 && c.retryMaxWAN == 0)
+        #expect(c.dns.nodeMetaTXT)
+    }
+
+    @Test func acceptedValues() throws {
+        let c = try build(#"""
+        {"raft_snapshot_threshold": 8192, "raft_trailing_logs": 20000, "reconnect_timeout": "8h", "reconnect_timeout_wan": "96h",
+         "retry_interval_wan": "5s", "retry_max_wan": 3, "dns_config": {"enable_additional_node_meta_txt": false}}
+        """#)
+        #expect(c.raftSnapshotThreshold == 8192 && c.raftTrailingLogs == 20000)
+        #expect(c.reconnectTimeoutNanoseconds == 8 * 3_600_000_000_000 && c.reconnectTimeoutWANNanoseconds == 96 * 3_600_000_000_000)
+        #expect(c.retryIntervalWANNanoseconds == 5_000_000_000 && c.retryMaxWAN == 3)
+        #expect(!c.dns.nodeMetaTXT)
+        #expect(c.ignoredKeys.isEmpty, "\(c.ignoredKeys)")
+    }
+
+    @Test func wrongValues() {
+        #expect(failure(#"{"reconnect_timeout": "1h"}"#) == "reconnect_timeout must be >= 8h0m0s")
+        #expect(failure(#"{"reconnect_timeout_wan": "7h59m"}"#) == "reconnect_timeout_wan must be >= 8h0m0s")
+        #expect(failure(#"{"raft_snapshot_threshold": -1}"#) == "raft_snapshot_threshold cannot be negative")
+        #expect(failure(#"{"raft_trailing_logs": "many"}"#)?.hasSuffix("raft_trailing_logs: expected an integer") == true)
+        #expect(failure(#"{"retry_interval_wan": "soon"}"#)?.hasSuffix("retry_interval_wan: invalid duration") == true)
+    }
+}

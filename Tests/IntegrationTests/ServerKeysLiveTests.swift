@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+
+/// `raft_snapshot_threshold` on a durable server: a snapshot lands on disk after that many
+/// applied entries (the default, 16,384, would take none here).
+@Suite struct ServerKeysLiveTests {
+    @Test func snapshotThresholdIsHonoured() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("snapthreshold-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer {
+            do { try FileManager.default.removeItem(atPath: dir) } catch { print("cleanup \(dir): \(error)") }
+        }
+        try "raft_snapshot_threshold = 64\nraft_trailing_logs = 16\n".write(toFile: dir + "/raft.hcl", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(extraArgs: ["-server", "-bootstrap", "-data-dir", dir + "/data", "-bind", "127.0.0.1",
+                                                 "-config-file", dir + "/raft.hcl"], dev: false)
+        defer { agent.stop() }
+        _ = pollValue(20, every: 200_000, { (try? HTTP.get("/v1/status/leader", port: agent.httpPort).body.count) ?? 0 }) { $0 > 2 }
+        let snapshots = dir + "/data/raft/snapshots"
+        func taken() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: snapshots)) ?? []).filter { !$0.hasPrefix(".") && !$0.hasSuffix(".tmp") }
+        }
+        #expect(taken().isEmpty, "no snapshot before the threshold")
+        let connection = try RawConnection(port: agent.httpPort)
+        for i in 0..<100 {
+            try connection.send("PUT /v1/kv/k\(i) HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nv")
+            #expect(try connection.readResponse().status == 200)
+        }
+        let found = pollValue(20, every: 200_000, taken) { !$0.isEmpty }
+        #expect(!found.isEmpty, "a snapshot after 64 entries: \(found)")
+    }
+}
