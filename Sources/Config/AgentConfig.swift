@@ -25,6 +25,20 @@ public struct AgentConfig: Equatable, Sendable {
     public var uiContentPath = "/ui/"
     /// `node_meta` / `-node-meta`: the node's own metadata in the catalog (DNS TXT, filters).
     public var nodeMeta: [String: String] = [:]
+    /// The `autopilot` stanza: the settings a new cluster's first leader stores in Raft (an
+    /// operator changes them later with `consul operator autopilot set-config`), Consul's defaults.
+    public var autopilot = AutopilotSettings()
+    public struct AutopilotSettings: Equatable, Sendable {
+        public var cleanupDeadServers = true
+        public var lastContactThresholdNanoseconds: UInt64 = 200_000_000
+        public var maxTrailingLogs = 250
+        public var minQuorum = 0
+        public var serverStabilizationTimeNanoseconds: UInt64 = 10_000_000_000
+        public var redundancyZoneTag = ""
+        public var disableUpgradeMigration = false
+        public var upgradeVersionTag = ""
+        public init() {}
+    }
     /// `raft_snapshot_threshold` (entries applied between snapshots) and `raft_trailing_logs`
     /// (entries kept after one), Consul's defaults.
     public var raftSnapshotThreshold = 16384
@@ -188,6 +202,14 @@ public struct ConfigLayer: Equatable, Sendable {
     public var httpResponseHeaders: [String: String]?
     public var allowWriteHTTPFrom: [String]?
     public var raftSnapshotThreshold: Int?
+    public var autopilotCleanupDeadServers: Bool?
+    public var autopilotLastContactThresholdNanoseconds: UInt64?
+    public var autopilotMaxTrailingLogs: Int?
+    public var autopilotMinQuorum: Int?
+    public var autopilotServerStabilizationTimeNanoseconds: UInt64?
+    public var autopilotRedundancyZoneTag: String?
+    public var autopilotDisableUpgradeMigration: Bool?
+    public var autopilotUpgradeVersionTag: String?
     public var raftTrailingLogs: Int?
     public var reconnectTimeoutNanoseconds: UInt64?
     public var reconnectTimeoutWANNanoseconds: UInt64?

@@ -87,6 +87,14 @@ public enum ConfigBuilder {
         if let v = l.httpResponseHeaders { c.httpResponseHeaders.merge(v) { _, later in later } }
         if let v = l.allowWriteHTTPFrom { c.allowWriteHTTPFrom = v }
         if let v = l.raftSnapshotThreshold { c.raftSnapshotThreshold = v }
+        if let v = l.autopilotCleanupDeadServers { c.autopilot.cleanupDeadServers = v }
+        if let v = l.autopilotLastContactThresholdNanoseconds { c.autopilot.lastContactThresholdNanoseconds = v }
+        if let v = l.autopilotMaxTrailingLogs { c.autopilot.maxTrailingLogs = v }
+        if let v = l.autopilotMinQuorum { c.autopilot.minQuorum = v }
+        if let v = l.autopilotServerStabilizationTimeNanoseconds { c.autopilot.serverStabilizationTimeNanoseconds = v }
+        if let v = l.autopilotRedundancyZoneTag { c.autopilot.redundancyZoneTag = v }
+        if let v = l.autopilotDisableUpgradeMigration { c.autopilot.disableUpgradeMigration = v }
+        if let v = l.autopilotUpgradeVersionTag { c.autopilot.upgradeVersionTag = v }
         if let v = l.raftTrailingLogs { c.raftTrailingLogs = v }
         if let v = l.reconnectTimeoutNanoseconds { c.reconnectTimeoutNanoseconds = v }
         if let v = l.reconnectTimeoutWANNanoseconds { c.reconnectTimeoutWANNanoseconds = v }
@@ -165,6 +173,10 @@ public enum ConfigBuilder {
         where value < 8 * 3_600_000_000_000 {
             throw ConfigError("\(key) must be >= 8h0m0s")
         }
+        if c.autopilot.maxTrailingLogs < 0 {
+            throw ConfigError("autopilot.max_trailing_logs cannot be \(c.autopilot.maxTrailingLogs). Must be greater than or equal to zero")
+        }
+        if c.autopilot.minQuorum < 0 { throw ConfigError("autopilot.min_quorum cannot be negative") }
         if c.raftSnapshotThreshold < 0 { throw ConfigError("raft_snapshot_threshold cannot be negative") }
         if c.raftTrailingLogs < 0 { throw ConfigError("raft_trailing_logs cannot be negative") }
         for cidr in c.allowWriteHTTPFrom where IPNetwork(cidr.filter { $0 != " " }) == nil {

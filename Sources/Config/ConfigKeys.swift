@@ -139,6 +139,21 @@ extension ConfigFile {
                 default: l.ignoredKeys.append("ui_config.\(name)")
                 }
             }
+        case "autopilot":
+            for (name, v) in try ConfigValue.object(key, value) {
+                let k = "autopilot.\(name)"
+                switch name.lowercased() {
+                case "cleanup_dead_servers": l.autopilotCleanupDeadServers = try ConfigValue.bool(k, v)
+                case "last_contact_threshold": l.autopilotLastContactThresholdNanoseconds = try ConfigValue.duration(k, v)
+                case "max_trailing_logs": l.autopilotMaxTrailingLogs = try ConfigValue.int(k, v)
+                case "min_quorum": l.autopilotMinQuorum = try ConfigValue.int(k, v)
+                case "server_stabilization_time": l.autopilotServerStabilizationTimeNanoseconds = try ConfigValue.duration(k, v)
+                case "redundancy_zone_tag": l.autopilotRedundancyZoneTag = try ConfigValue.string(k, v)
+                case "disable_upgrade_migration": l.autopilotDisableUpgradeMigration = try ConfigValue.bool(k, v)
+                case "upgrade_version_tag": l.autopilotUpgradeVersionTag = try ConfigValue.string(k, v)
+                default: throw ConfigError("\(k): unknown key")
+                }
+            }
         case "performance":
             for (name, v) in try ConfigValue.object(key, value) {
                 if name.lowercased() == "raft_multiplier" { l.raftMultiplier = try ConfigValue.int("performance.raft_multiplier", v) }
@@ -203,7 +218,7 @@ extension ConfigFile {
     static let knownConsulKeys: Set<String> = [
         "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
         "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "audit", "auto_config", "auto_encrypt",
-        "auto_reload_config", "autopilot", "cache", "check_output_max_size", "check_update_interval",
+        "auto_reload_config", "cache", "check_output_max_size", "check_update_interval",
         "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",
         "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file",
         "disable_update_check", "discard_check_output", "discovery_max_stale", "enable_acl_replication",

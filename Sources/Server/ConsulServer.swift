@@ -142,7 +142,10 @@ public final class ConsulServer {
             raftLog.info("raft: state change", [("role", soft.role.rawValue), ("term", String(soft.term)),
                                                  ("leader", soft.leader ?? "")])
             // A new leader reconciles gossip into the catalog at once (Consul's establishLeadership).
-            if soft.role == .leader { self?.triggerReconcile() }
+            if soft.role == .leader {
+                self?.triggerReconcile()
+                self?.seedAutopilotSettings()
+            }
         }
         raftNode.onFatal = { message in raftLog.error("raft failed; shutting down", [("error", message)]) }
         raftNode.onApplyError = { index, reason in

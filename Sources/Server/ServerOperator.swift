@@ -192,6 +192,25 @@ extension ConsulServer: OperatorAgent {
 
     // MARK: Autopilot
 
+    /// A cluster's first leader stores the `autopilot` stanza's settings in Raft when none are
+    /// there yet (cas 0: never over an operator's), as Consul's leader does.
+    func seedAutopilotSettings() {
+        guard backend.store.autopilot == nil else { return }
+        let a = config.autopilot
+        var c = AutopilotConfiguration()
+        c.cleanupDeadServers = a.cleanupDeadServers
+        c.lastContactThresholdNanos = Int64(a.lastContactThresholdNanoseconds)
+        c.maxTrailingLogs = UInt64(a.maxTrailingLogs)
+        c.minQuorum = UInt64(a.minQuorum)
+        c.serverStabilizationTimeNanos = Int64(a.serverStabilizationTimeNanoseconds)
+        c.redundancyZoneTag = a.redundancyZoneTag
+        c.disableUpgradeMigration = a.disableUpgradeMigration
+        c.upgradeVersionTag = a.upgradeVersionTag
+        setAutopilotConfiguration(c, cas: 0) { [log] result in
+            if case .failure(let error) = result { log.warn("autopilot: storing the configured settings failed; defaults apply", [("error", error.reason)]) }
+        }
+    }
+
     /// The settings kept in Raft, or Consul's defaults until an operator sets them.
     public var autopilotConfiguration: AutopilotConfiguration {
         guard let stored = backend.store.autopilot, var c = AutopilotConfiguration.decode(json: stored.json) else {

@@ -41,3 +41,26 @@ private func failure(_ json: String) -> String? {
         #expect(failure(#"{"retry_interval_wan": "soon"}"#)?.hasSuffix("retry_interval_wan: invalid duration") == true)
     }
 }
+
+/// The `autopilot` stanza: Consul's defaults, accepted values and errors.
+@Suite struct AutopilotConfigTests {
+    @Test func stanzaValues() throws {
+        let c = try build(#"""
+        {"autopilot": {"cleanup_dead_servers": false, "last_contact_threshold": "500ms", "max_trailing_logs": 500,
+                       "min_quorum": 3, "server_stabilization_time": "20s", "redundancy_zone_tag": "az"}}
+        """#)
+        #expect(!c.autopilot.cleanupDeadServers && c.autopilot.lastContactThresholdNanoseconds == 500_000_000)
+        #expect(c.autopilot.maxTrailingLogs == 500 && c.autopilot.minQuorum == 3)
+        #expect(c.autopilot.serverStabilizationTimeNanoseconds == 20_000_000_000 && c.autopilot.redundancyZoneTag == "az")
+        #expect(c.ignoredKeys.isEmpty)
+        let defaults = try build("{}").autopilot
+        #expect(defaults.cleanupDeadServers && defaults.lastContactThresholdNanoseconds == 200_000_000 && defaults.maxTrailingLogs == 250)
+        #expect(defaults.serverStabilizationTimeNanoseconds == 10_000_000_000 && defaults.minQuorum == 0)
+    }
+
+    @Test func wrongValues() {
+        #expect(failure(#"{"autopilot": {"max_trailing_logs": -1}}"#) == "autopilot.max_trailing_logs cannot be -1. Must be greater than or equal to zero")
+        #expect(failure(#"{"autopilot": {"last_contact_threshold": "soon"}}"#)?.hasSuffix("autopilot.last_contact_threshold: invalid duration") == true)
+        #expect(failure(#"{"autopilot": {"cleanup_dead_servers": "yes"}}"#)?.hasSuffix("autopilot.cleanup_dead_servers: expected a boolean") == true)
+    }
+}

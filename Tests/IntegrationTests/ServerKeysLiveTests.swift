@@ -28,4 +28,31 @@ import Testing
         let found = pollValue(20, every: 200_000, taken) { !$0.isEmpty }
         #expect(!found.isEmpty, "a snapshot after 64 entries: \(found)")
     }
+
+    /// The `autopilot` stanza seeds the settings the first leader stores in Raft.
+    @Test func autopilotStanzaSeedsStoredSettings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("autopilot-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer {
+            do { try FileManager.default.removeItem(atPath: dir) } catch { print("cleanup \(dir): \(error)") }
+        }
+        try """
+        autopilot {
+          cleanup_dead_servers      = false
+          last_contact_threshold    = "500ms"
+          max_trailing_logs         = 500
+          min_quorum                = 3
+          server_stabilization_time = "20s"
+        }
+        """.write(toFile: dir + "/autopilot.hcl", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(extraArgs: ["-config-file", dir + "/autopilot.hcl"])
+        defer { agent.stop() }
+        let settings = pollValue(20, every: 200_000, { () -> [String: Any] in
+            (try? HTTP.get("/v1/operator/autopilot/configuration", port: agent.httpPort).json as? [String: Any]) ?? [:]
+        }) { ($0["ModifyIndex"] as? Int ?? 0) > 0 }
+        #expect(settings["CleanupDeadServers"] as? Bool == false, "\(settings)")
+        #expect(settings["LastContactThreshold"] as? String == "500ms")
+        #expect(settings["MaxTrailingLogs"] as? Int == 500 && settings["MinQuorum"] as? Int == 3)
+        #expect(settings["ServerStabilizationTime"] as? String == "20s")
+    }
 }
