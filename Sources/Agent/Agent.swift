@@ -242,6 +242,7 @@ public final class Agent: AgentView {
         var env = CheckEnvironment(clock: environment.clock, random: environment.random, network: environment.network,
                                    datagrams: environment.datagrams, resolver: environment.resolver,
                                    processes: environment.processes, enableScriptChecks: config.enableScriptChecks,
+                                   outputMaxSize: config.checkOutputMaxSize,
                                    aliasSource: { [store = backend.store, node = config.nodeName] target, onChange in
                                        CatalogAliasSubscription(store: store, target: target, defaultNode: node, onChange: onChange)
                                    },

@@ -39,6 +39,8 @@ public struct AgentConfig: Equatable, Sendable {
         public var upgradeVersionTag = ""
         public init() {}
     }
+    /// `check_output_max_size`: bytes of a check's output kept (Consul: 4096).
+    public var checkOutputMaxSize = 4096
     /// `raft_snapshot_threshold` (entries applied between snapshots) and `raft_trailing_logs`
     /// (entries kept after one), Consul's defaults.
     public var raftSnapshotThreshold = 16384
@@ -202,6 +204,7 @@ public struct ConfigLayer: Equatable, Sendable {
     public var httpResponseHeaders: [String: String]?
     public var allowWriteHTTPFrom: [String]?
     public var raftSnapshotThreshold: Int?
+    public var checkOutputMaxSize: Int?
     public var autopilotCleanupDeadServers: Bool?
     public var autopilotLastContactThresholdNanoseconds: UInt64?
     public var autopilotMaxTrailingLogs: Int?

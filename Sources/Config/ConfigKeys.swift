@@ -50,6 +50,7 @@ extension ConfigFile {
                 default: l.ignoredKeys.append("http_config.\(name)")
                 }
             }
+        case "check_output_max_size": l.checkOutputMaxSize = try ConfigValue.int(key, value)
         case "raft_snapshot_threshold": l.raftSnapshotThreshold = try ConfigValue.int(key, value)
         case "raft_trailing_logs": l.raftTrailingLogs = try ConfigValue.int(key, value)
         case "reconnect_timeout": l.reconnectTimeoutNanoseconds = try ConfigValue.duration(key, value)
@@ -218,7 +219,7 @@ extension ConfigFile {
     static let knownConsulKeys: Set<String> = [
         "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
         "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "audit", "auto_config", "auto_encrypt",
-        "auto_reload_config", "cache", "check_output_max_size", "check_update_interval",
+        "auto_reload_config", "cache", "check_update_interval",
         "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",
         "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file",
         "disable_update_check", "discard_check_output", "discovery_max_stale", "enable_acl_replication",

@@ -64,3 +64,12 @@ private func failure(_ json: String) -> String? {
         #expect(failure(#"{"autopilot": {"cleanup_dead_servers": "yes"}}"#)?.hasSuffix("autopilot.cleanup_dead_servers: expected a boolean") == true)
     }
 }
+
+/// `check_output_max_size`: Consul's default and its error for a non-positive value.
+@Suite struct CheckOutputConfigTests {
+    @Test func values() throws {
+        #expect(try build("{}").checkOutputMaxSize == 4096)
+        #expect(try build(#"{"check_output_max_size": 10}"#).checkOutputMaxSize == 10)
+        #expect(failure(#"{"check_output_max_size": 0}"#) == "check_output_max_size must be positive, to discard check output use the discard_check_output flag")
+    }
+}

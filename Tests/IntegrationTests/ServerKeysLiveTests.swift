@@ -55,4 +55,22 @@ import Testing
         #expect(settings["MaxTrailingLogs"] as? Int == 500 && settings["MinQuorum"] as? Int == 3)
         #expect(settings["ServerStabilizationTime"] as? String == "20s")
     }
+
+    /// `check_output_max_size` cuts what a check reports (here a TTL check's update).
+    @Test func checkOutputIsCutToTheConfiguredSize() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("checkout-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer {
+            do { try FileManager.default.removeItem(atPath: dir) } catch { print("cleanup \(dir): \(error)") }
+        }
+        try "check_output_max_size = 16\n".write(toFile: dir + "/checks.hcl", atomically: true, encoding: .utf8)
+        let agent = try AgentProcess(extraArgs: ["-config-file", dir + "/checks.hcl"])
+        defer { agent.stop() }
+        #expect(try HTTP.put("/v1/agent/check/register", port: agent.httpPort, body: #"{"ID":"big","Name":"big","TTL":"60s"}"#).status == 200)
+        let long = String(repeating: "x", count: 200)
+        #expect(try HTTP.put("/v1/agent/check/update/big", port: agent.httpPort, body: #"{"Status":"passing","Output":"\#(long)"}"#).status == 200)
+        let checks = try HTTP.get("/v1/agent/checks", port: agent.httpPort).json as? [String: [String: Any]]
+        let output = checks?["big"]?["Output"] as? String ?? ""
+        #expect(output.hasPrefix(String(repeating: "x", count: 16)) && !output.hasPrefix(String(repeating: "x", count: 17)), "\(output)")
+    }
 }
