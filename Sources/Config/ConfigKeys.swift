@@ -23,7 +23,9 @@ extension ConfigFile {
         case "enable_syslog": l.enableSyslog = try ConfigValue.bool(key, value)
         case "syslog_facility": l.syslogFacility = try ConfigValue.string(key, value)
         case "pid_file": l.pidFile = try ConfigValue.string(key, value)
-        case "ui": l.uiEnabled = try ConfigValue.bool(key, value)
+        case "ui":
+            l.uiEnabled = try ConfigValue.bool(key, value)
+            l.deprecations.append("The 'ui' field is deprecated. Use the 'ui_config.enabled' field instead.")
         case "ui_dir":
             l.uiDir = try ConfigValue.string(key, value)
             l.deprecations.append("The 'ui_dir' field is deprecated. Use the 'ui_config.dir' field instead.")
@@ -174,10 +176,24 @@ extension ConfigFile {
              "ca_file", "ca_path", "cert_file", "key_file", "tls_min_version", "tls_cipher_suites", "tls_prefer_server_cipher_suites":
             try SecurityRefusals.checkTLS(key, value)
             l.ignoredKeys.append(key)
+            if let warning = Self.legacyTLSWarning(key) { l.deprecations.append(warning) }
         default:
             guard knownConsulKeys.contains(key.lowercased()) else { throw ConfigError("invalid config key \(key)") }
             l.ignoredKeys.append(key)
         }
+    }
+
+    /// Consul's warnings for the top-level TLS keys it moved under `tls` (agent/config/deprecated.go).
+    static func legacyTLSWarning(_ key: String) -> String? {
+        let moved: [String: String] = [
+            "ca_file": "tls.defaults.ca_file", "ca_path": "tls.defaults.ca_path", "cert_file": "tls.defaults.cert_file",
+            "key_file": "tls.defaults.key_file", "tls_cipher_suites": "tls.defaults.tls_cipher_suites",
+            "tls_min_version": "tls.defaults.tls_min_version", "verify_incoming": "tls.defaults.verify_incoming",
+            "verify_incoming_https": "tls.https.verify_incoming", "verify_incoming_rpc": "tls.internal_rpc.verify_incoming",
+            "verify_outgoing": "tls.defaults.verify_outgoing", "verify_server_hostname": "tls.internal_rpc.verify_server_hostname",
+        ]
+        if key == "tls_prefer_server_cipher_suites" { return "The 'tls_prefer_server_cipher_suites' field is deprecated and will be ignored." }
+        return moved[key].map { "The '\(key)' field is deprecated. Use the '\($0)' field instead." }
     }
 
     static func seconds(_ key: String, _ v: JSONValue) throws(ConfigError) -> UInt32 {

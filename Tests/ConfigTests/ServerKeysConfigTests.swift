@@ -73,3 +73,16 @@ private func failure(_ json: String) -> String? {
         #expect(failure(#"{"check_output_max_size": 0}"#) == "check_output_max_size must be positive, to discard check output use the discard_check_output flag")
     }
 }
+
+/// Top-level TLS keys Consul moved under `tls`: accepted with its deprecation warning.
+@Suite struct LegacyTLSKeysTests {
+    @Test func warnedAsConsul() throws {
+        let c = try build(#"{"ca_file": "/etc/consul.d/ca.pem", "cert_file": "/etc/consul.d/a.pem", "key_file": "/etc/consul.d/a-key.pem", "tls_prefer_server_cipher_suites": true}"#)
+        #expect(c.warnings.contains("The 'ca_file' field is deprecated. Use the 'tls.defaults.ca_file' field instead."))
+        #expect(c.warnings.contains("The 'cert_file' field is deprecated. Use the 'tls.defaults.cert_file' field instead."))
+        #expect(c.warnings.contains("The 'key_file' field is deprecated. Use the 'tls.defaults.key_file' field instead."))
+        #expect(c.warnings.contains("The 'tls_prefer_server_cipher_suites' field is deprecated and will be ignored."))
+        // verify_* = true asks for TLS this build does not have: refused like tls.defaults.verify_*.
+        #expect(failure(#"{"verify_incoming": true}"#) != nil)
+    }
+}

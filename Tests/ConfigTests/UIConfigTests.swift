@@ -27,6 +27,7 @@ private func build(_ files: [ConfigLayer], dev: Bool = false) throws -> AgentCon
         let c = try build([parse(#"{"ui":true,"ui_content_path":"/legacy/"}"#)])
         #expect(c.uiEnabled && c.uiContentPath == "/legacy/")
         #expect(c.warnings.contains("The 'ui_content_path' field is deprecated. Use the 'ui_config.content_path' field instead."))
+        #expect(c.warnings.contains("The 'ui' field is deprecated. Use the 'ui_config.enabled' field instead."))
         #expect(!c.ignoredKeys.contains("ui_content_path"))
     }
 
