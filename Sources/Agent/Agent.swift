@@ -107,6 +107,7 @@ public final class Agent: AgentView {
         apiConfig.uiEnabled = config.servesUI
         apiConfig.uiFiles = environment.uiFiles
         apiConfig.uiContentPath = config.uiContentPath
+        apiConfig.sessionTTLMinNanoseconds = Int64(config.sessionTTLMinNanoseconds)
         apiConfig.responseHeaders = config.httpResponseHeaders.sorted { $0.key < $1.key }
         apiConfig.allowWriteFrom = config.allowWriteHTTPFrom.compactMap { IPNetwork($0.filter { $0 != " " }) }
         apiConfig.prometheusRetentionNanoseconds = config.telemetry.prometheusRetentionNanoseconds

@@ -39,6 +39,8 @@ public struct AgentConfig: Equatable, Sendable {
         public var upgradeVersionTag = ""
         public init() {}
     }
+    /// `session_ttl_min`: the shortest session TTL the servers accept (Consul: 10s).
+    public var sessionTTLMinNanoseconds: UInt64 = 10_000_000_000
     /// `check_output_max_size`: bytes of a check's output kept (Consul: 4096).
     public var checkOutputMaxSize = 4096
     /// `raft_snapshot_threshold` (entries applied between snapshots) and `raft_trailing_logs`
@@ -205,6 +207,7 @@ public struct ConfigLayer: Equatable, Sendable {
     public var allowWriteHTTPFrom: [String]?
     public var raftSnapshotThreshold: Int?
     public var checkOutputMaxSize: Int?
+    public var sessionTTLMinNanoseconds: UInt64?
     public var autopilotCleanupDeadServers: Bool?
     public var autopilotLastContactThresholdNanoseconds: UInt64?
     public var autopilotMaxTrailingLogs: Int?

@@ -88,6 +88,7 @@ public enum ConfigBuilder {
         if let v = l.allowWriteHTTPFrom { c.allowWriteHTTPFrom = v }
         if let v = l.raftSnapshotThreshold { c.raftSnapshotThreshold = v }
         if let v = l.checkOutputMaxSize { c.checkOutputMaxSize = v }
+        if let v = l.sessionTTLMinNanoseconds { c.sessionTTLMinNanoseconds = v }
         if let v = l.autopilotCleanupDeadServers { c.autopilot.cleanupDeadServers = v }
         if let v = l.autopilotLastContactThresholdNanoseconds { c.autopilot.lastContactThresholdNanoseconds = v }
         if let v = l.autopilotMaxTrailingLogs { c.autopilot.maxTrailingLogs = v }

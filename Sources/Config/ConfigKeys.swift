@@ -52,6 +52,7 @@ extension ConfigFile {
                 default: l.ignoredKeys.append("http_config.\(name)")
                 }
             }
+        case "session_ttl_min": l.sessionTTLMinNanoseconds = try ConfigValue.duration(key, value)
         case "check_output_max_size": l.checkOutputMaxSize = try ConfigValue.int(key, value)
         case "raft_snapshot_threshold": l.raftSnapshotThreshold = try ConfigValue.int(key, value)
         case "raft_trailing_logs": l.raftTrailingLogs = try ConfigValue.int(key, value)
@@ -247,7 +248,7 @@ extension ConfigFile {
         "reporting",
         "retry_interval", "retry_max", "rpc", "segment",
         "serf_lan", "serf_lan_allowed_cidrs", "serf_wan", "serf_wan_allowed_cidrs", "server_name", "server_rejoin_age_max",
-        "session_ttl_min", "skip_leave_on_interrupt", "start_join_wan",
+        "skip_leave_on_interrupt", "start_join_wan",
         "translate_wan_addrs", "unix_sockets", "watches", "xds",
     ]
 }

@@ -92,7 +92,8 @@ public struct Session: Equatable, Sendable {
 extension Session {
     /// Decodes a `/v1/session/create` body (case-insensitive fields; Consul's defaults and
     /// validation texts). `defaultNode` is the agent's node name.
-    public static func decodeCreate(_ body: JSONValue?, defaultNode: String) throws(DecodeFailure) -> Session {
+    /// `minTTL`: the server's `session_ttl_min` (Consul's default 10s).
+    public static func decodeCreate(_ body: JSONValue?, defaultNode: String, minTTL: Int64 = Session.minTTL) throws(DecodeFailure) -> Session {
         var s = Session()
         s.node = defaultNode
         guard let body, !body.isNull else { return s }
@@ -129,8 +130,8 @@ extension Session {
             guard let text = raw.stringValue else { throw DecodeFailure("Request decode failed: json: cannot unmarshal into field TTL of type string") }
             if !text.isEmpty {
                 guard let n = GoDuration.parse(text) else { throw DecodeFailure("Session TTL '\(text)' invalid: time: invalid duration \(quoted(text))") }
-                if n != 0 && (n < Session.minTTL || n > Session.maxTTL) {
-                    throw DecodeFailure("Invalid Session TTL '\(n)', must be between [10s=24h0m0s]")
+                if n != 0 && (n < minTTL || n > Session.maxTTL) {
+                    throw DecodeFailure("Invalid Session TTL '\(n)', must be between [\(GoDuration.format(minTTL))=24h0m0s]")
                 }
                 s.ttl = n == 0 ? "" : text
             }

@@ -106,6 +106,8 @@ public struct APIConfig: Sendable {
     public var uiEnabled = false
     /// Where the UI is served (`ui_config.content_path`), with leading and trailing slashes.
     public var uiContentPath = "/ui/"
+    /// `session_ttl_min`: the shortest session TTL accepted (Consul: 10s).
+    public var sessionTTLMinNanoseconds: Int64 = Session.minTTL
     /// `http_config.response_headers`.
     public var responseHeaders: [(String, String)] = []
     /// `http_config.allow_write_http_from`: writes from elsewhere get 403 (empty: no limit).

@@ -19,7 +19,7 @@ final class SessionEndpoint {
             body = parsed
         }
         var session: Session
-        do { session = try Session.decodeCreate(body, defaultNode: api.agent.nodeName) } catch {
+        do { session = try Session.decodeCreate(body, defaultNode: api.agent.nodeName, minTTL: api.config.sessionTTLMinNanoseconds) } catch {
             // Consul answers a bad TTL or Behavior with 500; the issue asks for a client error, and
             // clients treat both as failures, so every body problem is a 400 here.
             return responder.respond(.text(400, error.message))
