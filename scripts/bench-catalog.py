@@ -301,10 +301,15 @@ class Bench:
             except (ValueError, OSError):
                 pass
 
+        # Thousands of watchers come from one IP: lift Consul's default of 200 connections per
+        # client, as an operator running such a load must.
+        limits = os.path.join(self.tmp, "limits.hcl")
+        with open(limits, "w") as f:
+            f.write("limits {\n  http_max_conns_per_client = 0\n}\n")
         # Run from the temp dir so nothing the agent might write lands in the caller's tree.
         with open(self.log_path, "wb") as log:
             self.agent = subprocess.Popen(
-                [self.binary, "agent", "-dev", "-http-port", str(http), "-dns-port", str(dns),
+                [self.binary, "agent", "-dev", "-config-file", limits, "-http-port", str(http), "-dns-port", str(dns),
                  "-serf-lan-port", str(serf_lan), "-serf-wan-port", str(serf_wan),
                  "-server-port", str(server), "-grpc-port", str(grpc)],
                 cwd=os.path.join(self.tmp, "agent"), stdin=subprocess.DEVNULL, stdout=log,

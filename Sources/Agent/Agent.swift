@@ -128,7 +128,9 @@ public final class Agent: AgentView {
         }
         coordinateSync = CoordinateSync(backend: backend, clock: environment.clock, random: environment.random,
                                         logger: logger.named("coordinate")) { [unowned self] in self.localCoordinate }
-        httpServer = HTTPServer(network: environment.network, clock: environment.clock) { [unowned self] request, responder in
+        var httpSettings = HTTPServer.Settings()
+        httpSettings.maxConnectionsPerClient = config.httpMaxConnsPerClient
+        httpServer = HTTPServer(network: environment.network, clock: environment.clock, settings: httpSettings) { [unowned self] request, responder in
             self.dispatchHTTP(request, responder)
         }
         api.remoteDispatch = { [unowned self] request, responder in self.dispatchHTTP(request, responder) }

@@ -165,8 +165,11 @@ extension ConfigFile {
             }
         case "limits":
             for (name, v) in try ConfigValue.object(key, value) {
-                if name.lowercased() == "kv_max_value_size" { l.kvMaxValueSize = try ConfigValue.int("limits.kv_max_value_size", v) }
-                else { l.ignoredKeys.append("limits.\(name)") }
+                switch name.lowercased() {
+                case "kv_max_value_size": l.kvMaxValueSize = try ConfigValue.int("limits.kv_max_value_size", v)
+                case "http_max_conns_per_client": l.httpMaxConnsPerClient = try ConfigValue.int("limits.http_max_conns_per_client", v)
+                default: l.ignoredKeys.append("limits.\(name)")
+                }
             }
         case "acl":
             try SecurityRefusals.checkACL(key, value)

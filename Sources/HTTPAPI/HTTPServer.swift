@@ -12,6 +12,9 @@ public final class HTTPServer {
         public var idleTimeoutNanoseconds: UInt64 = 15 * 60 * 1_000_000_000
         /// Stop reading from a client while this many response bytes wait for it.
         public var writeHighWaterBytes = 4 << 20
+        /// `limits.http_max_conns_per_client`: open connections one client IP may hold (0: no
+        /// limit); beyond it a connection gets Consul's 429 and is closed.
+        public var maxConnectionsPerClient = 0
         public init() {}
     }
 
@@ -25,6 +28,9 @@ public final class HTTPServer {
     private let handler: Handler
     private var listeners: [StreamListener] = []
     private var connections: [ObjectIdentifier: HTTPServerConnection] = [:]
+    /// Open connections per client IP (kept only when a per-client limit is set).
+    private var perClient: [String: Int] = [:]
+    private var refused: [ObjectIdentifier: RefusedConnection] = [:]
     private var sweepTimer: TimerHandle?
     private var cachedDate = ""
     private var cachedDateSecond: Int64 = -1
@@ -66,13 +72,34 @@ public final class HTTPServer {
         return cachedDate
     }
 
+    /// go connlimit's answer (what Consul sends): the whole response, then the close.
+    static let tooManyConnections: [UInt8] = {
+        let message = "Your IP is issuing too many concurrent connections, please rate limit your calls\n"
+        return Array(("HTTP/1.1 429 Too Many Requests\r\nContent-Type: text/plain\r\nContent-Length: \(message.utf8.count)\r\n"
+            + "Connection: close\r\n\r\n" + message).utf8)
+    }()
+
     private func accept(_ stream: StreamConnection) {
+        let limit = settings.maxConnectionsPerClient
+        let client = limit > 0 ? stream.remoteAddress?.host ?? "" : ""
+        if limit > 0 {
+            if perClient[client, default: 0] >= limit {
+                let refusal = RefusedConnection(stream: stream) { [weak self] r in self?.refused[ObjectIdentifier(r)] = nil }
+                refused[ObjectIdentifier(refusal)] = refusal
+                return
+            }
+            perClient[client, default: 0] += 1
+        }
         let connection = HTTPServerConnection(stream: stream, server: self, settings: settings, now: clock.now)
+        connection.client = client
         connections[ObjectIdentifier(connection)] = connection
     }
 
     func connectionClosed(_ connection: HTTPServerConnection) {
         connections[ObjectIdentifier(connection)] = nil
+        if settings.maxConnectionsPerClient > 0, let open = perClient[connection.client] {
+            perClient[connection.client] = open > 1 ? open - 1 : nil
+        }
     }
 
     func dispatch(_ request: HTTPRequest, _ responder: Responder) { handler(request, responder) }
@@ -90,9 +117,29 @@ public final class HTTPServer {
     }
 }
 
+/// A connection over the per-client limit: it gets the 429 and is closed once that is written.
+private final class RefusedConnection: StreamConnectionDelegate {
+    private let stream: StreamConnection
+    private let done: (RefusedConnection) -> Void
+
+    init(stream: StreamConnection, done: @escaping (RefusedConnection) -> Void) {
+        self.stream = stream
+        self.done = done
+        stream.delegate = self
+        stream.write(HTTPServer.tooManyConnections)
+        stream.close()
+    }
+
+    func connection(_ connection: StreamConnection, didRead bytes: UnsafeRawBufferPointer) {}
+    func connectionDidClose(_ connection: StreamConnection) { done(self) }
+    func connectionDidDrainWrites(_ connection: StreamConnection) {}
+}
+
 /// One client connection's HTTP state.
 final class HTTPServerConnection: StreamConnectionDelegate {
     private let stream: StreamConnection
+    /// The client IP counted against the per-client limit ("" when there is none).
+    var client = ""
     /// The client's IP address (allow_write_http_from).
     private lazy var remoteHost: String = stream.remoteAddress?.host ?? ""
     private unowned let server: HTTPServer

@@ -54,11 +54,11 @@ struct ConfigFileTests {
     @Test func knownButUnimplementedKeysAreIgnored() throws {
         let l = try parse("""
         {"telemetry":{"prometheus_retention_time":"1m","circonus_api_token":"x"},"services":[],"disable_update_check":true,
-         "limits":{"http_max_conns_per_client":10},"ui_config":{"metrics_provider":"prometheus"},
+         "limits":{"rpc_rate":10},"ui_config":{"metrics_provider":"prometheus"},
          "ports":{"sidecar_min_port":21000}}
         """)
         #expect(l.prometheusRetentionNanoseconds == 60_000_000_000)
-        #expect(l.ignoredKeys == ["telemetry.circonus_api_token", "disable_update_check", "limits.http_max_conns_per_client",
+        #expect(l.ignoredKeys == ["telemetry.circonus_api_token", "disable_update_check", "limits.rpc_rate",
                                   "ui_config.metrics_provider", "ports.sidecar_min_port"])
     }
 
