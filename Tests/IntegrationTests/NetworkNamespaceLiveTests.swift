@@ -133,6 +133,101 @@ import Testing
     }
 }
 
+extension NetworkNamespaceLiveTests {
+    /// HashiCorp's deployment-guide files (`/etc/consul.d/consul.hcl` + `server.hcl`; a client
+    /// has `consul.hcl` only) as an operator writes them — retry_join, encrypt, performance,
+    /// autopilot, telemetry, ui_config, client_addr 0.0.0.0, no bind or advertise — minus the
+    /// ACL and TLS stanzas this build refuses: `consul validate` accepts them and a server and
+    /// a client start from them unchanged on hosts with one private address each.
+    @Test func deploymentGuideConfigsValidateAndStartUnchanged() throws {
+        let ci = ProcessInfo.processInfo.environment["CI"] == "true"
+        guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip"),
+              FileManager.default.isExecutableFile(atPath: "/usr/bin/curl") else {
+            #expect(!ci, "network namespaces need root, iproute2 and curl")
+            return
+        }
+        let hosts = 2
+        do { try makeNetwork(hosts: hosts) } catch {
+            removeNetwork(hosts: hosts)
+            throw error
+        }
+        defer { removeNetwork(hosts: hosts) }
+        let binary = try consulBinary()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("guide-\(tag)").path
+        defer {
+            do { try FileManager.default.removeItem(atPath: dir) } catch { print("cleanup \(dir): \(error)") }
+        }
+        func consulHCL(_ dataDir: String) -> String {
+            """
+            datacenter = "dc1"
+            data_dir = "\(dataDir)"
+            encrypt = "qDOPBEr+/oUVeOFQOnVypxwDaHzLrD+lvjo5vCEBbZ0="
+            retry_join = ["\(address(1))"]
+            performance {
+              raft_multiplier = 1
+            }
+            autopilot {
+              cleanup_dead_servers = true
+              last_contact_threshold = "200ms"
+              max_trailing_logs = 250
+              server_stabilization_time = "10s"
+            }
+            telemetry {
+              prometheus_retention_time = "480h"
+              disable_hostname = true
+            }
+            """
+        }
+        let serverDir = dir + "/server.d", clientDir = dir + "/client.d"
+        for d in [serverDir, clientDir] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        try consulHCL(dir + "/server-data").write(toFile: serverDir + "/consul.hcl", atomically: true, encoding: .utf8)
+        try """
+        server = true
+        bootstrap_expect = 1
+        client_addr = "0.0.0.0"
+        ui_config {
+          enabled = true
+        }
+        """.write(toFile: serverDir + "/server.hcl", atomically: true, encoding: .utf8)
+        try consulHCL(dir + "/client-data").write(toFile: clientDir + "/consul.hcl", atomically: true, encoding: .utf8)
+
+        let validated = try inHost(1, [binary, "validate", serverDir])
+        #expect(validated.contains("Configuration is valid!"), "\(validated)")
+        #expect(try inHost(2, [binary, "validate", clientDir]).contains("Configuration is valid!"))
+
+        var agents: [Process] = []
+        defer {
+            for a in agents where a.isRunning { a.terminate() }
+            for a in agents { a.waitUntilExit() }
+        }
+        for (i, configDir) in [(1, serverDir), (2, clientDir)] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", host(i), binary, "agent", "-config-dir", configDir, "-node", "g\(i)"]
+            let log = "\(dir)/g\(i).log"
+            FileManager.default.createFile(atPath: log, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+            agents.append(process)
+        }
+        let nodes = pollValue(60, every: 500_000, { () -> String in
+            (try? inHost(2, ["curl", "-s", "-m", "2", "http://127.0.0.1:8500/v1/catalog/nodes"])) ?? ""
+        }) { $0.contains("\"\(address(1))\"") && $0.contains("\"\(address(2))\"") }
+        let logs = (1...2).map { (try? String(contentsOfFile: "\(dir)/g\($0).log", encoding: .utf8)) ?? "" }.joined(separator: "\n---\n")
+        try #require(nodes.contains("\"\(address(2))\""), "catalog: \(nodes)\n\(logs.suffix(3000))")
+        // The server's API on its private address (client_addr 0.0.0.0): the UI, Prometheus
+        // metrics without the host name, and the gossip key in use.
+        let ui = try inHost(2, ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://\(address(1)):8500/ui/"])
+        #expect(ui == "200")
+        let metrics = try inHost(2, ["curl", "-s", "http://\(address(1)):8500/v1/agent/metrics?format=prometheus"])
+        #expect(metrics.contains("consul_raft_state_leader") && metrics.contains("consul_runtime_rss_bytes"), "\(metrics.prefix(300))")
+        let keyring = try inHost(1, ["curl", "-s", "http://127.0.0.1:8500/v1/operator/keyring"])
+        #expect(keyring.contains("qDOPBEr+/oUVeOFQOnVypxwDaHzLrD+lvjo5vCEBbZ0="), "\(keyring.prefix(300))")
+    }
+}
+
 private struct NamespaceSetupError: Error, CustomStringConvertible {
     let command: String
     let output: String
