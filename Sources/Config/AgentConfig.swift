@@ -42,6 +42,9 @@ public struct AgentConfig: Equatable, Sendable {
     /// `limits.http_max_conns_per_client`: concurrent HTTP connections per client IP (Consul:
     /// 200; 0 = unlimited).
     public var httpMaxConnsPerClient = 200
+    /// `disable_keyring_file`: the gossip keyring is `encrypt` alone, never read from or
+    /// written to `<data-dir>/serf/local.keyring`.
+    public var disableKeyringFile = false
     /// `session_ttl_min`: the shortest session TTL the servers accept (Consul: 10s).
     public var sessionTTLMinNanoseconds: UInt64 = 10_000_000_000
     /// `check_output_max_size`: bytes of a check's output kept (Consul: 4096).
@@ -211,6 +214,7 @@ public struct ConfigLayer: Equatable, Sendable {
     public var raftSnapshotThreshold: Int?
     public var checkOutputMaxSize: Int?
     public var sessionTTLMinNanoseconds: UInt64?
+    public var disableKeyringFile: Bool?
     public var httpMaxConnsPerClient: Int?
     public var autopilotCleanupDeadServers: Bool?
     public var autopilotLastContactThresholdNanoseconds: UInt64?

@@ -20,7 +20,8 @@ public enum ConfigBuilder {
     /// `network`: the host's interfaces, for go-sockaddr templates in address keys and for
     /// picking the advertise address of an ANY bind as Consul does; nil (unit tests) skips both
     /// and leaves an ANY bind advertising loopback.
-    public static func build(dev: Bool, files: [ConfigLayer], flags: ConfigLayer, hostname: String,
+    /// `fragments`: `-hcl` snippets, applied after the flags as Consul applies them.
+    public static func build(dev: Bool, files: [ConfigLayer], flags: ConfigLayer, fragments: [ConfigLayer] = [], hostname: String,
                              network: NetworkFacts? = nil) throws(ConfigError) -> AgentConfig {
         var config = AgentConfig()
         config.devMode = dev
@@ -28,6 +29,7 @@ public enum ConfigBuilder {
         if dev { layers.append(devLayer) }
         layers += files
         layers.append(flags)
+        layers += fragments
         for layer in layers { apply(layer, to: &config) }
         if config.nodeName.isEmpty { config.nodeName = hostname }
         if config.server && config.grpcTLSPortUnset(layers) { config.ports.grpcTLS = 8503 }
@@ -89,6 +91,7 @@ public enum ConfigBuilder {
         if let v = l.raftSnapshotThreshold { c.raftSnapshotThreshold = v }
         if let v = l.checkOutputMaxSize { c.checkOutputMaxSize = v }
         if let v = l.sessionTTLMinNanoseconds { c.sessionTTLMinNanoseconds = v }
+        if let v = l.disableKeyringFile { c.disableKeyringFile = v }
         if let v = l.httpMaxConnsPerClient { c.httpMaxConnsPerClient = v }
         if let v = l.autopilotCleanupDeadServers { c.autopilot.cleanupDeadServers = v }
         if let v = l.autopilotLastContactThresholdNanoseconds { c.autopilot.lastContactThresholdNanoseconds = v }

@@ -52,6 +52,7 @@ extension ConfigFile {
                 default: l.ignoredKeys.append("http_config.\(name)")
                 }
             }
+        case "disable_keyring_file": l.disableKeyringFile = try ConfigValue.bool(key, value)
         case "session_ttl_min": l.sessionTTLMinNanoseconds = try ConfigValue.duration(key, value)
         case "check_output_max_size": l.checkOutputMaxSize = try ConfigValue.int(key, value)
         case "raft_snapshot_threshold": l.raftSnapshotThreshold = try ConfigValue.int(key, value)
@@ -241,7 +242,7 @@ extension ConfigFile {
         "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "audit", "auto_config", "auto_encrypt",
         "auto_reload_config", "cache", "check_update_interval",
         "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",
-        "disable_host_node_id", "disable_http_unprintable_char_filter", "disable_keyring_file",
+        "disable_host_node_id", "disable_http_unprintable_char_filter",
         "disable_update_check", "discard_check_output", "discovery_max_stale", "enable_acl_replication",
         "enable_agent_tls_for_checks", "enable_central_service_config", "enable_debug", "enable_local_script_checks",
         "encrypt", "encrypt_verify_incoming", "encrypt_verify_outgoing",

@@ -79,6 +79,7 @@ enum AgentCommand {
         f.value("ui-dir", "<value>", "Path to directory containing the web UI resources.")
         f.bool("enable-script-checks", "Enables health check scripts.")
         f.bool("enable-local-script-checks", "Enables health check scripts from local config file.")
+        f.list("hcl", "<value>", "hcl config fragment. Can be specified multiple times.")
         f.list("allow-write-http-from", "<value>", "Only allow write endpoint calls from given network. CIDR format, can be specified multiple times.")
         f.list("node-meta", "<key:value>", "An arbitrary metadata key/value pair for this node, of the format `key:value`. Can be specified multiple times.")
         f.list("retry-join", "<value>", "Address of an agent to join at start time with retries enabled. Can be specified multiple times.")
@@ -159,7 +160,11 @@ enum AgentCommand {
             guard let nanos = GoDuration.parse(text), nanos >= 0 else { throw ConfigError("invalid duration \"\(text)\" for -retry-interval") }
             layer.retryIntervalNanoseconds = UInt64(nanos)
         }
-        return try ConfigBuilder.build(dev: flags.flag("dev"), files: files, flags: layer, hostname: hostname(),
+        var fragments: [ConfigLayer] = []
+        for (i, text) in flags.strings("hcl").enumerated() {
+            fragments.append(try ConfigFile.parseHCL(Array(text.utf8), path: "flags-\(i).hcl"))
+        }
+        return try ConfigBuilder.build(dev: flags.flag("dev"), files: files, flags: layer, fragments: fragments, hostname: hostname(),
                                        network: LiveInterfaceFacts().networkFacts())
     }
 

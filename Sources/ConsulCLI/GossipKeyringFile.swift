@@ -14,7 +14,8 @@ enum GossipKeyringFile {
     /// wins and a differing `encrypt` is ignored with a warning.
     static func load(_ config: inout AgentConfig, console: Console) throws {
         let encrypt = config.encryptKey.isEmpty ? nil : Base64.decode(config.encryptKey)
-        if config.devMode || config.dataDir.isEmpty {
+        // `disable_keyring_file`: `encrypt` alone, and nothing written (as Consul).
+        if config.devMode || config.dataDir.isEmpty || config.disableKeyringFile {
             config.gossipKeys = encrypt.map { [$0] } ?? []
             return
         }
@@ -42,7 +43,7 @@ enum GossipKeyringFile {
 
     /// After start: keyring changes made by `consul keyring` reach the file, written off the loop.
     static func persistChanges(of agent: Agent, config: AgentConfig, loop: EventLoop) {
-        guard !config.devMode, !config.dataDir.isEmpty, !config.gossipKeys.isEmpty else { return }
+        guard !config.devMode, !config.dataDir.isEmpty, !config.disableKeyringFile, !config.gossipKeys.isEmpty else { return }
         let writer = FileReplacer(path: path(config), loop: loop)
         writer.onWritten = { ok in
             if !ok { agent.logger.error("agent: Failed to write keyring file", [("path", path(config))]) }

@@ -86,3 +86,15 @@ private func failure(_ json: String) -> String? {
         #expect(failure(#"{"verify_incoming": true}"#) != nil)
     }
 }
+
+/// `-hcl` fragments come after the flags, as Consul applies them; `disable_keyring_file`.
+@Suite struct FragmentConfigTests {
+    @Test func fragmentsWinOverFlags() throws {
+        var flags = ConfigLayer()
+        flags.dataDir = "/var/consul"
+        flags.datacenter = "from-flag"
+        let fragment = try ConfigFile.parseHCL(Array("datacenter = \"from-hcl\"\ndisable_keyring_file = true".utf8), path: "flags-0.hcl")
+        let c = try ConfigBuilder.build(dev: false, files: [], flags: flags, fragments: [fragment], hostname: "h")
+        #expect(c.datacenter == "from-hcl" && c.disableKeyringFile)
+    }
+}

@@ -73,4 +73,26 @@ import Testing
         let output = checks?["big"]?["Output"] as? String ?? ""
         #expect(output.hasPrefix(String(repeating: "x", count: 16)) && !output.hasPrefix(String(repeating: "x", count: 17)), "\(output)")
     }
+
+    /// `-hcl` fragments are configuration; `disable_keyring_file` keeps the gossip key out of
+    /// the data directory (and `encrypt` still encrypts).
+    @Test func hclFragmentsAndNoKeyringFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hclflag-\(UUID().uuidString.prefix(8))").path
+        defer {
+            do { try FileManager.default.removeItem(atPath: dir) } catch { print("cleanup \(dir): \(error)") }
+        }
+        let agent = try AgentProcess(extraArgs: ["-server", "-bootstrap", "-data-dir", dir, "-bind", "127.0.0.1", "-node", "hclnode",
+                                                 "-encrypt", "qDOPBEr+/oUVeOFQOnVypxwDaHzLrD+lvjo5vCEBbZ0=",
+                                                 "-hcl", "disable_keyring_file = true", "-hcl", #"node_meta { via = "hcl" }"#], dev: false)
+        defer { agent.stop() }
+        let meta = pollValue(20, every: 200_000, { () -> String in
+            guard let r = try? HTTP.get("/v1/catalog/node/hclnode", port: agent.httpPort),
+                  let json = r.json as? [String: Any], let n = json["Node"] as? [String: Any] else { return "" }
+            return (n["Meta"] as? [String: String])?["via"] ?? ""
+        }) { $0 == "hcl" }
+        #expect(meta == "hcl")
+        let keyring = try HTTP.get("/v1/operator/keyring", port: agent.httpPort)
+        #expect(String(decoding: keyring.body, as: UTF8.self).contains("qDOPBEr+/oUVeOFQOnVypxwDaHzLrD+lvjo5vCEBbZ0="))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/serf/local.keyring"), "no keyring file written")
+    }
 }
