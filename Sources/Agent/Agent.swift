@@ -101,6 +101,7 @@ public final class Agent: AgentView {
         }
         var apiConfig = APIConfig()
         apiConfig.kvMaxValueSize = config.kvMaxValueSize
+        apiConfig.txnMaxRequestBytes = config.txnMaxReqLen
         apiConfig.defaultQueryTimeNanoseconds = config.defaultQueryTimeNanoseconds
         apiConfig.maxQueryTimeNanoseconds = config.maxQueryTimeNanoseconds
         apiConfig.prettyByDefault = config.devMode

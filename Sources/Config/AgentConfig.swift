@@ -70,6 +70,8 @@ public struct AgentConfig: Equatable, Sendable {
     /// The UI is served when enabled or when a directory is given (as Consul).
     public var servesUI: Bool { uiEnabled || !uiDir.isEmpty }
     public var kvMaxValueSize = 524_288
+    /// `limits.txn_max_req_len`: the largest `/v1/txn` request body.
+    public var txnMaxReqLen = 524_288
     public var defaultQueryTimeNanoseconds: UInt64 = 300_000_000_000
     public var maxQueryTimeNanoseconds: UInt64 = 600_000_000_000
     public var leaveOnTerminate: Bool?
@@ -234,6 +236,7 @@ public struct ConfigLayer: Equatable, Sendable {
     /// Consul's warnings for legacy keys this layer used (mapped to their new keys).
     public var deprecations: [String] = []
     public var kvMaxValueSize: Int?
+    public var txnMaxReqLen: Int?
     public var defaultQueryTimeNanoseconds: UInt64?
     public var maxQueryTimeNanoseconds: UInt64?
     public var leaveOnTerminate: Bool?

@@ -93,6 +93,7 @@ public enum ConfigBuilder {
         if let v = l.sessionTTLMinNanoseconds { c.sessionTTLMinNanoseconds = v }
         if let v = l.disableKeyringFile { c.disableKeyringFile = v }
         if let v = l.httpMaxConnsPerClient { c.httpMaxConnsPerClient = v }
+        if let v = l.txnMaxReqLen { c.txnMaxReqLen = v }
         if let v = l.autopilotCleanupDeadServers { c.autopilot.cleanupDeadServers = v }
         if let v = l.autopilotLastContactThresholdNanoseconds { c.autopilot.lastContactThresholdNanoseconds = v }
         if let v = l.autopilotMaxTrailingLogs { c.autopilot.maxTrailingLogs = v }
@@ -179,6 +180,7 @@ public enum ConfigBuilder {
         where value < 8 * 3_600_000_000_000 {
             throw ConfigError("\(key) must be >= 8h0m0s")
         }
+        if c.txnMaxReqLen < 1 { throw ConfigError("limits.txn_max_req_len must be positive") }
         if c.httpMaxConnsPerClient < 0 { throw ConfigError("limits.http_max_conns_per_client cannot be negative") }
         if c.checkOutputMaxSize < 1 { throw ConfigError("check_output_max_size must be positive, to discard check output use the discard_check_output flag") }
         if c.autopilot.maxTrailingLogs < 0 {

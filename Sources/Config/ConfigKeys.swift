@@ -169,6 +169,7 @@ extension ConfigFile {
                 switch name.lowercased() {
                 case "kv_max_value_size": l.kvMaxValueSize = try ConfigValue.int("limits.kv_max_value_size", v)
                 case "http_max_conns_per_client": l.httpMaxConnsPerClient = try ConfigValue.int("limits.http_max_conns_per_client", v)
+                case "txn_max_req_len": l.txnMaxReqLen = try ConfigValue.int("limits.txn_max_req_len", v)
                 default: l.ignoredKeys.append("limits.\(name)")
                 }
             }

@@ -99,6 +99,8 @@ extension AgentView {
 /// Tunables of the HTTP API, with Consul's defaults.
 public struct APIConfig: Sendable {
     public var kvMaxValueSize = 524_288
+    /// `limits.txn_max_req_len`: the largest `/v1/txn` body (Consul: 512 KiB).
+    public var txnMaxRequestBytes = 524_288
     public var defaultQueryTimeNanoseconds: UInt64 = 300 * 1_000_000_000
     public var maxQueryTimeNanoseconds: UInt64 = 600 * 1_000_000_000
     /// Dev mode pretty-prints every JSON response, as Consul does.

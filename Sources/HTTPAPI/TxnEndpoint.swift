@@ -12,12 +12,15 @@ final class TxnEndpoint {
 
     init(api: ConsulHTTPAPI) { self.api = api }
 
+    static let maxRequestDocs = "https://developer.hashicorp.com/docs/agent/config/config-files#txn_max_req_len"
+
     func handle(_ request: HTTPRequest, _ responder: Responder) {
         guard let options = api.parseOptions(request, responder) else { return }
         if let failure = api.checkDatacenter(options) { return responder.respond(failure) }
         let maxSize = api.config.kvMaxValueSize
-        if request.body.count > maxSize {
-            return responder.respond(.text(413, "Request body(\(request.body.count) bytes) too large, max size: \(maxSize) bytes. See \(KVEndpoint.maxValueSizeDocs)."))
+        let maxRequest = api.config.txnMaxRequestBytes
+        if request.body.count > maxRequest {
+            return responder.respond(.text(413, "Request body(\(request.body.count) bytes) too large, max size: \(maxRequest) bytes. See \(TxnEndpoint.maxRequestDocs)."))
         }
         let ops: [TxnOp]
         do {

@@ -98,3 +98,15 @@ private func failure(_ json: String) -> String? {
         #expect(c.datacenter == "from-hcl" && c.disableKeyringFile)
     }
 }
+
+/// `limits.txn_max_req_len` and `limits.http_max_conns_per_client`: Consul's defaults, values, errors.
+@Suite struct LimitsConfigTests {
+    @Test func values() throws {
+        let d = try build("{}")
+        #expect(d.txnMaxReqLen == 524_288 && d.httpMaxConnsPerClient == 200)
+        let c = try build(#"{"limits": {"txn_max_req_len": 1048576, "http_max_conns_per_client": 0}}"#)
+        #expect(c.txnMaxReqLen == 1_048_576 && c.httpMaxConnsPerClient == 0 && c.ignoredKeys.isEmpty)
+        #expect(failure(#"{"limits": {"txn_max_req_len": 0}}"#) == "limits.txn_max_req_len must be positive")
+        #expect(failure(#"{"limits": {"http_max_conns_per_client": -1}}"#) == "limits.http_max_conns_per_client cannot be negative")
+    }
+}

@@ -47,15 +47,18 @@ struct TxnEndpointTests {
         #expect(h.backend.appliedCount == 1)
     }
 
-    /// Proves a body over the size limit is 413 before parsing.
+    /// Proves a body over `limits.txn_max_req_len` is 413 before parsing (not the KV value limit).
     @Test func bodyTooLarge() {
         var config = APIConfig()
-        config.kvMaxValueSize = 64
+        config.txnMaxRequestBytes = 64
         let h = APIHarness(config: config)
         let answer = h.send("PUT", "/v1/txn", body: "[" + String(repeating: " ", count: 100) + "]")
         #expect(answer.status == 413)
-        #expect(answer.text?.hasPrefix("Request body(102 bytes) too large, max size: 64 bytes.") == true)
+        #expect(answer.text == "Request body(102 bytes) too large, max size: 64 bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#txn_max_req_len.")
         #expect(h.backend.appliedCount == 0)
+        var kvOnly = APIConfig()
+        kvOnly.kvMaxValueSize = 64
+        #expect(APIHarness(config: kvOnly).send("PUT", "/v1/txn", body: "[" + String(repeating: " ", count: 100) + "]").status == 200)
     }
 
     /// Proves a successful write txn is 200 with Results in op order (Value null for writes) and `Errors: null`.
