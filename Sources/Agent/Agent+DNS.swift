@@ -25,6 +25,10 @@ extension Agent {
         d.enableTruncate = c.dns.enableTruncate
         d.disableCompression = c.dns.disableCompression
         d.enableAdditionalNodeMetaTXT = c.dns.nodeMetaTXT
+        d.soaRefresh = c.dns.soaRefresh
+        d.soaRetry = c.dns.soaRetry
+        d.soaExpire = c.dns.soaExpire
+        d.soaMinTTL = c.dns.soaMinTTL
         d.recursorsConfigured = !c.recursors.isEmpty
         return d
     }
@@ -38,6 +42,7 @@ extension Agent {
         dnsRecursor = DNSRecursor(recursors: config.recursors.compactMap(parseRecursor).map { SocketAddress(host: $0.host, port: $0.port) },
                                   timeoutNanoseconds: config.dns.recursorTimeoutNanoseconds, clock: clock,
                                   datagrams: environment.datagrams, streams: environment.network, random: environment.random)
+        dnsRecursor?.randomOrder = config.dns.recursorStrategy == "random"
         guard config.ports.dns > 0 else { return }
         let store = backend.store
         // A client's cache (only with `use_cache`) holds the servers' answers for `cache_max_age`:

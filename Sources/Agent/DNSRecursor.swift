@@ -12,6 +12,8 @@ final class DNSRecursor {
     private let datagrams: DatagramNetwork
     private let streams: StreamNetwork
     private let random: RandomSource
+    /// `dns_config.recursor_strategy = "random"`; otherwise in the order configured.
+    var randomOrder = false
     private var inFlight: [ObjectIdentifier: AnyObject] = [:]
 
     init(recursors: [SocketAddress], timeoutNanoseconds: UInt64, clock: EventLoopClock,
@@ -28,7 +30,14 @@ final class DNSRecursor {
     func forward(_ query: [UInt8], completion: @escaping ([UInt8]?) -> Void) {
         guard query.count >= 12 else { completion(nil); return }
         let clientID = (query[0], query[1])
-        attempt(index: 0, query: query) { answer in
+        var order = Array(recursors.indices)
+        if randomOrder {
+            // `recursor_strategy = "random"`: a fresh order for every query (Fisher–Yates).
+            for i in stride(from: order.count - 1, to: 0, by: -1) {
+                order.swapAt(i, Int(random.nextUInt64() % UInt64(i + 1)))
+            }
+        }
+        attempt(index: 0, order: order, query: query) { answer in
             guard var answer else { completion(nil); return }
             answer[0] = clientID.0
             answer[1] = clientID.1
@@ -36,17 +45,17 @@ final class DNSRecursor {
         }
     }
 
-    private func attempt(index: Int, query: [UInt8], completion: @escaping ([UInt8]?) -> Void) {
-        guard index < recursors.count else { completion(nil); return }
+    private func attempt(index: Int, order: [Int], query: [UInt8], completion: @escaping ([UInt8]?) -> Void) {
+        guard index < order.count else { completion(nil); return }
         let next = { [weak self] in
             guard let self else { completion(nil); return }
-            self.attempt(index: index + 1, query: query, completion: completion)
+            self.attempt(index: index + 1, order: order, query: query, completion: completion)
         }
         var upstream = query
         let id = UInt16(truncatingIfNeeded: random.nextUInt64())
         upstream[0] = UInt8(id >> 8)
         upstream[1] = UInt8(id & 0xFF)
-        let address = recursors[index]
+        let address = recursors[order[index]]
         exchangeUDP(upstream, id: id, with: address) { [weak self] answer in
             guard let self, let answer, DNSRecursor.acceptable(answer) else { next(); return }
             guard answer[2] & 0x02 != 0 else { completion(answer); return }

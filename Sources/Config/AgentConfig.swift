@@ -140,6 +140,13 @@ public struct AgentConfig: Equatable, Sendable {
         public var cacheMaxAgeNanoseconds: UInt64 = 0
         /// `enable_additional_node_meta_txt`: node meta as TXT in the additional section.
         public var nodeMetaTXT = true
+        /// `soa { refresh, retry, expire, min_ttl }` (seconds), Consul's defaults.
+        public var soaRefresh: UInt32 = 3600
+        public var soaRetry: UInt32 = 600
+        public var soaExpire: UInt32 = 86400
+        public var soaMinTTL: UInt32 = 0
+        /// `recursor_strategy`: "sequential" (default) or "random".
+        public var recursorStrategy = "sequential"
         public init() {}
     }
 
@@ -232,6 +239,8 @@ public struct ConfigLayer: Equatable, Sendable {
     public var retryIntervalWANNanoseconds: UInt64?
     public var retryMaxWAN: Int?
     public var dnsNodeMetaTXT: Bool?
+    public var dnsSOA: [String: UInt32] = [:]
+    public var dnsRecursorStrategy: String?
     public var uiDir: String?
     /// Consul's warnings for legacy keys this layer used (mapped to their new keys).
     public var deprecations: [String] = []

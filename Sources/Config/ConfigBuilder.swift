@@ -108,6 +108,11 @@ public enum ConfigBuilder {
         if let v = l.retryIntervalWANNanoseconds { c.retryIntervalWANNanoseconds = v }
         if let v = l.retryMaxWAN { c.retryMaxWAN = v }
         if let v = l.dnsNodeMetaTXT { c.dns.nodeMetaTXT = v }
+        if let v = l.dnsSOA["refresh"] { c.dns.soaRefresh = v }
+        if let v = l.dnsSOA["retry"] { c.dns.soaRetry = v }
+        if let v = l.dnsSOA["expire"] { c.dns.soaExpire = v }
+        if let v = l.dnsSOA["min_ttl"] { c.dns.soaMinTTL = v }
+        if let v = l.dnsRecursorStrategy { c.dns.recursorStrategy = v }
         if let v = l.uiDir { c.uiDir = v }
         c.warnings += l.deprecations
         if let v = l.kvMaxValueSize { c.kvMaxValueSize = v }
@@ -179,6 +184,9 @@ public enum ConfigBuilder {
         for (key, value) in [("reconnect_timeout", c.reconnectTimeoutNanoseconds), ("reconnect_timeout_wan", c.reconnectTimeoutWANNanoseconds)]
         where value < 8 * 3_600_000_000_000 {
             throw ConfigError("\(key) must be >= 8h0m0s")
+        }
+        guard ["sequential", "random"].contains(c.dns.recursorStrategy) else {
+            throw ConfigError("dns_config.recursor_strategy: invalid strategy \(goQuoted(c.dns.recursorStrategy)), must be one of \"sequential\" or \"random\"")
         }
         if c.txnMaxReqLen < 1 { throw ConfigError("limits.txn_max_req_len must be positive") }
         if c.httpMaxConnsPerClient < 0 { throw ConfigError("limits.http_max_conns_per_client cannot be negative") }

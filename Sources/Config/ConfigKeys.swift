@@ -231,7 +231,16 @@ extension ConfigFile {
         case "use_cache": l.dnsUseCache = try ConfigValue.bool(key, v)
         case "cache_max_age": l.dnsCacheMaxAgeNanoseconds = try ConfigValue.duration(key, v)
         case "enable_additional_node_meta_txt": l.dnsNodeMetaTXT = try ConfigValue.bool(key, v)
-        case "recursor_strategy", "soa", "prefer_namespace":
+        case "recursor_strategy": l.dnsRecursorStrategy = try ConfigValue.string(key, v)
+        case "soa":
+            for (name, value) in try ConfigValue.object(key, v) {
+                let field = name.lowercased()
+                guard ["refresh", "retry", "expire", "min_ttl"].contains(field) else { throw ConfigError("\(key).\(name): unknown key") }
+                let n = try ConfigValue.int("\(key).\(name)", value)
+                guard n >= 0, n <= Int(UInt32.max) else { throw ConfigError("\(key).\(name) must be between 0 and \(UInt32.max)") }
+                l.dnsSOA[field] = UInt32(n)
+            }
+        case "prefer_namespace":
             l.ignoredKeys.append(key)
         default: throw ConfigError("invalid config key \(key)")
         }

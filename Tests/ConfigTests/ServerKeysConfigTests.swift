@@ -110,3 +110,16 @@ private func failure(_ json: String) -> String? {
         #expect(failure(#"{"limits": {"http_max_conns_per_client": -1}}"#) == "limits.http_max_conns_per_client cannot be negative")
     }
 }
+
+/// `dns_config { soa, recursor_strategy }`.
+@Suite struct DNSSOAConfigTests {
+    @Test func values() throws {
+        let d = try build("{}").dns
+        #expect(d.soaRefresh == 3600 && d.soaRetry == 600 && d.soaExpire == 86400 && d.soaMinTTL == 0 && d.recursorStrategy == "sequential")
+        let c = try build(#"{"dns_config": {"soa": {"refresh": 1200, "retry": 60, "expire": 7200, "min_ttl": 30}, "recursor_strategy": "random"}}"#)
+        #expect(c.dns.soaRefresh == 1200 && c.dns.soaRetry == 60 && c.dns.soaExpire == 7200 && c.dns.soaMinTTL == 30)
+        #expect(c.dns.recursorStrategy == "random" && c.ignoredKeys.isEmpty)
+        #expect(failure(#"{"dns_config": {"recursor_strategy": "fastest"}}"#) == #"dns_config.recursor_strategy: invalid strategy "fastest", must be one of "sequential" or "random""#)
+        #expect(failure(#"{"dns_config": {"soa": {"refresh": -1}}}"#)?.hasSuffix("soa.refresh must be between 0 and 4294967295") == true)
+    }
+}

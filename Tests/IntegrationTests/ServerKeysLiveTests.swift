@@ -95,4 +95,19 @@ import Testing
         #expect(String(decoding: keyring.body, as: UTF8.self).contains("qDOPBEr+/oUVeOFQOnVypxwDaHzLrD+lvjo5vCEBbZ0="))
         #expect(!FileManager.default.fileExists(atPath: dir + "/serf/local.keyring"), "no keyring file written")
     }
+
+    /// `dns_config.soa` reaches the SOA record the DNS interface serves.
+    @Test func soaSettingsAreServed() throws {
+        let agent = try AgentProcess(extraArgs: ["-hcl", "dns_config { soa { refresh = 1200\n retry = 60\n expire = 7200\n min_ttl = 30 } }"])
+        defer { agent.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/dig")
+        process.arguments = ["+short", "@127.0.0.1", "-p", String(agent.ports["dns-port"]!), "consul.", "SOA"]
+        let out = try OutputFile()
+        process.standardOutput = out.handle
+        try process.run()
+        process.waitUntilExit()
+        let fields = String(decoding: out.contents(), as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        #expect(fields.suffix(4) == ["1200", "60", "7200", "30"], "\(fields)")
+    }
 }
