@@ -54,7 +54,7 @@ extension Agent {
         let listener = DNSListener(stamp: stamp) { [unowned self] query, overTCP, reply in
             self.answerDNS(query, overTCP: overTCP, recurse: true, reply: reply)
         }
-        for host in config.clientAddrs {
+        for host in config.effectiveDNSAddrs {
             let address = SocketAddress(host: host, port: config.ports.dns)
             try listener.listen(on: address, datagrams: environment.datagrams, streams: environment.network)
             logger.info("Started DNS server", [("address", address.description), ("network", "udp+tcp")])

@@ -151,7 +151,7 @@ public final class Agent: AgentView {
         try server?.start()
         try startDNS()
         if config.ports.http > 0 {
-            for host in config.clientAddrs {
+            for host in config.effectiveHTTPAddrs {
                 warnIfOpenToWrites(host)
                 try httpServer.listen(on: SocketAddress(host: host, port: config.ports.http))
                 // Port 0 asks the kernel for a free port; the log names the one actually bound.

@@ -14,6 +14,11 @@ public struct AgentConfig: Equatable, Sendable {
     public var bindAddr = "0.0.0.0"
     public var advertiseAddr = ""
     public var clientAddrs = ["127.0.0.1"]
+    /// `addresses.http` / `addresses.dns`: where those listeners bind instead of `client_addr`.
+    public var httpAddrs: [String]?
+    public var dnsAddrs: [String]?
+    public var effectiveHTTPAddrs: [String] { httpAddrs ?? clientAddrs }
+    public var effectiveDNSAddrs: [String] { dnsAddrs ?? clientAddrs }
     public var ports = Ports()
     public var logLevel = "INFO"
     public var logging = LogConfig()
@@ -239,6 +244,8 @@ public struct ConfigLayer: Equatable, Sendable {
     public var retryIntervalWANNanoseconds: UInt64?
     public var retryMaxWAN: Int?
     public var dnsNodeMetaTXT: Bool?
+    public var addressesHTTP: String?
+    public var addressesDNS: String?
     public var dnsSOA: [String: UInt32] = [:]
     public var dnsRecursorStrategy: String?
     public var uiDir: String?

@@ -108,6 +108,8 @@ public enum ConfigBuilder {
         if let v = l.retryIntervalWANNanoseconds { c.retryIntervalWANNanoseconds = v }
         if let v = l.retryMaxWAN { c.retryMaxWAN = v }
         if let v = l.dnsNodeMetaTXT { c.dns.nodeMetaTXT = v }
+        if let v = l.addressesHTTP { c.httpAddrs = v.contains("{{") ? [v] : v.split(separator: " ").map(String.init) }
+        if let v = l.addressesDNS { c.dnsAddrs = v.contains("{{") ? [v] : v.split(separator: " ").map(String.init) }
         if let v = l.dnsSOA["refresh"] { c.dns.soaRefresh = v }
         if let v = l.dnsSOA["retry"] { c.dns.soaRetry = v }
         if let v = l.dnsSOA["expire"] { c.dns.soaExpire = v }
@@ -299,6 +301,11 @@ public enum ConfigBuilder {
         for a in c.clientAddrs where !a.contains("{{") && !isIPAddress(a) {
             throw ConfigError("client_addr: \(goQuoted(a)) is not a valid IP address")
         }
+        for (key, list) in [("addresses.http", c.httpAddrs ?? []), ("addresses.dns", c.dnsAddrs ?? [])] {
+            for a in list where !a.contains("{{") && !isIPAddress(a) {
+                throw ConfigError("\(key): \(goQuoted(a)) is not a valid IP address")
+            }
+        }
     }
 
     /// Templates expanded in every address key, then an ANY bind's advertise address detected.
@@ -313,6 +320,16 @@ public enum ConfigBuilder {
         var clients: [String] = []
         for a in c.clientAddrs { clients += try AddressTemplate.expandAddresses("client_addr", a, facts: network) }
         c.clientAddrs = clients
+        if let http = c.httpAddrs {
+            var out: [String] = []
+            for a in http { out += try AddressTemplate.expandAddresses("addresses.http", a, facts: network) }
+            c.httpAddrs = out
+        }
+        if let dns = c.dnsAddrs {
+            var out: [String] = []
+            for a in dns { out += try AddressTemplate.expandAddresses("addresses.dns", a, facts: network) }
+            c.dnsAddrs = out
+        }
         var join: [String] = []
         for a in c.retryJoin { join += try AddressTemplate.expandAddresses("retry_join", a, facts: network) }
         c.retryJoin = join

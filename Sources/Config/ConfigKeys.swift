@@ -52,6 +52,15 @@ extension ConfigFile {
                 default: l.ignoredKeys.append("http_config.\(name)")
                 }
             }
+        case "addresses":
+            for (name, v) in try ConfigValue.object(key, value) {
+                switch name.lowercased() {
+                case "http": l.addressesHTTP = try ConfigValue.string("addresses.http", v)
+                case "dns": l.addressesDNS = try ConfigValue.string("addresses.dns", v)
+                case "https", "grpc", "grpc_tls": l.ignoredKeys.append("addresses.\(name)")
+                default: throw ConfigError("addresses.\(name): unknown key")
+                }
+            }
         case "disable_keyring_file": l.disableKeyringFile = try ConfigValue.bool(key, value)
         case "session_ttl_min": l.sessionTTLMinNanoseconds = try ConfigValue.duration(key, value)
         case "check_output_max_size": l.checkOutputMaxSize = try ConfigValue.int(key, value)
@@ -248,7 +257,7 @@ extension ConfigFile {
 
     /// Top-level keys Consul accepts that this build does not act on (a warning names each).
     static let knownConsulKeys: Set<String> = [
-        "addresses", "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
+        "advertise_addr_ipv4", "advertise_addr_ipv6", "advertise_addr_wan", "advertise_addr_wan_ipv4",
         "advertise_addr_wan_ipv6", "advertise_reconnect_timeout", "audit", "auto_config", "auto_encrypt",
         "auto_reload_config", "cache", "check_update_interval",
         "client_addr", "cloud", "config_entries", "connect", "disable_anonymous_signature", "disable_coordinates",

@@ -96,6 +96,19 @@ private func error(_ edit: (inout ConfigLayer) -> Void, _ network: NetworkFacts)
         #expect(try build({ $0.bindAddr = "0.0.0.0"; $0.advertiseAddr = #"{{ GetPrivateIP }}"# }, host).effectiveAdvertiseAddr == "10.1.2.3")
     }
 
+    @Test func listenerAddressesOverrideClientAddr() throws {
+        var flags = ConfigLayer()
+        flags.dataDir = "/var/consul"
+        flags.bindAddr = "10.1.2.3"
+        let file = try ConfigFile.parseJSON(Array(#"{"addresses": {"http": "127.0.0.1 {{ GetInterfaceIP \"eth1\" }}", "dns": "127.0.0.53", "grpc": "0.0.0.0"}}"#.utf8), path: "/c/a.json")
+        let c = try ConfigBuilder.build(dev: false, files: [file], flags: flags, hostname: "h", network: host)
+        #expect(c.effectiveHTTPAddrs == ["127.0.0.1", "192.168.50.4"])
+        #expect(c.effectiveDNSAddrs == ["127.0.0.53"])
+        #expect(c.clientAddrs == ["127.0.0.1"] && c.ignoredKeys == ["addresses.grpc"])
+        let bad = try ConfigFile.parseJSON(Array(#"{"addresses": {"dns": "localhost"}}"#.utf8), path: "/c/b.json")
+        #expect(throws: ConfigError.self) { try ConfigBuilder.build(dev: false, files: [bad], flags: flags, hostname: "h", network: host) }
+    }
+
     @Test func errorsNameTheKeyAndTemplate() {
         #expect(error({ $0.bindAddr = #"{{ GetPrivateIPs }}"# }, host)
                 == "bind_addr cannot contain multiple addresses. Use 'addresses.{dns,http,https}' instead.")

@@ -77,7 +77,8 @@ struct DNSConfigKeysTests {
         #expect(message(#"{"recursors":[5]}"#)?.contains("recursors") == true)
         #expect(message(#"{"dns_config":{"udp_answer_limit":-1}}"#)?.contains("udp_answer_limit") == true)
         // Accepted but not acted on: collected as ignored, not refused.
-        let l = try parse(#"{"dns_config":{"recursor_strategy":"random","soa":{"min_ttl":5}}}"#)
-        #expect(l.ignoredKeys == ["dns_config.recursor_strategy", "dns_config.soa"])
+        let l = try parse(#"{"dns_config":{"prefer_namespace":true,"soa":{"min_ttl":5}}}"#)
+        #expect(l.ignoredKeys == ["dns_config.prefer_namespace"])
+        #expect(l.dnsSOA == ["min_ttl": 5])
     }
 }

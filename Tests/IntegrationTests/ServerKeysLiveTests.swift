@@ -110,4 +110,18 @@ import Testing
         let fields = String(decoding: out.contents(), as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
         #expect(fields.suffix(4) == ["1200", "60", "7200", "30"], "\(fields)")
     }
+
+    /// `addresses.dns` moves the DNS listener off `client_addr`.
+    @Test func dnsListensOnItsOwnAddress() throws {
+        let agent = try AgentProcess(extraArgs: ["-node", "addrnode", "-hcl", #"addresses { dns = "127.0.0.3" }"#])
+        defer { agent.stop() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/dig")
+        process.arguments = ["+short", "+tries=3", "@127.0.0.3", "-p", String(agent.ports["dns-port"]!), "addrnode.node.consul"]
+        let out = try OutputFile()
+        process.standardOutput = out.handle
+        try process.run()
+        process.waitUntilExit()
+        #expect(String(decoding: out.contents(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "127.0.0.1")
+    }
 }
