@@ -221,17 +221,26 @@ final class OutputFile {
 
 /// Runs a tool (dig, …) to completion and returns its standard output.
 func runTool(_ arguments: [String], timeoutSeconds: Double = 30) throws -> String {
+    try runToolStatus(arguments, timeoutSeconds: timeoutSeconds, withStderr: false).output
+}
+
+/// Runs a tool found on the PATH to completion (killed after `timeoutSeconds`), optionally in
+/// `directory`: its exit status and output (stderr too when asked). Output goes to a file,
+/// not a pipe, which a child another test spawns meanwhile could inherit.
+func runToolStatus(_ arguments: [String], timeoutSeconds: Double = 30, withStderr: Bool = true,
+                   directory: String? = nil) throws -> (status: Int32, output: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
     let out = try OutputFile()
     process.standardOutput = out.handle
-    process.standardError = FileHandle.nullDevice
+    process.standardError = withStderr ? out.handle : FileHandle.nullDevice
     try process.run()
     let pid = process.processIdentifier
     let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
     DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
     defer { watchdog.cancel() }
     process.waitUntilExit()
-    return String(decoding: out.contents(), as: UTF8.self)
+    return (process.terminationStatus, String(decoding: out.contents(), as: UTF8.self))
 }

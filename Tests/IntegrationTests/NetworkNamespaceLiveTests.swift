@@ -12,22 +12,9 @@ import Testing
     private func host(_ i: Int) -> String { "cst\(tag)h\(i)" }
     private func address(_ i: Int) -> String { "10.77.0.\(i)" }
 
-    /// Runs a command to completion (output to a file: a pipe could be inherited by agents).
     @discardableResult
     private func run(_ args: [String], timeoutSeconds: Double = 30) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = args
-        let out = try OutputFile()
-        process.standardOutput = out.handle
-        process.standardError = out.handle
-        try process.run()
-        let pid = process.processIdentifier
-        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
-        defer { watchdog.cancel() }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out.contents(), as: UTF8.self))
+        try runToolStatus(args, timeoutSeconds: timeoutSeconds)
     }
 
     private func must(_ args: [String]) throws {

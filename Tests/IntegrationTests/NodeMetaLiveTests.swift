@@ -22,7 +22,7 @@ import Testing
         let healthy = try HTTP.get("/v1/health/service/consul?node-meta=env:prod", port: agent.httpPort).json as? [[String: Any]]
         #expect(healthy?.count == 1)
 
-        let dig = try runTool("/usr/bin/dig", ["+short", "@127.0.0.1", "-p", String(agent.ports["dns-port"]!), "metanode.node.consul", "TXT"])
+        let dig = try runTool(["dig", "+short", "@127.0.0.1", "-p", String(agent.ports["dns-port"]!), "metanode.node.consul", "TXT"])
         #expect(dig.contains("\"rack=r1\"") && dig.contains("\"env=prod\""), "\(dig)")
     }
 
@@ -46,17 +46,5 @@ import Testing
         try "node_meta { rack = \"r2\" }\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try HTTP.request("PUT", "/v1/agent/reload", port: agent.httpPort).status == 200)
         #expect(pollValue(20, every: 200_000, rack) { $0 == "r2" } == "r2")
-    }
-
-    private func runTool(_ path: String, _ args: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = args
-        let out = try OutputFile()
-        process.standardOutput = out.handle
-        process.standardError = out.handle
-        try process.run()
-        process.waitUntilExit()
-        return String(decoding: out.contents(), as: UTF8.self)
     }
 }

@@ -100,14 +100,8 @@ import Testing
     @Test func soaSettingsAreServed() throws {
         let agent = try AgentProcess(extraArgs: ["-hcl", "dns_config { soa { refresh = 1200\n retry = 60\n expire = 7200\n min_ttl = 30 } }"])
         defer { agent.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/dig")
-        process.arguments = ["+short", "@127.0.0.1", "-p", String(agent.ports["dns-port"]!), "consul.", "SOA"]
-        let out = try OutputFile()
-        process.standardOutput = out.handle
-        try process.run()
-        process.waitUntilExit()
-        let fields = String(decoding: out.contents(), as: UTF8.self).split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let answer = try runTool(["dig", "+short", "@127.0.0.1", "-p", String(agent.ports["dns-port"]!), "consul.", "SOA"])
+        let fields = answer.split(whereSeparator: { $0 == " " || $0 == "\n" })
         #expect(fields.suffix(4) == ["1200", "60", "7200", "30"], "\(fields)")
     }
 
@@ -115,13 +109,7 @@ import Testing
     @Test func dnsListensOnItsOwnAddress() throws {
         let agent = try AgentProcess(extraArgs: ["-node", "addrnode", "-hcl", #"addresses { dns = "127.0.0.3" }"#])
         defer { agent.stop() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/dig")
-        process.arguments = ["+short", "+tries=3", "@127.0.0.3", "-p", String(agent.ports["dns-port"]!), "addrnode.node.consul"]
-        let out = try OutputFile()
-        process.standardOutput = out.handle
-        try process.run()
-        process.waitUntilExit()
-        #expect(String(decoding: out.contents(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == "127.0.0.1")
+        let answer = try runTool(["dig", "+short", "+tries=3", "@127.0.0.3", "-p", String(agent.ports["dns-port"]!), "addrnode.node.consul"])
+        #expect(answer.trimmingCharacters(in: .whitespacesAndNewlines) == "127.0.0.1")
     }
 }

@@ -8,23 +8,9 @@ import Testing
 @Suite struct WebUILiveTests {
     private let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    /// Runs a command from the repository root; its output goes to a file (a pipe's write end
-    /// could be inherited by agents other tests spawn meanwhile).
+    /// Runs a command from the repository root.
     private func run(_ args: [String], timeoutSeconds: Double) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = args
-        process.currentDirectoryURL = URL(fileURLWithPath: root)
-        let out = try OutputFile()
-        process.standardOutput = out.handle
-        process.standardError = out.handle
-        try process.run()
-        let pid = process.processIdentifier
-        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeoutSeconds, execute: watchdog)
-        defer { watchdog.cancel() }
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: out.contents(), as: UTF8.self))
+        try runToolStatus(args, timeoutSeconds: timeoutSeconds, directory: root)
     }
 
     @Test func embeddedAssetsMatchTheSources() throws {
